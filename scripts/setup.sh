@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs everything coach needs on a fresh Debian/Ubuntu machine with Python 3.11:
+# the system libraries (apt-get, only those missing) and a pinned virtual environment in .venv.
+#   scripts/setup.sh          the product
+#   scripts/setup.sh --test   the product, the test dependencies and the packaged test media
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+system=(espeak-ng libespeak-ng1 libportaudio2 sox)
+if [[ "${1:-}" == "--test" ]]; then
+  # Real media that ships in Debian: photos of people, human speech, a real voice saying numbers.
+  system+=(opencv-doc pocketsphinx-testdata alsa-utils asterisk-core-sounds-en-wav)
+  extras="[test]"
+else
+  extras=""
+fi
+
+missing=()
+for p in "${system[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  echo "setup: installing system packages: ${missing[*]}" >&2
+  $sudo apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+python=$(command -v python3.11 || command -v python3)
+if [[ ! -x .venv/bin/python ]]; then
+  "$python" -m venv .venv
+fi
+log=$(mktemp)
+if ! .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".$extras" >"$log" 2>&1; then
+  grep -v "^WARNING: Location" "$log" >&2; rm -f "$log"
+  echo "setup: pip install failed" >&2; exit 1
+fi
+rm -f "$log"
+.venv/bin/python -c "import coach" || { echo "setup: the coach package did not install" >&2; exit 1; }
