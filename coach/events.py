@@ -81,4 +81,86 @@ class ViewChanged:
     in_frame: bool
 
 
-Event = PoseLost | PoseFound | PhaseChanged | RepCounted | FaultFound | RepJudged | ViewChanged
+# --- session events (the session state machine emits them; cue policy and log consume them) ---
+
+@dataclass(frozen=True)
+class ExerciseChanged:
+    t: float
+    exercise: str
+
+
+@dataclass(frozen=True)
+class SetStarted:
+    t: float
+    set_no: int
+    exercise: str
+    target_reps: int | None = None
+
+
+@dataclass(frozen=True)
+class SetEnded:
+    t: float
+    set_no: int
+    exercise: str
+    reps: int
+    fault_counts: Mapping[str, int] = field(default_factory=dict)  # fault id -> reps with it
+    rest_s: float | None = None
+
+
+@dataclass(frozen=True)
+class RestStarted:
+    t: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class RestEnded:
+    t: float
+    skipped: bool = False
+
+
+@dataclass(frozen=True)
+class Paused:
+    t: float
+
+
+@dataclass(frozen=True)
+class Resumed:
+    t: float
+
+
+# --- voice and speech ---
+
+@dataclass(frozen=True)
+class CommandHeard:
+    """A voice command, parsed (`command` is a coach.commands Command object)."""
+
+    t: float
+    command: Any
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Cue:
+    """Something the coach decided to say. Higher `priority` may pre-empt lower ones."""
+
+    t: float
+    text: str
+    kind: str  # correction | praise | count | set | safety | system | confirm | help | view
+    priority: int
+    key: str = ""  # the cue library id it came from, e.g. "fault.spine_rounding.short"
+    rep: int | None = None
+    fault: str | None = None
+
+
+@dataclass(frozen=True)
+class CueSpoken:
+    """Speech output actually started playing `cue` at time `t` (the sink's clock)."""
+
+    t: float
+    cue: Cue
+
+
+Event = (PoseLost | PoseFound | PhaseChanged | RepCounted | FaultFound | RepJudged | ViewChanged
+         | ExerciseChanged | SetStarted | SetEnded | RestStarted | RestEnded | Paused | Resumed
+         | CommandHeard | Cue | CueSpoken)
