@@ -161,6 +161,61 @@ class CueSpoken:
     cue: Cue
 
 
+# --- session bookkeeping (emitted by coach.session; read by the log, the report and the cue policy) ---
+
+@dataclass(frozen=True)
+class RepRecorded:
+    """A rep accepted into set `set_no` as its `rep`-th rep. Emitted at the count (judged=False,
+    the faults seen so far) and again once the analysis has judged it (judged=True, final faults)."""
+
+    t: float
+    exercise: str
+    set_no: int
+    rep: int
+    start: float
+    end: float
+    faults: tuple[Fault, ...] = ()
+    judged: bool = False
+
+
+@dataclass(frozen=True)
+class RepUndone:
+    """The last rep of the set was taken back ("that wasn't a rep"); `reps` is the count now."""
+
+    t: float
+    set_no: int
+    reps: int
+
+
+@dataclass(frozen=True)
+class TargetChanged:
+    t: float
+    target_reps: int | None
+
+
+@dataclass(frozen=True)
+class Answered:
+    """The session's answer to a question ("count": how many, "last_rep": how was that rep,
+    "status"): the cue policy turns it into words."""
+
+    t: float
+    question: str
+    exercise: str
+    set_no: int
+    reps: int
+    target_reps: int | None = None
+    faults: tuple[str, ...] = ()  # fault ids of the last rep (for "last_rep")
+    rest_left_s: float | None = None
+
+
+@dataclass(frozen=True)
+class WorkoutFinished:
+    t: float
+    sets: int
+    reps: int
+
+
 Event = (PoseLost | PoseFound | PhaseChanged | RepCounted | FaultFound | RepJudged | ViewChanged
          | ExerciseChanged | SetStarted | SetEnded | RestStarted | RestEnded | Paused | Resumed
-         | CommandHeard | Cue | CueSpoken)
+         | CommandHeard | Cue | CueSpoken | RepRecorded | RepUndone | TargetChanged | Answered
+         | WorkoutFinished)
