@@ -1,0 +1,99 @@
+"""From pictures to landmarks: MediaPipe Pose over a video, camera or image folder, or a recorded
+trace that bypasses the estimator.
+
+`open_landmark_stream(path)` is what `coach analyze` and `coach pose` call for any input. It is
+cheap to import: OpenCV and MediaPipe load only when a video or image folder is opened.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Iterator
+
+from ..trace import Frame, TraceError, TraceMeta, read_trace
+from .errors import PoseSourceError
+from .sources import IMAGE_SUFFIXES
+
+__all__ = ["PoseSourceError", "PoseRun", "open_landmark_stream", "open_frame_source", "is_trace_path"]
+
+TRACE_SUFFIXES = (".jsonl", ".jsonl.gz")
+
+
+def is_trace_path(path: str) -> bool:
+    return path.lower().endswith(TRACE_SUFFIXES)
+
+
+def open_frame_source(path: str, *, image_fps: float = 30.0):
+    """A video file, an image directory or an image glob -> a FrameSource."""
+    from .sources import ImageSequenceSource, VideoFileSource
+
+    if os.path.isdir(path) or any(ch in path for ch in "*?[") or path.lower().endswith(IMAGE_SUFFIXES):
+        return ImageSequenceSource(path, fps=image_fps)
+    return VideoFileSource(path)
+
+
+@dataclass
+class PoseRun:
+    """What the estimator saw in a run so far (filled in while the frames stream)."""
+
+    frames: int = 0
+    with_person: int = 0
+    rejected_jumps: int = 0
+
+
+def landmark_frames(source, estimator, meta: TraceMeta, run: PoseRun | None = None,
+                    guard=None) -> Iterator[Frame]:
+    """Runs `estimator` on every picture of `source`, keeps to one person, yields Frames.
+
+    After the last frame, a run in which nobody was ever seen raises PoseSourceError; errors of
+    the source (a truncated video, a lost camera) come after the frames decoded so far."""
+    import cv2
+
+    from .guard import SinglePersonGuard
+
+    run = run if run is not None else PoseRun()
+    guard = guard or SinglePersonGuard(meta.width, meta.height)
+    try:
+        for t, bgr in source:
+            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            landmarks = guard.check(t, estimator.estimate(rgb, t))
+            run.frames += 1
+            run.with_person += landmarks is not None
+            run.rejected_jumps = guard.rejected
+            yield Frame(t, landmarks)
+    finally:
+        estimator.close()
+    if run.frames and not run.with_person:
+        raise PoseSourceError(f"{meta.source}: no person was found in any of its {run.frames} frames.")
+
+
+def open_landmark_stream(path: str, *, model: str | None = None, image_fps: float = 30.0,
+                         run: PoseRun | None = None) -> tuple[TraceMeta, Iterator[Frame]]:
+    """Landmarks of `path`: a `.jsonl`/`.jsonl.gz` trace is read as it is; a video file or an image
+    directory/glob goes through MediaPipe Pose. Bad input raises PoseSourceError (one sentence),
+    during iteration only after the frames that could be read."""
+    path = os.fspath(path)
+    if is_trace_path(path):
+        try:
+            meta, frames = read_trace(path)
+        except TraceError as e:
+            raise PoseSourceError(str(e)) from None
+        return meta, _trace_errors_as_pose_errors(frames)
+    from .estimator import create_estimator
+
+    source = open_frame_source(path, image_fps=image_fps)
+    try:
+        estimator = create_estimator(model)
+    except BaseException:
+        source.close()
+        raise
+    meta = TraceMeta(source.width, source.height, source.fps, os.path.basename(path))
+    return meta, landmark_frames(source, estimator, meta, run)
+
+
+def _trace_errors_as_pose_errors(frames: Iterator[Frame]) -> Iterator[Frame]:
+    try:
+        yield from frames
+    except TraceError as e:
+        raise PoseSourceError(str(e)) from None
