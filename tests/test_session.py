@@ -233,12 +233,30 @@ def test_speech_settings_are_not_the_sessions_business():
 
 @pytest.mark.skipif(real_commands is None, reason="coach.commands has not landed")
 def test_the_real_parsers_commands_drive_the_session():
-    parse = getattr(real_commands, "parse", None) or getattr(real_commands, "parse_command")
+    from coach.vocabulary import default_vocabulary
+    vocab = default_vocabulary("en")
+
+    def say(t, text):
+        c = real_commands.parse(text, vocab)
+        assert c is not None, text
+        return s.handle(CommandHeard(t, c, text))
+
     s = Session(exercise="deadlift")
-    for text in ("switch to kettlebell swings", "start set", "how many", "finish workout"):
-        c = parse(text)
-        c = getattr(c, "command", c)
-        assert command_kind(c) is not None, text
+    assert types(say(1.0, "switch to kettlebell swings")) == [ExerciseChanged]
+    assert s.exercise == "kettlebell_swing"
+    assert types(say(2.0, "target twelve reps")) == [TargetChanged] and s.target_reps == 12
+    assert types(say(3.0, "start set")) == [SetStarted]
+    s.handle(rep(5.0, 1))
+    s.handle(rep(6.0, 2))
+    assert say(7.0, "how many reps")[0].reps == 2
+    assert types(say(7.5, "that wasn't a rep")) == [RepUndone]
+    assert say(8.0, "how was that rep")[0].question == "last_rep"
+    assert types(say(8.5, "pause")) == [Paused]
+    assert types(say(9.0, "resume")) == [Resumed]
+    assert types(say(10.0, "rest ninety seconds")) == [SetEnded, RestStarted] and s.rest_left(10.0) == 90.0
+    assert types(say(11.0, "skip rest")) == [RestEnded]
+    assert say(12.0, "louder") == []
+    assert types(say(13.0, "finish workout")) == [WorkoutFinished]
 
 
 def test_plan_file_loads_and_errors_name_the_file_and_key(tmp_path):
