@@ -1,0 +1,66 @@
+import math
+
+import numpy as np
+
+from coach.events import Fault, RepCounted, RepJudged
+from coach.hip_angle import hip_angle
+from coach.landmarks import LEFT_HIP, LEFT_KNEE, LEFT_SHOULDER
+from coach.log import SessionLog, load_session
+from coach.report import spoken_summary, text_report, write_report
+from coach.session import Session
+
+ROUND = Fault("spine_rounding", "lowering", "moderate", {"lumbar_flex_deg": 18.0})
+
+
+def test_hip_angle_reads_the_visible_side_in_pixels():
+    lm = np.full((33, 4), np.nan)
+    lm[[LEFT_SHOULDER, LEFT_HIP, LEFT_KNEE], 3] = 0.9
+    lm[LEFT_SHOULDER, :2] = (0.5, 0.3)
+    lm[LEFT_HIP, :2] = (0.5, 0.5)
+    lm[LEFT_KNEE, :2] = (0.5, 0.7)
+    assert math.isclose(hip_angle(lm, 1280, 720), 180.0, abs_tol=1e-6)
+    lm[LEFT_SHOULDER, :2] = (0.5 + 0.2 * 720 / 1280, 0.5)  # trunk horizontal in pixels
+    assert math.isclose(hip_angle(lm, 1280, 720), 90.0, abs_tol=1e-6)
+    assert hip_angle(None) is None
+    lm[:, 3] = 0.0
+    assert hip_angle(lm, 1280, 720) is None
+
+
+def _logged(tmp_path):
+    s = Session(exercise="deadlift")
+    with SessionLog(tmp_path, "r1") as log:
+        for i in range(300):  # 30 s of angles: a rep every 5 s, bottom at 2.5 s into it
+            t = i * 0.1
+            log.angle(t, 170 - 80 * math.sin(math.pi * (t % 5) / 5))
+        for n in range(1, 6):
+            events = [RepCounted(5.0 * n, n, 5.0 * (n - 1), 5.0 * n)]
+            if n in (2, 4):
+                events.append(RepJudged(5.0 * n + 0.2, n, True, (ROUND,)))
+            for e in events:
+                for out in s.handle(e):
+                    log.event(out)
+        for out in s.finish(26.0):
+            log.event(out)
+    return load_session(log.path)
+
+
+def test_report_tells_each_rep_with_tempo_and_fault_evidence(tmp_path):
+    data = _logged(tmp_path)
+    text = text_report(data)
+    assert "Set 1: deadlift, 5 reps: 2 x spine_rounding" in text
+    assert "down 2.5 s, up 2.5 s" in text
+    assert "spine_rounding (moderate; lumbar_flex_deg 18)" in text
+    words = spoken_summary(data)
+    assert "1 set and 5 reps" in words and "2 with a rounded back" in words
+    assert "between 90 and 90 degrees" in words
+
+
+def test_report_writes_a_plot_with_faults_marked(tmp_path):
+    data = _logged(tmp_path)
+    txt, png = write_report(data, tmp_path / "out")
+    from matplotlib.image import imread
+    img = imread(png)
+    assert img.shape[0] > 300 and img.shape[1] > 1000
+    red = (img[..., 0] > 0.7) & (img[..., 1] < 0.35) & (img[..., 2] < 0.3)
+    assert red.sum() > 50  # the fault markers are drawn
+    assert "In words:" in open(txt).read()
