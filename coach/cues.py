@@ -83,8 +83,8 @@ def _fault_builtin() -> dict[str, str]:
 BUILTIN_EN: Mapping[str, str] = MappingProxyType({
     **_fault_builtin(),
     "count.rep": "{rep}.",
-    "count.remaining": "{left} more.",
-    "count.last": "Last one.",
+    "count.remaining": "{rep}. {left} more.",
+    "count.last": "{rep}. Last one.",
     "count.target_reached": "{rep}. That's the set.",
     "set.start": "Set {set_no}. {exercise}. Go when ready.",
     "set.start_target": "Set {set_no}. {exercise}, {target} reps. Go when ready.",
@@ -112,8 +112,17 @@ BUILTIN_EN: Mapping[str, str] = MappingProxyType({
     "system.microphone_missing": "No microphone found. Voice commands are off.",
     "system.speaker_missing": "No speaker found. Cues will be printed instead.",
     "system.tts_failed": "Speech failed. Cues will be printed instead.",
-    "system.session_end": "Workout done. Well done.",
+    "system.session_end": "Workout done: {sets} sets, {reps} reps. Well done.",
     "system.not_understood": "Sorry, I didn't get that.",
+    "answer.count": "{reps} so far.",
+    "answer.count_target": "{reps} of {target}.",
+    "answer.last_rep_clean": "That rep looked clean.",
+    "answer.last_rep_fault": "That rep: {cue}",
+    "answer.status": "{exercise}, set {set_no}, {reps} so far.",
+    "answer.not_judged": "I couldn't judge that rep from here.",
+    "confirm.rep_undone": "Okay, that one doesn't count. {reps} so far.",
+    "confirm.target": "Target: {target} reps.",
+    "confirm.target_off": "No rep target.",
     **{f"exercise.{e}.name": e.replace("_", " ").capitalize() for e in EXERCISE_IDS},
 })
 BUILTIN_EN_PATH = "<built-in English>"
@@ -237,3 +246,23 @@ def load_cues_or_builtin(language: str = "en", root: str | os.PathLike[str] | No
             _warned.add(str(e))
             log.error("%s; using the built-in English cues instead", e)
         return builtin_library()
+
+
+POLICY_PATH = CUES_ROOT / "policy.toml"
+
+
+def load_policy_config(path: str | os.PathLike[str] | None = None):
+    """The cue policy settings from `cues/policy.toml`; raises CueError naming file and key."""
+    from .cue_policy import PolicyConfigError, policy_config_from_mapping
+
+    path = Path(path) if path is not None else POLICY_PATH
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+        return policy_config_from_mapping(data, str(path))
+    except tomllib.TOMLDecodeError as e:
+        raise CueError(f"{path}: not valid TOML ({e})") from None
+    except OSError as e:
+        raise CueError(f"{path}: cannot be read ({e.strerror or e})") from None
+    except PolicyConfigError as e:
+        raise CueError(str(e)) from None
