@@ -1,0 +1,370 @@
+"""Where the camera is: which side of the person it sees, how far it is off the pure side view
+(yaw), and whether the whole body is in the frame. Pure: frames in, ViewChanged events out.
+
+Everything comes from body geometry in pixel units (x*width, y*height), never from file names or
+metadata, and is taken as a weighted median over a window of frames, so jitter, spikes, short
+left/right label swaps, far-side collapse and dropouts do not move it.
+
+The yaw model (a rigid body seen by a roughly orthographic camera): a body axis of true length L
+that points across the person (shoulder to shoulder, hip to hip) shows an image-x extent of
+L*sin(yaw), while the trunk (hip joint to shoulder joint) keeps its length. Typical adult
+proportions give shoulder width ~0.75 and hip-joint width ~0.40 of trunk length, so
+sin(yaw) ~ (|dx_shoulders| + |dx_hips|) / ((0.75 + 0.40) * trunk). The ratios are anthropometry,
+not fitted to any trace; bench/bench_view.py measures how well they hold.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import landmarks as lm
+from .events import ViewChanged
+from .trace import Frame, TraceMeta
+
+# Typical adult proportions relative to the trunk (hip-joint centre to shoulder-joint centre):
+# biacromial shoulder width ~0.39 m and hip-joint spacing ~0.20 m over a ~0.52 m trunk. Both
+# scale with height, so the ratios hold for short and tall people alike.
+SHOULDER_WIDTH_PER_TRUNK = 0.75
+HIP_WIDTH_PER_TRUNK = 0.40
+
+WINDOW_S = 8.0            # the view is a median over this much recent time
+MIN_FRAMES = 6            # frames with a body before the first estimate...
+MIN_SPAN_S = 1.0          # ...spread over at least this long
+RECOMPUTE_S = 0.25        # re-estimate at most this often (cheap on a Pi)
+YAW_STEP_DEG = 10.0       # a yaw change smaller than this is not news
+SIDE_MARGIN = 0.15        # |side score| a flip must exceed (hysteresis)
+SIDE_PERSIST = 3          # ... for this many re-estimates in a row
+IN_FRAME_WINDOW_S = 1.5
+IN_FRAME_MARGIN = 0.02    # a point this close to the border (fraction of the image) is "at the edge"
+MIN_POINT_VIS = 0.3       # below this a landmark is a guess
+
+_PAIRS_ARMS = (lm.SIDE_JOINTS["shoulder"], lm.SIDE_JOINTS["elbow"], lm.SIDE_JOINTS["wrist"],
+               lm.SIDE_JOINTS["ear"])
+_PAIRS_LEGS = (lm.SIDE_JOINTS["hip"], lm.SIDE_JOINTS["knee"], lm.SIDE_JOINTS["ankle"],
+               lm.SIDE_JOINTS["heel"], lm.SIDE_JOINTS["toe"])
+_L_ARMS = [p[0] for p in _PAIRS_ARMS]
+_R_ARMS = [p[1] for p in _PAIRS_ARMS]
+_L_LEGS = [p[0] for p in _PAIRS_LEGS]
+_R_LEGS = [p[1] for p in _PAIRS_LEGS]
+_HEAD = (lm.NOSE, lm.LEFT_EAR, lm.RIGHT_EAR, 2, 5)  # nose, ears, eyes
+_FEET = (lm.LEFT_ANKLE, lm.RIGHT_ANKLE, lm.LEFT_HEEL, lm.RIGHT_HEEL, lm.LEFT_TOE, lm.RIGHT_TOE)
+
+
+@dataclass(frozen=True)
+class View:
+    """What the camera sees.
+
+    side: the side of the person that faces the camera ("left" | "right").
+    yaw_deg: 0 = pure side view .. 90 = frontal (or from behind).
+    toward: which way the camera is turned off the side view: "front" (it sees some of the chest)
+        or "back"; "side" when yaw is small.
+    in_frame: the whole body, head to feet, is inside the picture.
+    confidence: 0..1, how sure the estimate is (agreement of the cues, amount of evidence).
+    """
+
+    side: str
+    yaw_deg: float
+    in_frame: bool
+    confidence: float
+    toward: str = "side"
+    t: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Obs:
+    """The per-frame measurements the view is a median of."""
+
+    t: float
+    side_score: float     # > 0: the left side faces the camera
+    facing: float         # > 0: the person faces image-right (nose, toes)
+    arms_lr: float        # mean visibility left - right of the arm/head points (swap detector)
+    legs_lr: float        # same for the legs
+    dx_shoulders: float   # x_left - x_right, pixels
+    dx_hips: float
+    w_shoulders: float    # weight: the worse visibility of the pair
+    w_hips: float
+    trunk_dx: float       # hip-mid -> shoulder-mid, pixels
+    trunk_dy: float
+    upright: bool
+
+
+def _clip1(v: float) -> float:
+    return max(-1.0, min(1.0, v))
+
+
+def _good(points: np.ndarray, idx: int) -> bool:
+    return bool(np.isfinite(points[idx, 0]) and points[idx, 3] >= MIN_POINT_VIS)
+
+
+def observe(meta: TraceMeta, frame: Frame) -> _Obs | None:
+    """Measure one frame; None when the body is too incomplete to say anything."""
+    a = frame.landmarks
+    if a is None:
+        return None
+    px = a[:, 0] * meta.width
+    py = a[:, 1] * meta.height
+    vis = np.nan_to_num(a[:, 3], nan=0.0)
+    ls, rs, lh, rh = lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER, lm.LEFT_HIP, lm.RIGHT_HIP
+    core = (ls, rs, lh, rh)
+    if not all(np.isfinite(px[i]) and np.isfinite(py[i]) for i in core):
+        return None
+    smx, smy = (px[ls] + px[rs]) / 2, (py[ls] + py[rs]) / 2
+    hmx, hmy = (px[lh] + px[rh]) / 2, (py[lh] + py[rh]) / 2
+    tdx, tdy = smx - hmx, smy - hmy
+    trunk = math.hypot(tdx, tdy)
+    if trunk < 4.0:  # a collapsed or tiny body: no scale to measure against
+        return None
+
+    # Which way the person faces: toes ahead of heels (always, feet stay on the floor in every
+    # lift here) and, with the head up, the nose ahead of the ears.
+    facing_votes: list[tuple[float, float]] = []
+    for heel, toe in ((lm.LEFT_HEEL, lm.LEFT_TOE), (lm.RIGHT_HEEL, lm.RIGHT_TOE)):
+        if _good(a, heel) and _good(a, toe):
+            facing_votes.append((_clip1((px[toe] - px[heel]) / (0.25 * trunk)),
+                                 min(vis[heel], vis[toe])))
+    ears = [e for e in (lm.LEFT_EAR, lm.RIGHT_EAR) if _good(a, e)]
+    upright = tdy < 0 and abs(tdx) < 0.35 * trunk
+    if upright and ears and _good(a, lm.NOSE):
+        ear_x = float(np.mean([px[e] for e in ears]))
+        facing_votes.append((_clip1((px[lm.NOSE] - ear_x) / (0.12 * trunk)), vis[lm.NOSE]))
+    if facing_votes:
+        w = sum(v for _, v in facing_votes)
+        facing = sum(s * v for s, v in facing_votes) / w if w > 0 else 0.0
+    else:
+        facing = 0.0
+
+    # The near side is the more visible one (MediaPipe is surer of what it sees) and the nearer
+    # in z (negative z = closer). A label swap flips both, so the facing cue anchors the vote.
+    arms_lr = float(np.mean(vis[_L_ARMS]) - np.mean(vis[_R_ARMS]))
+    legs_lr = float(np.mean(vis[_L_LEGS]) - np.mean(vis[_R_LEGS]))
+    vis_vote = _clip1((arms_lr + legs_lr) / 2 / 0.15)
+    z = a[:, 2]
+    dz = [z[r] - z[l] for l, r in core_pairs() if np.isfinite(z[l]) and np.isfinite(z[r])]
+    z_vote = _clip1(float(np.mean(dz)) * meta.width / trunk / 0.3) if dz else 0.0
+    # README convention (and MediaPipe's labels on an unmirrored camera as the generator renders
+    # them): the left side faces the camera when the person faces image-right.
+    side_score = 0.5 * facing + 0.3 * vis_vote + 0.2 * z_vote
+
+    return _Obs(
+        t=frame.t, side_score=side_score, facing=facing, arms_lr=arms_lr, legs_lr=legs_lr,
+        dx_shoulders=float(px[ls] - px[rs]), dx_hips=float(px[lh] - px[rh]),
+        w_shoulders=float(min(vis[ls], vis[rs])), w_hips=float(min(vis[lh], vis[rh])),
+        trunk_dx=float(tdx), trunk_dy=float(tdy), upright=bool(upright),
+    )
+
+
+def core_pairs() -> tuple[tuple[int, int], ...]:
+    return (lm.SIDE_JOINTS["shoulder"], lm.SIDE_JOINTS["hip"], lm.SIDE_JOINTS["knee"],
+            lm.SIDE_JOINTS["ankle"])
+
+
+def whole_body_in_frame(frame: Frame) -> bool:
+    """Head and feet are inside the picture and seen (points outside the frame get low
+    visibility from MediaPipe, or coordinates beyond 0..1)."""
+    a = frame.landmarks
+    if a is None:
+        return False
+    return _part_in_frame(a, _HEAD) and _part_in_frame(a, _FEET)
+
+
+def _part_in_frame(a: np.ndarray, idx: tuple[int, ...]) -> bool:
+    inside = 0
+    for i in idx:
+        x, y, v = a[i, 0], a[i, 1], a[i, 3]
+        if (np.isfinite(x) and np.isfinite(y) and v >= MIN_POINT_VIS
+                and -IN_FRAME_MARGIN <= x <= 1 + IN_FRAME_MARGIN
+                and -IN_FRAME_MARGIN <= y <= 1 + IN_FRAME_MARGIN):
+            inside += 1
+    return inside * 2 >= len(idx)  # most of the part; the far ear or foot may be hidden
+
+
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    order = np.argsort(values)
+    v, w = values[order], weights[order]
+    c = np.cumsum(w)
+    if c[-1] <= 0:
+        return float(np.median(values))
+    return float(v[np.searchsorted(c, 0.5 * c[-1])])
+
+
+def estimate(obs: list[_Obs] | tuple[_Obs, ...]) -> tuple[str, float, str, float] | None:
+    """(side, yaw_deg, toward, confidence) from a window of observations, or None."""
+    if not obs:
+        return None
+    scores = np.array([o.side_score for o in obs])
+    side_score = float(np.median(scores))
+    if side_score == 0.0:
+        return None
+    left = side_score > 0
+    sign = 1.0 if left else -1.0
+    agreement = float(np.mean(np.sign(scores) == sign))
+
+    # Undo label swaps frame by frame: a swap carries the visibility with it, so when a group's
+    # visibility says the far side is the near one, that group's labels are swapped.
+    use = [o for o in obs if o.upright]
+    if len(use) < max(MIN_FRAMES, len(obs) // 4):
+        use = list(obs)  # e.g. a hip thrust: the trunk is never vertical
+    ratio, weights, toward_votes = [], [], []
+    for o in use:
+        dxs = o.dx_shoulders * (1.0 if o.arms_lr * sign >= 0 else -1.0)
+        dxh = o.dx_hips * (1.0 if o.legs_lr * sign >= 0 else -1.0)
+        # x_near - x_far, so a consistent sign means a consistent camera direction.
+        across = sign * (dxs + dxh)
+        trunk = _trunk_length(o, across)
+        w = o.w_shoulders + o.w_hips
+        if trunk <= 0 or w <= 0:
+            continue
+        ratio.append(across / ((SHOULDER_WIDTH_PER_TRUNK + HIP_WIDTH_PER_TRUNK) * trunk))
+        weights.append(w)
+        toward_votes.append(across * (1.0 if o.facing >= 0 else -1.0))
+    if not ratio:
+        return None
+    r = _weighted_median(np.array(ratio), np.array(weights))
+    yaw = math.degrees(math.asin(min(1.0, abs(r))))
+    # The near shoulder shows behind the far one (against the facing direction) when the camera
+    # is turned toward the person's front.
+    if yaw < 8.0:
+        toward = "side"
+    else:
+        toward = "front" if float(np.median(toward_votes)) < 0 else "back"
+    evidence = min(1.0, len(obs) / 30.0)
+    confidence = round(max(0.0, min(1.0, (2 * agreement - 1) * min(1.0, abs(side_score) / 0.3)
+                                    * evidence)), 2)
+    return ("left" if left else "right", yaw, toward, confidence)
+
+
+def _trunk_length(o: _Obs, across: float) -> float:
+    """The trunk's true length in pixels. Its vertical part shows fully; its part along the
+    facing direction shows cos(yaw) of itself, which matters when the trunk is not upright."""
+    horizontal = abs(o.trunk_dx)
+    trunk = math.hypot(horizontal, o.trunk_dy)
+    for _ in range(3):  # fixed point: yaw from the trunk, trunk from the yaw
+        s = min(0.95, abs(across) / ((SHOULDER_WIDTH_PER_TRUNK + HIP_WIDTH_PER_TRUNK) * trunk))
+        c = math.sqrt(1.0 - s * s)
+        trunk = math.hypot(horizontal / c, o.trunk_dy)
+    return trunk
+
+
+class ViewEstimator:
+    """Keeps the view up to date from a stream of frames.
+
+    feed() returns a ViewChanged when the view is first known, when the side flips (after
+    SIDE_PERSIST re-estimates past SIDE_MARGIN), when the yaw moves by YAW_STEP_DEG or more, or
+    when the whole body enters or leaves the frame (judged over IN_FRAME_WINDOW_S)."""
+
+    def __init__(self, meta: TraceMeta):
+        self.meta = meta
+        self._obs: deque[_Obs] = deque()
+        self._in_frame: deque[tuple[float, bool]] = deque()
+        self._view: View | None = None
+        self._emitted: View | None = None
+        self._last_compute = -math.inf
+        self._flip_count = 0
+        self._in_frame_state: bool | None = None
+        # Time spent in each (side, whole degree of yaw), preferring in-frame time: a bounded
+        # summary of an hour-long session for settled().
+        self._dwell = {side: np.zeros((2, 91)) for side in ("left", "right")}
+
+    def current(self) -> View | None:
+        """The view now (it follows the person when they turn to walk off)."""
+        return self._view
+
+    def settled(self) -> View | None:
+        """The view that held longest while the whole body was in frame (or, if it never was, at
+        all): what a report of the workout should state, not the last glance at someone leaving."""
+        if self._view is None:
+            return None
+        row = 1 if any(d[1].sum() > 0 for d in self._dwell.values()) else 0
+        side = max(self._dwell, key=lambda s: self._dwell[s][row].sum())
+        hist = self._dwell[side][row]
+        if hist.sum() <= 0:
+            return self._view
+        c = np.cumsum(hist)
+        yaw = float(np.searchsorted(c, 0.5 * c[-1]))
+        if side == self._view.side and abs(self._view.yaw_deg - yaw) < 1.0:
+            yaw = self._view.yaw_deg
+        toward = self._view.toward if side == self._view.side else "side"
+        return View(side, yaw, self._in_frame_state is True or row == 1, self._view.confidence,
+                    toward, self._view.t)
+
+    def feed(self, frame: Frame) -> ViewChanged | None:
+        t = frame.t
+        self._in_frame.append((t, whole_body_in_frame(frame)))
+        while self._in_frame and self._in_frame[0][0] < t - IN_FRAME_WINDOW_S:
+            self._in_frame.popleft()
+        o = observe(self.meta, frame)
+        if o is not None:
+            self._obs.append(o)
+        while self._obs and self._obs[0].t < t - WINDOW_S:
+            self._obs.popleft()
+        if t - self._last_compute < RECOMPUTE_S:
+            return None
+        dt = min(t - self._last_compute, 1.0) if math.isfinite(self._last_compute) else 0.0
+        self._last_compute = t
+        event = self._update(t)
+        if self._view is not None and dt > 0:
+            yaw_bin = min(90, int(round(self._view.yaw_deg)))
+            self._dwell[self._view.side][1 if self._view.in_frame else 0, yaw_bin] += dt
+        return event
+
+    def _update_in_frame(self) -> bool:
+        share = sum(1 for _, ok in self._in_frame if ok) / max(1, len(self._in_frame))
+        if self._in_frame_state is None:
+            self._in_frame_state = share >= 0.5
+        elif self._in_frame_state and share < 0.3:
+            self._in_frame_state = False
+        elif not self._in_frame_state and share > 0.7:
+            self._in_frame_state = True
+        return self._in_frame_state
+
+    def _update(self, t: float) -> ViewChanged | None:
+        in_frame = self._update_in_frame()
+        enough = (len(self._obs) >= MIN_FRAMES and self._obs[-1].t - self._obs[0].t >= MIN_SPAN_S)
+        est = estimate(list(self._obs)) if enough else None
+        if est is None:
+            if self._view is not None and self._view.in_frame != in_frame:
+                self._view = View(self._view.side, self._view.yaw_deg, in_frame,
+                                  self._view.confidence, self._view.toward, t)
+                return self._emit(t)
+            return None
+        side, yaw, toward, confidence = est
+        if self._view is not None and side != self._view.side:
+            # Hysteresis: a flip must be clear and last, or short swaps would flap the side.
+            median_score = float(np.median([o.side_score for o in self._obs]))
+            self._flip_count = self._flip_count + 1 if abs(median_score) > SIDE_MARGIN else 0
+            if self._flip_count < SIDE_PERSIST:
+                side = self._view.side
+            else:
+                self._flip_count = 0
+        else:
+            self._flip_count = 0
+        self._view = View(side, round(yaw, 1), in_frame, confidence, toward, t)
+        prev = self._emitted
+        if (prev is None or prev.side != side or prev.in_frame != in_frame
+                or abs(prev.yaw_deg - yaw) >= YAW_STEP_DEG):
+            return self._emit(t)
+        return None
+
+    def _emit(self, t: float) -> ViewChanged:
+        assert self._view is not None
+        self._emitted = self._view
+        v = self._view
+        return ViewChanged(t=t, side=v.side, yaw_deg=v.yaw_deg, in_frame=v.in_frame)
+
+
+def view_of(meta: TraceMeta, frames, max_s: float | None = None) -> View | None:
+    """The view after feeding `frames` (or their first `max_s` seconds): a convenience for
+    benches and one-shot checks."""
+    est = ViewEstimator(meta)
+    t0 = None
+    for f in frames:
+        if t0 is None:
+            t0 = f.t
+        if max_s is not None and f.t - t0 > max_s:
+            break
+        est.feed(f)
+    return est.current()
