@@ -106,6 +106,7 @@ def main() -> int:
             v = res[when]
             row[f"{when}_side_ok"] = v is not None and v.side == truth_side
             row[f"{when}_yaw_ok"] = v is not None and yaw_ok(yaw_tag, v.yaw_deg)
+            row[f"{when}_in_frame"] = v is not None and v.in_frame
             row[f"{when}_in_bucket"] = v is not None and in_bucket(yaw_tag, v.yaw_deg)
             row[f"{when}_yaw"] = None if v is None else v.yaw_deg
             row[f"{when}_side"] = None if v is None else v.side
@@ -128,6 +129,7 @@ def main() -> int:
         print(f"{label:13s}: side correct {pct(rows, when + '_side_ok')} %   "
               f"yaw within {TOLERANCE_DEG:g} deg of bucket {pct(rows, when + '_yaw_ok')} %   "
               f"yaw inside the bucket {pct(rows, when + '_in_bucket')} %")
+    print(f"whole body in frame (settled view): {pct(rows, 'final_in_frame')} % of traces")
     mean_time = 100.0 * sum(r["time_side_ok"] for r in rows) / n
     print(f"share of time (after the first estimate) with the right side: {mean_time:.1f} %")
 
