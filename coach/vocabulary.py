@@ -167,6 +167,7 @@ class Vocabulary:
     numbers: Numbers | None
     commands: tuple[CommandSpec, ...]
     pronunciations: Mapping[str, str]          # word -> CMU phones, for PocketSphinx
+    garbage_words: tuple[str, ...] = ()         # common non-command words: out-of-vocabulary paths
 
     def words(self) -> set[str]:
         """Every word the grammar can produce (for recognizer dictionaries)."""
@@ -298,7 +299,15 @@ def load_vocabulary(path: str | Path,
         rejection=str(data.get("rejection", "")),
         help_intro=str(data.get("help_intro", "")),
         exercises=exercises, numbers=numbers, commands=tuple(specs),
-        pronunciations={k.lower(): v for k, v in pron_t.items()})
+        pronunciations={k.lower(): v for k, v in pron_t.items()},
+        garbage_words=_garbage(data, file))
+
+
+def _garbage(data: Mapping[str, Any], file: str) -> tuple[str, ...]:
+    table = data.get("rejection_words", {})
+    if not isinstance(table, dict):
+        raise VocabError(f"{file}: rejection_words: expected a table")
+    return _str_list(table, "words", "rejection_words.", file, [])
 
 
 def vocabulary_path(language: str = "en") -> Path:

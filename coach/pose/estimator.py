@@ -19,6 +19,7 @@ import numpy as np
 
 from ..landmarks import NUM_LANDMARKS
 from .errors import PoseSourceError
+from .native_log import native_stderr_filtered
 
 # Names accepted for the bundled solutions models, and the model_complexity each one means.
 _SOLUTIONS_MODELS = {"lite": 0, "full": 1, "heavy": 2}
@@ -74,15 +75,25 @@ class MediaPipeSolutionsEstimator:
             raise PoseSourceError(f"The pose model {os.path.basename(model_file)} is not installed at "
                                   f"{os.path.dirname(model_file)} and is never downloaded at run time; "
                                   "copy it there or use the bundled full model.")
-        self._pose = mp.solutions.pose.Pose(
-            static_image_mode=False, model_complexity=model_complexity, smooth_landmarks=True,
-            enable_segmentation=False, min_detection_confidence=min_detection_confidence,
-            min_tracking_confidence=min_tracking_confidence)
+        with native_stderr_filtered():
+            self._pose = mp.solutions.pose.Pose(
+                static_image_mode=False, model_complexity=model_complexity, smooth_landmarks=True,
+                enable_segmentation=False, min_detection_confidence=min_detection_confidence,
+                min_tracking_confidence=min_tracking_confidence)
+            # The graph opens its models on worker threads, which log when they get to it: one
+            # empty picture waits for that, inside the filter.
+            self._pose.process(np.zeros((64, 64, 3), np.uint8))
+        self._seen_person = False
 
     def estimate(self, rgb: np.ndarray, t: float) -> np.ndarray | None:
-        result = self._pose.process(rgb)
+        if self._seen_person:
+            result = self._pose.process(rgb)
+        else:  # the landmark stage logs its warnings on the first picture with a person
+            with native_stderr_filtered():
+                result = self._pose.process(rgb)
         if not result.pose_landmarks:
             return None
+        self._seen_person = True
         return _to_array(result.pose_landmarks.landmark)
 
     def close(self) -> None:
@@ -103,21 +114,28 @@ class MediaPipeTasksEstimator:
             min_pose_detection_confidence=min_detection_confidence,
             min_tracking_confidence=min_tracking_confidence)
         try:
-            self._landmarker = vision.PoseLandmarker.create_from_options(options)
+            with native_stderr_filtered():
+                self._landmarker = vision.PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as e:
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise PoseSourceError(f"{model_path}: not a usable PoseLandmarker model ({first}).") from None
         self._mp = mp
         self._last_ms = -1
+        self._seen_person = False
 
     def estimate(self, rgb: np.ndarray, t: float) -> np.ndarray | None:
         # VIDEO mode needs strictly increasing integer milliseconds.
         ms = max(int(round(t * 1000.0)), self._last_ms + 1)
         self._last_ms = ms
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        result = self._landmarker.detect_for_video(image, ms)
+        if self._seen_person:
+            result = self._landmarker.detect_for_video(image, ms)
+        else:  # start-up chatter comes with the first pictures
+            with native_stderr_filtered():
+                result = self._landmarker.detect_for_video(image, ms)
         if not result.pose_landmarks:
             return None
+        self._seen_person = True
         return _to_array(result.pose_landmarks[0])
 
     def close(self) -> None:

@@ -4,7 +4,8 @@ MediaPipe Pose follows "the most prominent person". When it loses the lifter it 
 bystander in the next frame, and a rep counter fed that jump would see a rep that never happened.
 So a body whose torso centre or size jumps between consecutive frames further than a person can
 move is treated as someone else: frames become "no person" until one body has been stable for a
-few frames (`reacquire_frames`); only then are landmarks passed on again.
+few frames (`reacquire_frames`); only then are landmarks passed on again. The tracked person
+coming back after a short loss (`max_gap_s`), close to where they were, is welcome at once.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ class GuardSettings:
     # How far the torso centre may move between consecutive frames, in torso sizes: a fixed part
     # plus a part per second of gap (a low frame rate allows a longer step).
     max_step: float = 0.6
-    max_step_per_s: float = 4.0
+    max_step_per_s: float = 2.0
     max_size_ratio: float = 1.5  # larger/smaller torso size between consecutive frames
     reacquire_frames: int = 3  # consecutive consistent frames before a new body is trusted
     max_gap_s: float = 0.5  # a previous body older than this no longer vouches for continuity
@@ -62,6 +63,7 @@ class SinglePersonGuard:
         self.s = settings
         self._tracked: tuple[float, Torso] | None = None  # the body being passed on
         self._candidate: tuple[float, Torso, int] | None = None  # a body waiting to be trusted
+        self._ever_tracked = False
         self.rejected = 0  # frames withheld because the body jumped or was not yet stable
 
     def _same_body(self, a: Torso, b: Torso, dt: float) -> bool:
@@ -81,9 +83,13 @@ class SinglePersonGuard:
         if self._tracked is not None:
             t0, prev = self._tracked
             if t - t0 <= self.s.max_gap_s and self._same_body(prev, torso, t - t0):
-                self._tracked = (t, torso)
+                self._tracked = (t, torso)  # the tracked person, moving or back after a short loss
+                self._candidate = None
                 return landmarks
-            self._tracked = None  # a jump, or too long a gap to vouch for it
+        elif not self._ever_tracked:
+            self._ever_tracked = True  # the first body of the run: nobody to confuse it with
+            self._tracked = (t, torso)
+            return landmarks
         return self._consider(t, torso, landmarks)
 
     def _consider(self, t: float, torso: Torso, landmarks: np.ndarray) -> np.ndarray | None:

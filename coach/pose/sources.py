@@ -11,6 +11,7 @@ OpenCV is imported lazily so importing coach.pose stays cheap.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import math
 import os
@@ -42,8 +43,23 @@ class FrameSource(Protocol):
 
 
 def _cv2():
+    # FFmpeg's own complaints ("moov atom not found", "overread 8") would follow our one sentence;
+    # read by OpenCV when its FFmpeg back end starts. A user's own setting wins.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     import cv2
     return cv2
+
+
+@contextlib.contextmanager
+def _opencv_quiet() -> Iterator[None]:
+    """OpenCV warns on stderr when a file or camera will not open; we say it in one sentence."""
+    cv2 = _cv2()
+    level = cv2.getLogLevel()
+    cv2.setLogLevel(0)  # silent
+    try:
+        yield
+    finally:
+        cv2.setLogLevel(level)
 
 
 def looks_like_video(path: str) -> bool:
@@ -69,7 +85,8 @@ class VideoFileSource:
             raise PoseSourceError(f"{path}: is a directory, not a video.")
         if os.path.getsize(path) == 0:
             raise PoseSourceError(f"{path}: the file is empty.")
-        self._cap = cv2.VideoCapture(path, cv2.CAP_FFMPEG)
+        with _opencv_quiet():
+            self._cap = cv2.VideoCapture(path, cv2.CAP_FFMPEG)
         if not self._cap.isOpened():
             self._cap.release()
             if looks_like_video(path):
@@ -161,7 +178,8 @@ class CameraSource:
                  fps: float | None = None, open_timeout_s: float = 5.0, stall_timeout_s: float = 2.0):
         cv2 = _cv2()
         self.device = device
-        self._cap = cv2.VideoCapture(device)
+        with _opencv_quiet():
+            self._cap = cv2.VideoCapture(device)
         if not self._cap.isOpened():
             self._cap.release()
             raise PoseSourceError(f"camera {device!r} cannot be opened (is it plugged in and free?).")

@@ -1,0 +1,91 @@
+"""Frames -> features -> reps -> faults -> events. Pure: no I/O, no clock but the frames' `t`.
+
+The same Analyzer runs a recorded trace (`coach analyze`) and a live camera (the runtime): feed it
+frames as they come, collect the events it returns.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Iterable, Iterator
+
+from .events import Event, FaultFound, PoseFound, PoseLost, RepCounted, RepJudged
+from .exercises import Exercise, load_exercise
+from .faults import FaultJudge
+from .features import FeatureExtractor, Features
+from .reps import Rep, RepMachine
+from .trace import Frame, TraceMeta
+
+_POSE_LOST_AFTER_S = 0.5  # a shorter drop-out is bridged silently
+_FEATURE_HISTORY_S = 20.0
+
+
+class Analyzer:
+    def __init__(self, meta: TraceMeta, exercise: Exercise | str):
+        self.exercise = load_exercise(exercise) if isinstance(exercise, str) else exercise
+        self.meta = meta
+        self.features = FeatureExtractor(meta)
+        self.reps = RepMachine(self.exercise)
+        self.faults = FaultJudge(self.exercise)
+        self.history: deque[Features] = deque()
+        self._pose = False
+        self._last_pose_t: float | None = None
+        self._awaiting: list[Rep] = []  # counted reps whose verdict needs more frames
+        self.t = 0.0
+
+    def feed(self, frame: Frame) -> list[Event]:
+        self.t = frame.t
+        out: list[Event] = []
+        f = self.features(frame)
+        if f is None:
+            if self._pose and self._last_pose_t is not None and frame.t - self._last_pose_t >= _POSE_LOST_AFTER_S:
+                self._pose = False
+                out.append(PoseLost(frame.t))
+        else:
+            if not self._pose:
+                self._pose = True
+                out.append(PoseFound(frame.t))
+            self._last_pose_t = frame.t
+            self.history.append(f)
+            while self.history and self.history[0].t < frame.t - _FEATURE_HISTORY_S:
+                self.history.popleft()
+        self._take(self.reps.update(f, frame.t), out)
+        out.extend(self._verdicts(final=False))
+        return out
+
+    def _take(self, items: list, out: list[Event]) -> None:
+        for item in items:
+            if isinstance(item, Rep):
+                out.append(RepCounted(self.t, item.index, item.start, item.end))
+                out.extend(FaultFound(self.t, item.index, fault)
+                           for fault in self.faults.at_count(item, self.history))
+                self._awaiting.append(item)
+            else:
+                out.append(item)
+
+    def _verdicts(self, final: bool) -> list[Event]:
+        """A rep's verdict is final once everything belonging to it is seen: for floor-start
+        lifts, the lowering after lockout (or the end of the clip)."""
+        out: list[Event] = []
+        while self._awaiting:
+            rep = self._awaiting[0]
+            if not final and not self.faults.ready(rep, self.t):
+                break
+            self._awaiting.pop(0)
+            verdict = self.faults.verdict(rep, self.history, self.reps.reps)
+            out.extend(FaultFound(self.t, rep.index, fault) for fault in verdict.late_faults)
+            out.append(RepJudged(self.t, rep.index, verdict.judged, verdict.faults, verdict.not_judged))
+        return out
+
+    def finish(self) -> list[Event]:
+        out: list[Event] = []
+        self._take(self.reps.finish(), out)
+        out.extend(self._verdicts(final=True))
+        return out
+
+
+def analyze(meta: TraceMeta, frames: Iterable[Frame], exercise: Exercise | str) -> Iterator[Event]:
+    analyzer = Analyzer(meta, exercise)
+    for frame in frames:
+        yield from analyzer.feed(frame)
+    yield from analyzer.finish()

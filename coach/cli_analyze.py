@@ -1,0 +1,99 @@
+"""`coach analyze TRACE|VIDEO --exercise EX [--json]`: count and judge the reps of a recording."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from .exercises import ExerciseError, exercise_ids, load_exercise
+
+
+def add_to(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("analyze", help="count reps and judge form in a landmark trace or a video",
+                       description="Runs a recording through the same analysis a live session uses. "
+                                   "Time comes from the recording, never the wall clock.")
+    p.add_argument("source", help="a landmark trace (.jsonl or .jsonl.gz) or a video file")
+    p.add_argument("--exercise", "-e", required=True, metavar="EX",
+                   help="one of: " + ", ".join(exercise_ids()))
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(run=run)
+
+
+def open_source(path: str):
+    """A trace file is read directly; anything else goes through the pose estimator."""
+    if path.endswith((".jsonl", ".jsonl.gz", ".json")):
+        from .trace import read_trace
+        return read_trace(path)
+    try:
+        from .pose import open_landmark_stream  # type: ignore[attr-defined]
+    except ImportError:
+        from .trace import read_trace
+        return read_trace(path)
+    return open_landmark_stream(path)
+
+
+def summarize(exercise: str, events: list, view: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The analysis events of one recording as the JSON report (`../shared/eval` contract)."""
+    from .events import RepCounted, RepJudged
+    reps: dict[int, dict[str, Any]] = {}
+    for e in events:
+        if isinstance(e, RepCounted):
+            reps[e.rep] = {"index": e.rep, "start": round(e.start, 3), "end": round(e.end, 3),
+                           "faults": [], "judged": True}
+        elif isinstance(e, RepJudged) and e.rep in reps:
+            reps[e.rep]["faults"] = [f.to_json() for f in e.faults]
+            reps[e.rep]["judged"] = e.judged
+            if e.not_judged:
+                reps[e.rep]["not_judged"] = dict(e.not_judged)
+    out: dict[str, Any] = {"exercise": exercise, "rep_count": len(reps), "reps": list(reps.values())}
+    if view is not None:
+        out["view"] = view
+    return out
+
+
+def _table(report: dict[str, Any]) -> str:
+    lines = [f"{report['exercise']}: {report['rep_count']} reps", "",
+             f"{'rep':>4} {'start':>8} {'end':>8} {'time':>6}  faults"]
+    for r in report["reps"]:
+        faults = ", ".join(f["id"] for f in r["faults"]) or ("-" if r["judged"] else "not judged")
+        lines.append(f"{r['index']:>4} {r['start']:>8.2f} {r['end']:>8.2f} {r['end'] - r['start']:>6.2f}  {faults}")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .analysis import Analyzer
+    from .cli import CliError
+    from .trace import TraceError
+    try:
+        exercise = load_exercise(args.exercise)
+    except ExerciseError as e:
+        raise CliError(str(e)) from None
+    events: list = []
+    error: str | None = None
+    try:
+        meta, frames = open_source(args.source)
+        analyzer = Analyzer(meta, exercise)
+        for frame in frames:
+            events.extend(analyzer.feed(frame))
+        events.extend(analyzer.finish())
+    except TraceError as e:
+        error = str(e)
+    except Exception as e:  # the pose adapter's errors are one sentence too
+        if type(e).__name__.endswith("Error") and type(e).__module__.startswith("coach."):
+            error = str(e)
+        else:
+            raise
+    if error and not events:
+        raise CliError(error)
+    report = summarize(exercise.id, events)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(_table(report))
+    if error:
+        # Keep what was analysed (printed above), but say the input was bad.
+        print(f"coach: {error}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,305 @@
+"""The rep phase machine: hip flexion in, phases and counted reps out.
+
+One machine serves every lift; the exercise definition says where a rep starts and counts:
+- top_start (RDL, good morning, squat, drill): the window is the descent and the ascent; the rep
+  counts back at the top.
+- floor_start (deadlift, kettlebell deadlift, hip thrust): the window is the pull, from the moment
+  the load leaves the floor to lockout, where it counts; the lowering that follows belongs to it.
+- swing: the window runs from the hinge to the float, where it counts.
+
+Thresholds are shares of the lifter's own range (their top and their usual depth, learned from
+the reps they have done; the exercise file gives the priors), so a tall lifter, a yawed camera or
+a shallow hinger all count the same way. A movement that turns back before reaching the bottom
+share of that range is a partial and is not counted.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import deque
+from dataclasses import dataclass, field
+
+from .events import PhaseChanged
+from .exercises import Exercise
+from .features import Features
+
+TOP, LOWERING, BOTTOM, RISING, LOCKOUT = "top", "lowering", "bottom", "rising", "lockout"
+_HISTORY_S = 12.0  # enough signal to look back over the slowest rep
+_REST_S = 0.3  # a stop this long is a pause: a movement starts where it ends
+_LOCKOUT_CHECK_S = 0.8  # how long after lockout the arms are watched for the load
+_UNLOADED_ELBOW_DEG = 32.0  # bent elbows at the top: hands on the hips, no load in them
+
+
+@dataclass
+class Rep:
+    """The machine's account of one rep (times on the trace's clock)."""
+
+    index: int
+    start: float  # window start
+    end: float  # count moment
+    bottom_t: float  # deepest point
+    depth: float  # hip flexion at the deepest point
+    top_level: float  # the lifter's top when this rep counted
+    range_deg: float  # the lifter's usual range when this rep counted
+    lowering: tuple[float, float] | None = None  # (start, end) of its lowering, once seen
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A movement that looked like a rep but is not one, and why (for logs and tests)."""
+
+    t: float
+    reason: str
+
+
+class RepMachine:
+    def __init__(self, exercise: Exercise):
+        self.ex = exercise
+        c = exercise.counting
+        self.c = c
+        self.phase = "unknown"
+        self.top = c.top_deg
+        self._tops: deque[float] = deque(maxlen=5)
+        self._depths: deque[float] = deque(maxlen=7)
+        self.range = c.usual_depth_deg - c.top_deg
+        self.reps: list[Rep] = []
+        self.rejected: list[Rejected] = []
+        self._t: deque[float] = deque()
+        self._d: deque[float] = deque()
+        self._f: deque[Features] = deque()
+        self._last_t = -math.inf
+        self._peak = self._peak_t = 0.0
+        self._peak_knee = 0.0
+        self._bottom_since = 0.0
+        self._bottom_dwell = 0.0
+        self._min = self._min_t = 0.0
+        self._descent_start: float | None = None
+        self._rise_start: float | None = None
+        self._pending_lowering: Rep | None = None  # floor-start: the rep whose lowering is under way
+        self._lowering_start: float | None = None
+        self._unconfirmed: Rep | None = None  # a loaded pull waiting for its lockout to be seen
+
+    # -- the lifter's own scale ------------------------------------------------------------
+    def _level(self, share: float) -> float:
+        return self.top + share * self.range
+
+    def _learn(self, rep_depth: float, top: float) -> None:
+        self._tops.append(top)
+        self._depths.append(rep_depth)
+        self.top = statistics.median(self._tops)
+        usual = statistics.median(self._depths)
+        prior = self.c.usual_depth_deg - self.c.top_deg
+        # A single rep can be a fluke; lean on the prior until a few reps agree.
+        w = min(len(self._depths), 3) / 3.0
+        self.range = max(15.0, w * (usual - self.top) + (1 - w) * min(prior, usual - self.top))
+
+    # -- history ---------------------------------------------------------------------------
+    def _remember(self, f: Features) -> None:
+        self._t.append(f.t)
+        self._d.append(f.hip_flexion)
+        self._f.append(f)
+        while self._t and self._t[0] < f.t - _HISTORY_S:
+            self._t.popleft()
+            self._d.popleft()
+            self._f.popleft()
+
+    def _median(self, name: str, start: float, end: float) -> float:
+        values = [getattr(f, name) for f in self._f if start <= f.t <= end]
+        values = [v for v in values if v == v]
+        return statistics.median(values) if values else math.nan
+
+    def _onset(self, t_extreme: float, sign: int) -> float:
+        """When did the movement that ended at `t_extreme` begin? `sign` +1: hip flexion was
+        rising into it (a descent), -1: falling into it (a rise). Walk back to the last pause or
+        turning point before it."""
+        ts, ds = self._t, self._d
+        k = len(ts) - 1
+        while k > 0 and ts[k] > t_extreme:
+            k -= 1
+        d_k = ds[k]
+        amp = max(abs(d_k - self.top) if sign > 0 else abs(self._peak - d_k), 0.3 * self.range)
+        m, arg = d_k, k
+        j = k
+        i = k - 1
+        while i >= 0:
+            v = ds[i]
+            if sign * (v - m) < 0:
+                m, arg = v, i
+            far = abs(d_k - v) >= 0.5 * amp
+            if sign * (v - m) > 0.1 * self.range:
+                break  # a turning point: the previous movement
+            if far:
+                while j > 0 and ts[j] > ts[i] - _REST_S:
+                    j -= 1
+                window = [ds[x] for x in range(j, i + 1)]
+                if ts[i] - ts[j] >= _REST_S * 0.8 and max(window) - min(window) < 0.06 * self.range:
+                    return ts[i]  # the end of a pause
+            i -= 1
+        # The departure from the turning point (or the oldest sample kept).
+        band = 0.04 * self.range
+        for x in range(arg, k + 1):
+            if sign * (ds[x] - m) > band:
+                return ts[max(arg, x - 1)]
+        return ts[arg]
+
+    # -- the machine -----------------------------------------------------------------------
+    def _enter(self, phase: str, t: float, out: list) -> None:
+        self.phase = phase
+        out.append(PhaseChanged(t, phase, len(self.reps) + 1))
+
+    def reset(self) -> None:
+        """Forget the rep in progress (the person left; a long gap)."""
+        self.phase = "unknown"
+        self._pending_lowering = None
+        self._lowering_start = None
+
+    def update(self, f: Features | None, t: float) -> list:
+        """Feed one frame's features (None: no usable pose). Returns PhaseChanged events and the
+        Reps counted on this frame."""
+        out: list = []
+        if f is None:
+            if t - self._last_t > self.c.max_gap_s and self.phase != "unknown":
+                self.reset()
+            return out
+        if t - self._last_t > self.c.max_gap_s:
+            self.reset()
+        self._last_t = t
+        d = f.hip_flexion
+        self._remember(f)
+        if self._unconfirmed is not None:
+            self._confirm(f, out)
+        lo, bot, tz = self._level(self.c.lowering_fraction), self._level(self.c.bottom_fraction), \
+            self._level(self.c.top_fraction)
+        R = self.range
+
+        if self.phase == "unknown":
+            if d >= bot:
+                self._start_bottom(t, d, f)
+                self._enter(BOTTOM, t, out)
+            elif d <= lo:
+                self._enter(TOP, t, out)
+        elif self.phase == TOP:
+            if d > lo:
+                self._enter(LOWERING, t, out)
+                self._lowering_start = None
+        elif self.phase == LOWERING:
+            if d >= bot:
+                self._start_bottom(t, d, f)
+                self._enter(BOTTOM, t, out)
+            elif d < self.top + 0.1 * R:
+                self.rejected.append(Rejected(t, "partial"))
+                self._enter(TOP, t, out)
+        elif self.phase == BOTTOM:
+            if d > self._peak:
+                self._peak, self._peak_t = d, t
+            if f.knee_flexion == f.knee_flexion:
+                self._peak_knee = max(self._peak_knee, f.knee_flexion)
+            if d >= self._peak - 0.1 * R:
+                self._bottom_dwell = max(self._bottom_dwell, t - self._bottom_since)
+            else:
+                self._bottom_since = t
+            if d < self._peak - 0.2 * R:
+                self._finish_lowering()
+                self._min, self._min_t = d, t
+                self._enter(RISING, t, out)
+        elif self.phase == RISING:
+            if d < self._min:
+                self._min, self._min_t = d, t
+            if d > self._peak - 0.1 * R:
+                self.rejected.append(Rejected(t, "partial rise"))
+                self._bottom_since = t
+                self._enter(BOTTOM, t, out)
+            elif self._min <= tz and (d - self._min > 0.05 * R or t - self._min_t >= 0.12):
+                self._count(f, out)
+        return out
+
+    def finish(self) -> list:
+        """The recording ended: a pull that reached lockout is judged on what was seen."""
+        out: list = []
+        rep, self._unconfirmed = self._unconfirmed, None
+        if rep is not None:
+            if self._median("elbow_flexion", rep.end, self._last_t) > _UNLOADED_ELBOW_DEG:
+                self.rejected.append(Rejected(self._last_t, "unloaded stand-up"))
+            else:
+                self._accept(rep, out)
+        return out
+
+    def _start_bottom(self, t: float, d: float, f: Features) -> None:
+        self._peak, self._peak_t = d, t
+        self._peak_knee = f.knee_flexion if f.knee_flexion == f.knee_flexion else 0.0
+        self._bottom_since = t
+        self._bottom_dwell = 0.0
+
+    def _finish_lowering(self) -> None:
+        """The bottom is over: the descent into it is known, and for floor-start lifts the
+        previous rep's lowering ends here."""
+        start = self._onset(self._peak_t, +1)
+        self._descent_start = start
+        # The lowering ends where the descent first comes close to the bottom.
+        end = self._peak_t
+        target = self._peak - 0.1 * self.range
+        for t_i, d_i in zip(self._t, self._d):
+            if t_i >= start and d_i >= target:
+                end = t_i
+                break
+        rep = self._pending_lowering
+        if rep is not None and start >= rep.end:
+            rep.lowering = (start, end)
+        self._pending_lowering = None
+        self._last_descent = (start, end)
+
+    def _count(self, f: Features, out: list) -> None:
+        end = self._min_t
+        kind = self.ex.kind
+        if kind == "floor_start":
+            start = self._onset(end, -1)
+            start = max(start, self._peak_t - 0.05) if start < self._peak_t - 5.0 else start
+        else:
+            start = self._descent_start if self._descent_start is not None else self._peak_t
+        reason = self._not_a_rep(start, end)
+        self._enter(TOP, f.t, out)
+        if reason:
+            self.rejected.append(Rejected(f.t, reason))
+            return
+        rep = Rep(index=len(self.reps) + 1, start=start, end=end, bottom_t=self._peak_t,
+                  depth=self._peak, top_level=self.top, range_deg=self.range)
+        rep.extra["top"] = self._min
+        if kind != "floor_start":
+            rep.lowering = getattr(self, "_last_descent", None)
+        if self.c.loaded_lockout:
+            self._unconfirmed = rep
+            self._confirm(f, out)
+        else:
+            self._accept(rep, out)
+
+    def _accept(self, rep: Rep, out: list) -> None:
+        rep.index = len(self.reps) + 1
+        if self.ex.kind == "floor_start":
+            self._pending_lowering = rep
+        self.reps.append(rep)
+        self._learn(rep.depth, rep.extra["top"])
+        out.append(rep)
+
+    def _confirm(self, f: Features, out: list) -> None:
+        """A pull ends with the load hanging in straight arms. Hands moving to the hips (elbows
+        bent) right after "lockout" is standing up after putting the bar down: not a rep."""
+        rep = self._unconfirmed
+        assert rep is not None
+        if f.t - rep.end < _LOCKOUT_CHECK_S and self.phase == TOP:
+            return
+        self._unconfirmed = None
+        if self._median("elbow_flexion", rep.end, f.t) > _UNLOADED_ELBOW_DEG:
+            self.rejected.append(Rejected(f.t, "unloaded stand-up"))
+        else:
+            self._accept(rep, out)
+
+    def _not_a_rep(self, start: float, end: float) -> str:
+        c = self.c
+        if end - start < c.min_rep_s:
+            return "too quick"
+        if c.max_bottom_pause_s and self._bottom_dwell > c.max_bottom_pause_s:
+            if not c.pickup_knee_flexion_deg or self._peak_knee >= c.pickup_knee_flexion_deg:
+                return "pick-up or put-down"
+        return ""

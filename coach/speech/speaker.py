@@ -1,0 +1,161 @@
+"""The live voice: cues are handed over with `say()` (never blocks) and played on the speaker's
+own thread, honouring the SpeechQueue's pre-emption (a cut cue stops within one ~20 ms block).
+
+If there is no sound card or the engine fails, the speaker says so once on stderr and prints
+each cue's text instead: the workout goes on.
+"""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+import time
+from dataclasses import replace
+from typing import Callable, Iterable, TextIO
+
+import numpy as np
+
+from ..cue_policy import PLAY, PREEMPT, PolicyConfig, SpeechQueue
+from ..events import Cue, CueSpoken
+from .cache import AudioCache
+from .engine import TtsError
+from .output import AudioOutput, NoAudioOutput, open_output
+
+_STOP = object()
+
+
+class Speaker:
+    def __init__(self, cache: AudioCache | None, config: PolicyConfig | None = None, *,
+                 output: AudioOutput | None = None, device: int | str | None = None,
+                 volume: float = 1.0, block_s: float = 0.02,
+                 on_spoken: Callable[[CueSpoken], None] | None = None,
+                 text_stream: TextIO | None = None, clock: Callable[[], float] = time.monotonic):
+        self.cache, self.volume, self.clock = cache, float(volume), clock
+        self.on_spoken = on_spoken
+        self.text_stream = text_stream if text_stream is not None else sys.stderr
+        self._queue = SpeechQueue(config)
+        self._inbox: queue.Queue = queue.Queue()
+        self._block = 1024
+        self.output: AudioOutput | None = None
+        self.problem: str | None = None  # why we print instead of speak
+        if cache is None:
+            self.problem = "no speech engine"
+        elif output is not None:
+            self.output = output
+        else:
+            try:
+                self.output = open_output(cache.sample_rate, device)
+            except NoAudioOutput as e:
+                self.problem = str(e)
+        if self.output is not None:
+            self._block = max(64, int(block_s * self.output.sample_rate))
+        if self.problem:
+            self._announce_problem()
+        self._thread = threading.Thread(target=self._run, name="coach-speaker", daemon=True)
+        self._thread.start()
+
+    # -- caller side (any thread) --
+    def say(self, cue: Cue) -> None:
+        self._inbox.put(cue)
+
+    def say_all(self, cues: Iterable[Cue]) -> None:
+        for cue in cues:
+            self._inbox.put(cue)
+
+    def warm_up(self, texts: Iterable[str]) -> threading.Thread:
+        """Render `texts` into the cache in the background (the fixed cue library)."""
+        texts = list(texts)
+
+        def work() -> None:
+            try:
+                if self.cache is not None:
+                    self.cache.prerender(texts)
+            except TtsError:
+                pass  # the speaker reports it when a cue needs it
+
+        t = threading.Thread(target=work, name="coach-speech-warmup", daemon=True)
+        t.start()
+        return t
+
+    def close(self, drain: bool = False) -> None:
+        """Stop the thread; with `drain`, finish what is playing and waiting first."""
+        self._inbox.put((_STOP, drain))
+        self._thread.join(timeout=30)
+        if self.output is not None:
+            self.output.close()
+
+    @property
+    def speaking(self) -> bool:
+        return self._queue.playing is not None
+
+    # -- the speaker thread --
+    def _announce_problem(self) -> None:
+        print(f"coach: {self.problem}; cues will be printed here instead.", file=self.text_stream,
+              flush=True)
+
+    def _print(self, cue: Cue) -> None:
+        print(f"coach says: {cue.text}", file=self.text_stream, flush=True)
+
+    def _start(self, cue: Cue) -> np.ndarray | None:
+        """Fetch the cue's audio (rendering it if needed) and report it as spoken."""
+        samples = None
+        if self.output is not None and self.cache is not None:
+            try:
+                samples = self.cache.get(cue.text)
+            except TtsError as e:
+                self.output.close()
+                self.output, self.problem = None, f"speech failed ({e})"
+                self._announce_problem()
+        if samples is None:
+            self._print(cue)
+        if self.on_spoken is not None:
+            self.on_spoken(CueSpoken(self.clock(), cue))
+        return samples
+
+    def _forget_dropped(self, originals: dict[int, Cue]) -> None:
+        for cue in self._queue.dropped:
+            originals.pop(id(cue), None)
+        self._queue.dropped.clear()
+
+    def _run(self) -> None:
+        current: np.ndarray | None = None
+        pos = 0
+        originals: dict[int, Cue] = {}
+        draining = False
+        while True:
+            if current is None and not (draining and self._queue.waiting):
+                item = self._inbox.get()
+                items = [item]
+            else:
+                items = []
+            while True:
+                try:
+                    items.append(self._inbox.get_nowait())
+                except queue.Empty:
+                    break
+            for item in items:
+                if isinstance(item, tuple) and item and item[0] is _STOP:
+                    if not item[1]:
+                        return
+                    draining = True
+                    continue
+                now = self.clock()
+                stamped = replace(item, t=now)  # waiting is measured on the speaker's clock
+                originals[id(stamped)] = item
+                if self._queue.offer(stamped, now) in (PLAY, PREEMPT):
+                    current, pos = self._start(originals.pop(id(stamped))), 0
+                self._forget_dropped(originals)
+            if current is not None and pos < len(current) and self.output is not None:
+                block = current[pos:pos + self._block]
+                self.output.write(block * np.float32(self.volume) if self.volume != 1.0 else block)
+                pos += len(block)
+                continue
+            # the cue ended (or was only printed): next one
+            current = None
+            nxt = self._queue.finished(self.clock())
+            self._forget_dropped(originals)
+            if nxt is not None:
+                current, pos = self._start(originals.pop(id(nxt), nxt)), 0
+            elif draining and not self._queue.waiting:
+                return

@@ -1,0 +1,106 @@
+"""Recognizer grammars generated from the vocabulary, so the recognizer can only hear what the
+parser understands: a JSGF grammar for PocketSphinx, a phrase list for Vosk."""
+
+from __future__ import annotations
+
+from ..vocabulary import Alt, Optional_, Seq, Slot, Vocabulary, Word
+
+_SLOT_RULES = {"exercise": "<exercise>", "n": "<count>", "reps": "<count>", "seconds": "<duration>"}
+
+
+def _alts(words) -> str:
+    return " | ".join(sorted(words))
+
+
+def _jsgf_seq(seq: Seq) -> str:
+    parts = []
+    for node in seq:
+        if isinstance(node, Word):
+            parts.append(node.text)
+        elif isinstance(node, Slot):
+            parts.append(_SLOT_RULES[node.name])
+        elif isinstance(node, Optional_):
+            parts.append("[" + _jsgf_seq(node.body) + "]")
+        elif isinstance(node, Alt):
+            parts.append("(" + " | ".join(_jsgf_seq(o) for o in node.options) + ")")
+    return " ".join(parts)
+
+
+def jsgf(vocab: Vocabulary, wake_word: str | None = None) -> str:
+    """A JSGF grammar of every command, with an optional wake word in front and a filler after.
+
+    The wake word stays optional in the grammar: whether it is required is the listener's
+    decision, so one grammar serves both modes and "coach <garbage>" can still be told apart."""
+    wakes = [wake_word] if wake_word else list(vocab.wake_words)
+    lines = ["#JSGF V1.0;", "grammar coach;"]
+    exercise_forms = {f for forms in vocab.exercises.values() for f in forms}
+    lines.append(f"<exercise> = {_alts(exercise_forms)};")
+    n = vocab.numbers
+    if n:
+        ones = _alts(set(n.one_words) | set(n.units)) if n.one_words else _alts(n.units)
+        lines += [
+            f"<digit> = {_alts(n.units)};",
+            f"<teen> = {_alts(n.teens)};",
+            f"<tens> = {_alts(n.tens)};",
+            "<count> = <digit> | <teen> | <tens> [<digit>];",
+            # 1-999, including the gym's "one twenty"
+            f"<number> = <count> | <digit> (<teen> | <tens> [<digit>]) | ({ones}) {n.hundred} [[{n.and_word}] <count>];",
+            f"<sec> = {_alts(n.seconds_words)};",
+            f"<min> = {_alts(n.minutes_words)};",
+        ]
+        dur = ["<number> [<sec>]", f"({ones} | <count>) <min> [[{n.and_word}] <count> [<sec>]]"]
+        if n.half_words and n.one_words:
+            half, one = _alts(n.half_words), _alts(n.one_words)
+            dur += [f"({one}) <min> {n.and_word} ({one}) ({half})",
+                    f"({half}) ({one}) <min>",
+                    f"<count> {n.and_word} ({one}) ({half}) <min>"]
+        lines.append("<duration> = " + " | ".join(dur) + ";")
+    names = []
+    for spec in vocab.commands:
+        name = f"<cmd_{spec.id}>"
+        names.append(name)
+        lines.append(f"{name} = " + " | ".join(_jsgf_seq(s) for s in spec.phrasings) + ";")
+    lines.append(f"<command> = {' | '.join(names)};")
+    wake = f"[{_alts(wakes)}] " if wakes else ""
+    filler = f" [{_alts(vocab.fillers)}]" if vocab.fillers else ""
+    lines.append(f"public <utterance> = {wake}<command>{filler};")
+    return "\n".join(lines) + "\n"
+
+
+def phrase_list(vocab: Vocabulary, wake_word: str | None = None, limit: int = 5000) -> list[str]:
+    """Every sentence the vocabulary allows, for Vosk's grammar list (numbers expanded 1-99).
+
+    Vosk compiles the list into a small graph, so the list must stay finite and modest."""
+    wakes = [wake_word] if wake_word else list(vocab.wake_words)
+    exercise_forms = sorted({f for forms in vocab.exercises.values() for f in forms})
+    counts = _count_words(vocab)
+    durations = [f"{c} {s}" for c in counts for s in (vocab.numbers.seconds_words[-1:] if vocab.numbers else [])]
+    durations += counts
+    if vocab.numbers:
+        durations += [f"{c} {vocab.numbers.minutes_words[-1]}" for c in counts[:10]]
+    fill = {"{exercise}": exercise_forms, "{n}": counts, "{reps}": counts, "{seconds}": durations}
+    out: list[str] = []
+    for spec in vocab.commands:
+        for exp in spec.expansions:
+            partial = [""]
+            for tok in exp:
+                options = fill.get(tok, [tok])
+                partial = [(p + " " + o).strip() for p in partial for o in options]
+            out.extend(partial)
+    out = list(dict.fromkeys(out))
+    for w in wakes:
+        out += [f"{w} {p}" for p in out[:]]
+    if len(out) > limit:  # keep every command shape, cap the numeric variants
+        out = out[:limit]
+    return out
+
+
+def _count_words(vocab: Vocabulary) -> list[str]:
+    n = vocab.numbers
+    if not n:
+        return []
+    out = list(n.units) + list(n.teens)
+    for t in n.tens:
+        out.append(t)
+        out += [f"{t} {u}" for u in n.units]
+    return out
