@@ -43,7 +43,7 @@ class PoseRun:
 
 
 def landmark_frames(source, estimator, meta: TraceMeta, run: PoseRun | None = None,
-                    guard=None) -> Iterator[Frame]:
+                    guard=None, name: str | None = None) -> Iterator[Frame]:
     """Runs `estimator` on every picture of `source`, keeps to one person, yields Frames.
 
     After the last frame, a run in which nobody was ever seen raises PoseSourceError; errors of
@@ -65,7 +65,7 @@ def landmark_frames(source, estimator, meta: TraceMeta, run: PoseRun | None = No
     finally:
         estimator.close()
     if run.frames and not run.with_person:
-        raise PoseSourceError(f"{meta.source}: no person was found in any of its {run.frames} frames.")
+        raise PoseSourceError(f"{name or meta.source}: no person was found in any of its {run.frames} frames.")
 
 
 def open_landmark_stream(path: str, *, model: str | None = None, image_fps: float = 30.0,
@@ -89,7 +89,7 @@ def open_landmark_stream(path: str, *, model: str | None = None, image_fps: floa
         source.close()
         raise
     meta = TraceMeta(source.width, source.height, source.fps, os.path.basename(path))
-    return meta, landmark_frames(source, estimator, meta, run)
+    return meta, landmark_frames(source, estimator, meta, run, name=path)
 
 
 def _trace_errors_as_pose_errors(frames: Iterator[Frame]) -> Iterator[Frame]:
