@@ -124,11 +124,8 @@ class Speaker:
         originals: dict[int, Cue] = {}
         draining = False
         while True:
-            if current is None and not (draining and self._queue.waiting):
-                item = self._inbox.get()
-                items = [item]
-            else:
-                items = []
+            idle = self._queue.playing is None and not draining
+            items = [self._inbox.get()] if idle else []  # sleep only when there is nothing to do
             while True:
                 try:
                     items.append(self._inbox.get_nowait())
@@ -151,11 +148,12 @@ class Speaker:
                 self.output.write(block * np.float32(self.volume) if self.volume != 1.0 else block)
                 pos += len(block)
                 continue
-            # the cue ended (or was only printed): next one
             current = None
-            nxt = self._queue.finished(self.clock())
-            self._forget_dropped(originals)
-            if nxt is not None:
-                current, pos = self._start(originals.pop(id(nxt), nxt)), 0
-            elif draining and not self._queue.waiting:
+            if self._queue.playing is not None:  # it ended (or was only printed): next one
+                nxt = self._queue.finished(self.clock())
+                self._forget_dropped(originals)
+                if nxt is not None:
+                    current, pos = self._start(originals.pop(id(nxt), nxt)), 0
+                continue
+            if draining:
                 return

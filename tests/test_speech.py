@@ -1,0 +1,171 @@
+"""Speech output with the real espeak-ng: engine, cache, WAV sink on a timeline, speaker."""
+
+from __future__ import annotations
+
+import io
+import wave
+
+import numpy as np
+import pytest
+
+from coach.cue_policy import PolicyConfig
+from coach.cues import load_cues_or_builtin
+from coach.events import Cue, Fault, FaultFound, RepCounted, RepJudged, SetStarted
+from coach.speech.cache import AudioCache, fixed_texts
+from coach.speech.engine import SpeechConfig, TtsError, make_engine
+from coach.speech.espeak_engine import EspeakEngine
+from coach.speech.output import NullOutput
+from coach.speech.render import speak_events_to_wav
+from coach.speech.speaker import Speaker
+from coach.speech.timeline import lay_out
+from coach.speech.wav_sink import WavSink
+
+CFG = PolicyConfig()
+
+
+@pytest.fixture(scope="module")
+def espeak() -> EspeakEngine:
+    return EspeakEngine("en-us", 170)
+
+
+def rms_windows(samples: np.ndarray, sr: int, win_s: float = 0.05) -> np.ndarray:
+    n = int(win_s * sr)
+    usable = samples[: len(samples) // n * n].reshape(-1, n)
+    return np.sqrt((usable.astype(np.float64) ** 2).mean(axis=1))
+
+
+def read_wav(path) -> tuple[np.ndarray, int]:
+    with wave.open(str(path), "rb") as fh:
+        sr = fh.getframerate()
+        assert fh.getnchannels() == 1 and fh.getsampwidth() == 2
+        data = np.frombuffer(fh.readframes(fh.getnframes()), "<i2")
+    return data.astype(np.float32) / 32768.0, sr
+
+
+def test_espeak_speaks_in_memory_and_keeps_stdout_clean(espeak: EspeakEngine, capfd):
+    short, sr = espeak.synthesize("Five.")
+    long, _ = espeak.synthesize("Brace your core like you're about to get punched.")
+    assert sr == 22050 and short.dtype == np.float32
+    assert 0.2 < len(short) / sr < len(long) / sr < 6.0
+    assert 0.1 < np.abs(long).max() <= 1.0
+    # audible from the first moment: leading silence trimmed
+    assert rms_windows(long[: int(0.1 * sr)], sr, 0.05).max() > 0.005
+    out, _ = capfd.readouterr()
+    assert out == ""  # pyttsx3's save_to_file would print "Audio saved to ..." here
+
+
+def test_rate_changes_the_duration():
+    slow, sr = EspeakEngine("en-us", 120).synthesize("Control the lowering, two seconds down.")
+    fast, _ = EspeakEngine("en-us", 260).synthesize("Control the lowering, two seconds down.")
+    assert len(slow) > 1.6 * len(fast)
+
+
+def test_bad_engine_settings_are_one_sentence():
+    with pytest.raises(TtsError, match="no voice 'xx-nowhere'"):
+        EspeakEngine("xx-nowhere")
+    with pytest.raises(TtsError, match="unknown speech engine"):
+        SpeechConfig(engine="festival")
+    with pytest.raises(TtsError, match="out of range"):
+        SpeechConfig(rate_wpm=5)
+
+
+def test_cache_keys_on_text_engine_voice_and_rate(espeak: EspeakEngine, tmp_path):
+    cache = AudioCache(espeak, tmp_path)
+    a = cache.get("Stand tall.")
+    assert cache.cached("Stand tall.") and cache.get("Stand tall.") is a
+    assert cache.misses == 1 and cache.hits == 1
+    # a new cache over the same directory reads the render back from disk
+    again = AudioCache(espeak, tmp_path).get("Stand tall.")
+    np.testing.assert_array_equal(again, a)
+    other = AudioCache(EspeakEngine("en-us", 250), tmp_path)
+    assert other.key("Stand tall.") != cache.key("Stand tall.")
+    assert len(other.get("Stand tall.")) < len(a)
+
+
+def test_fixed_texts_cover_the_library_and_counts():
+    texts = fixed_texts(load_cues_or_builtin())
+    assert "Control the lowering." in texts and "12." in texts
+    assert not [t for t in texts if "{" in t]
+
+
+def test_wav_sink_puts_audio_at_the_cue_times(espeak: EspeakEngine, tmp_path):
+    cache = AudioCache(espeak)
+    sink = WavSink(tmp_path / "s.wav", cache, CFG)
+    sink.add(Cue(1.0, "Keep your back flat.", "correction", 80))
+    sink.add(Cue(5.0, "Three.", "count", 30))
+    spoken = sink.close(duration=8.0)
+    assert [round(s.t, 3) for s in spoken] == [1.0, 5.0]
+    samples, sr = read_wav(tmp_path / "s.wav")
+    assert abs(len(samples) / sr - 8.0) < 0.01
+    rms = rms_windows(samples, sr)  # 50 ms windows
+    t = np.arange(len(rms)) * 0.05
+    first_end = 1.0 + len(cache.get("Keep your back flat.")) / sr
+    loud = rms > 0.01
+    assert not loud[t < 0.95].any()  # silence before the first cue
+    assert loud[(t >= 1.0) & (t < 1.3)].any()  # speech right at 1.0
+    assert not loud[(t > first_end + 0.05) & (t < 4.95)].any()  # silence between the cues
+    assert loud[(t >= 5.0) & (t < 5.3)].any()
+    assert not loud[t > 6.5].any()
+
+
+def test_preemption_cuts_the_count_and_a_count_waits_for_safety(espeak: EspeakEngine):
+    cache = AudioCache(espeak)
+    cues = [Cue(2.0, "Seven, that's the set.", "count", 30),
+            Cue(2.9, "Stop. Reset your back.", "safety", 90),
+            Cue(3.0, "Eight.", "count", 30)]
+    tl = lay_out(cues, cache.get, cache.sample_rate, CFG)
+    first, second = tl.segments[0], tl.segments[1]
+    assert first.cue.kind == "count" and first.cut and first.end == pytest.approx(2.9)
+    assert second.cue.kind == "safety" and second.start == pytest.approx(2.9) and not second.cut
+    # "Eight." waited behind the safety cue and went stale (> 1 s): dropped, never overlapping
+    assert [c.text for c in tl.dropped] == ["Eight."]
+    for a, b in zip(tl.segments, tl.segments[1:]):
+        assert a.end <= b.start + 1e-9
+
+
+def test_speak_events_to_wav_end_to_end(tmp_path, capfd):
+    events = [SetStarted(0.0, 1, "deadlift", target_reps=3),
+              FaultFound(5.0, 1, Fault("spine_rounding", "pull", "moderate")),
+              RepCounted(6.0, 1, 4.5, 6.0), RepJudged(7.5, 1, True, ())]
+    spoken = speak_events_to_wav(events, tmp_path / "a.wav", exercise="deadlift", duration=12.0)
+    kinds = [s.cue.kind for s in spoken]
+    assert kinds[0] == "set" and "correction" in kinds
+    fix = next(s for s in spoken if s.cue.kind == "correction")
+    assert fix.t == pytest.approx(5.0)
+    samples, sr = read_wav(tmp_path / "a.wav")
+    rms = rms_windows(samples, sr)
+    assert rms[int(5.0 / 0.05): int(5.5 / 0.05)].max() > 0.01
+    assert capfd.readouterr().out == ""
+
+
+def test_speaker_plays_in_order_honours_preemption_and_never_blocks(espeak: EspeakEngine):
+    spoken = []
+    out = NullOutput(espeak.sample_rate, paced=False)
+    sp = Speaker(AudioCache(espeak), CFG, output=out, on_spoken=spoken.append)
+    sp.say_all([Cue(0.0, "Set one. Deadlift.", "set", 50),
+                Cue(0.0, "Keep the load close to your body.", "correction", 60)])
+    sp.close(drain=True)
+    assert [s.cue.kind for s in spoken] == ["set", "correction"]
+    assert out.samples_written > espeak.sample_rate  # both were played (> 1 s of audio)
+
+
+def test_speaker_without_a_sound_card_prints_the_cues_once_warned():
+    stream = io.StringIO()
+    spoken = []
+    sp = Speaker(AudioCache(EspeakEngine()), CFG, device="no-such-device-xyz",
+                 text_stream=stream, on_spoken=spoken.append)
+    sp.say(Cue(0.0, "Control the lowering.", "correction", 60))
+    sp.say(Cue(0.0, "Paused.", "system", 70))
+    sp.close(drain=True)
+    lines = stream.getvalue().splitlines()
+    assert len([line for line in lines if "printed here instead" in line]) == 1
+    assert "coach says: Control the lowering." in lines and "coach says: Paused." in lines
+    assert len(spoken) == 2
+
+
+def test_piper_engine_with_the_bundled_voice():
+    engine = make_engine(SpeechConfig(engine="piper"))
+    samples, sr = engine.synthesize("Squeeze your glutes to finish tall.")
+    assert engine.name == "piper" and engine.voice == "en_US-joe-medium" and sr == 22050
+    assert 1.0 < len(samples) / sr < 5.0 and samples.dtype == np.float32
+    assert 0.3 < np.abs(samples).max() <= 1.0
