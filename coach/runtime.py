@@ -766,7 +766,8 @@ class Runtime:
             if name not in self._fallback_types or (isinstance(e, ev.CommandHeard)
                                                     and type(e.command).__name__ == "Help"):
                 cues += self.session_cues.handle(e)
-        for c in sorted(cues, key=lambda c: (c.t, -c.priority)):
+        # by time; the goodbye goes after the last set's summary whatever its priority
+        for c in sorted(cues, key=lambda c: (c.t, c.key == "system.session_end")):
             self._speech_q.put(c)
         return analyzer
 
