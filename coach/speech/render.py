@@ -32,3 +32,30 @@ def speak_events_to_wav(events: Iterable[object], path: str | os.PathLike[str], 
     for cue in cues:
         sink.add(cue)
     return sink.close(duration)
+
+
+def format_spoken(spoken: list[CueSpoken]) -> list[str]:
+    """One line per spoken cue: time, kind, text."""
+    return [f"{s.t:8.2f}s  {s.cue.kind:<10} {s.cue.text}" for s in spoken]
+
+
+def speak_to_for_cli(events: list, path: str, exercise: str, *, engine: str = "espeak",
+                     as_json: bool = False) -> None:
+    """`coach analyze ... --speak-to PATH`: write the WAV and print the spoken lines (stderr when
+    stdout carries JSON). Problems raise coach.cli.CliError (one sentence, exit 2)."""
+    import sys
+
+    from ..cli import CliError
+    from ..cues import CueError
+    from .engine import TtsError
+
+    try:
+        spoken = speak_events_to_wav(events, path, exercise=exercise, speech=SpeechConfig(engine=engine))
+    except (TtsError, CueError) as e:
+        raise CliError(str(e)) from None
+    except OSError as e:
+        raise CliError(f"{path}: cannot write the speech WAV ({e.strerror or e})") from None
+    stream = sys.stderr if as_json else sys.stdout
+    print(f"spoken cues ({len(spoken)}) -> {path}", file=stream)
+    for line in format_spoken(spoken):
+        print(line, file=stream)
