@@ -18,6 +18,10 @@ def add_to(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--exercise", "-e", required=True, metavar="EX",
                    help="one of: " + ", ".join(exercise_ids()))
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--speak-to", metavar="WAV", help="write what the coach would have said, when, "
+                   "into this WAV and list the spoken lines (stderr with --json)")
+    p.add_argument("--speech-engine", choices=("espeak", "piper"), default="espeak",
+                   help="voice for --speak-to (default espeak; piper is the neural voice)")
     p.set_defaults(run=run)
 
 
@@ -92,6 +96,10 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report))
     else:
         print(_table(report))
+    if getattr(args, "speak_to", None):
+        from .speech.render import speak_to_for_cli
+        speak_to_for_cli(events, args.speak_to, exercise.id, engine=args.speech_engine,
+                         as_json=args.json)
     if error:
         # Keep what was analysed (printed above), but say the input was bad.
         print(f"coach: {error}", file=sys.stderr)
