@@ -50,8 +50,8 @@ _L_ARMS = [p[0] for p in _PAIRS_ARMS]
 _R_ARMS = [p[1] for p in _PAIRS_ARMS]
 _L_LEGS = [p[0] for p in _PAIRS_LEGS]
 _R_LEGS = [p[1] for p in _PAIRS_LEGS]
-_HEAD = (lm.NOSE, lm.LEFT_EAR, lm.RIGHT_EAR, 2, 5)  # nose, ears, eyes
-_FEET = (lm.LEFT_ANKLE, lm.RIGHT_ANKLE, lm.LEFT_HEEL, lm.RIGHT_HEEL, lm.LEFT_TOE, lm.RIGHT_TOE)
+HEAD_POINTS = (lm.NOSE, lm.LEFT_EAR, lm.RIGHT_EAR, 2, 5)  # nose, ears, eyes
+FEET_POINTS = (lm.LEFT_ANKLE, lm.RIGHT_ANKLE, lm.LEFT_HEEL, lm.RIGHT_HEEL, lm.LEFT_TOE, lm.RIGHT_TOE)
 
 
 @dataclass(frozen=True)
@@ -168,10 +168,11 @@ def whole_body_in_frame(frame: Frame) -> bool:
     a = frame.landmarks
     if a is None:
         return False
-    return _part_in_frame(a, _HEAD) and _part_in_frame(a, _FEET)
+    return part_in_frame(a, HEAD_POINTS) and part_in_frame(a, FEET_POINTS)
 
 
-def _part_in_frame(a: np.ndarray, idx: tuple[int, ...]) -> bool:
+def part_in_frame(a: np.ndarray, idx: tuple[int, ...]) -> bool:
+    """Most points of a body part are inside the picture and seen."""
     inside = 0
     for i in idx:
         x, y, v = a[i, 0], a[i, 1], a[i, 3]
