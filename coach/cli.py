@@ -17,6 +17,7 @@ SUBCOMMAND_MODULES = (
     "coach.cli_listen",
     "coach.cli_speak",
     "coach.cli_session",
+    "coach.cli_view",
 )
 
 
