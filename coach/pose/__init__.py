@@ -15,7 +15,8 @@ from ..trace import Frame, TraceError, TraceMeta, read_trace
 from .errors import PoseSourceError
 from .sources import IMAGE_SUFFIXES
 
-__all__ = ["PoseSourceError", "PoseRun", "open_landmark_stream", "open_frame_source", "is_trace_path"]
+__all__ = ["PoseSourceError", "PoseRun", "open_landmark_stream", "open_camera_stream",
+           "open_frame_source", "is_trace_path", "landmark_frames"]
 
 TRACE_SUFFIXES = (".jsonl", ".jsonl.gz")
 
@@ -90,6 +91,24 @@ def open_landmark_stream(path: str, *, model: str | None = None, image_fps: floa
         raise
     meta = TraceMeta(source.width, source.height, source.fps, os.path.basename(path))
     return meta, landmark_frames(source, estimator, meta, run, name=path)
+
+
+def open_camera_stream(device: int | str = 0, *, width: int | None = None, height: int | None = None,
+                       fps: float | None = None, model: str | None = None,
+                       run: PoseRun | None = None) -> tuple[TraceMeta, Iterator[Frame]]:
+    """Landmarks of a live camera (index or /dev/video path), newest frame first: `t` is seconds
+    since the camera opened. A camera that cannot be opened or stops raises PoseSourceError."""
+    from .estimator import create_estimator
+    from .sources import CameraSource
+
+    source = CameraSource(device, width, height, fps)
+    try:
+        estimator = create_estimator(model)
+    except BaseException:
+        source.close()
+        raise
+    meta = TraceMeta(source.width, source.height, source.fps, f"camera {device}")
+    return meta, landmark_frames(source, estimator, meta, run, name=f"camera {device}")
 
 
 def _trace_errors_as_pose_errors(frames: Iterator[Frame]) -> Iterator[Frame]:

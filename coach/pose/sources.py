@@ -177,12 +177,14 @@ class CameraSource:
     def __init__(self, device: int | str = 0, width: int | None = None, height: int | None = None,
                  fps: float | None = None, open_timeout_s: float = 5.0, stall_timeout_s: float = 2.0):
         cv2 = _cv2()
+        if isinstance(device, str) and device.strip().isdigit():
+            device = int(device)  # "0" from a command line means camera 0, not a file named 0
         self.device = device
         with _opencv_quiet():
             self._cap = cv2.VideoCapture(device)
         if not self._cap.isOpened():
             self._cap.release()
-            raise PoseSourceError(f"camera {device!r} cannot be opened (is it plugged in and free?).")
+            raise PoseSourceError(f"camera {device} cannot be opened (is it plugged in and free?).")
         if width:
             self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
         if height:
@@ -202,13 +204,14 @@ class CameraSource:
         self._failed = False
         self._stop = threading.Event()
         self._t0 = time.monotonic()
+        self.t0_monotonic = self._t0  # frame t = time.monotonic() - t0_monotonic
         self._thread = threading.Thread(target=self._read_loop, name="camera-reader", daemon=True)
         self._thread.start()
         with self._cond:  # a camera that opens but never delivers is as good as missing
             self._cond.wait_for(lambda: self._seq > 0 or self._failed, timeout=open_timeout_s)
             if self._seq == 0:
                 self.close()
-                raise PoseSourceError(f"camera {device!r} opened but delivered no picture.")
+                raise PoseSourceError(f"camera {device} opened but delivered no picture.")
             if self.width <= 0 or self.height <= 0:
                 self.height, self.width = self._latest[1].shape[:2]
 
@@ -243,7 +246,7 @@ class CameraSource:
         finally:
             self.close()
         if lost:
-            raise PoseSourceError(f"camera {self.device!r} stopped delivering pictures "
+            raise PoseSourceError(f"camera {self.device} stopped delivering pictures "
                                   "(unplugged or taken by another program).")
 
     def close(self) -> None:
