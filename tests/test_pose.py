@@ -258,3 +258,22 @@ def test_cli_pose_bad_input_is_one_sentence_and_exit_2(media, capsys, name, mess
     if name == "truncated":  # what was decoded before the break is kept
         meta, frames = read_trace(out)
         assert 5 <= len(list(frames)) < 24
+
+
+def test_cli_pose_says_one_line_and_no_native_chatter(media, capfd):
+    out = str(media["dir"] / "quiet.jsonl")
+    assert main(["pose", media["turn"], "-o", out]) == 0
+    captured = capfd.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("coach: 12 frames"), lines
+
+
+def test_cli_analyze_takes_a_video(media, capsys):
+    import json
+    pytest.importorskip("coach.cli_analyze")
+    assert main(["analyze", media["walk"], "--exercise", "deadlift", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["exercise"] == "deadlift" and report["rep_count"] == 0  # a person walking, no lift
+    assert main(["analyze", media["not_video"], "--exercise", "deadlift"]) == 2
+    assert "not a video" in capsys.readouterr().err

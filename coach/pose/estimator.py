@@ -21,6 +21,10 @@ from ..landmarks import NUM_LANDMARKS
 from .errors import PoseSourceError
 from .native_log import native_stderr_filtered
 
+# Start-up warnings come with the first picture that has a person; filtering costs a temp file a
+# frame, so an empty room (a gym station waiting for hours) stops paying after this many frames.
+_FILTER_FRAMES = 30
+
 # Names accepted for the bundled solutions models, and the model_complexity each one means.
 _SOLUTIONS_MODELS = {"lite": 0, "full": 1, "heavy": 2}
 
@@ -83,17 +87,18 @@ class MediaPipeSolutionsEstimator:
             # The graph opens its models on worker threads, which log when they get to it: one
             # empty picture waits for that, inside the filter.
             self._pose.process(np.zeros((64, 64, 3), np.uint8))
-        self._seen_person = False
+        self._quiet_frames = _FILTER_FRAMES
 
     def estimate(self, rgb: np.ndarray, t: float) -> np.ndarray | None:
-        if self._seen_person:
-            result = self._pose.process(rgb)
-        else:  # the landmark stage logs its warnings on the first picture with a person
+        if self._quiet_frames > 0:  # the landmark stage logs on the first picture with a person
+            self._quiet_frames -= 1
             with native_stderr_filtered():
                 result = self._pose.process(rgb)
+        else:
+            result = self._pose.process(rgb)
         if not result.pose_landmarks:
             return None
-        self._seen_person = True
+        self._quiet_frames = 0
         return _to_array(result.pose_landmarks.landmark)
 
     def close(self) -> None:
@@ -121,21 +126,22 @@ class MediaPipeTasksEstimator:
             raise PoseSourceError(f"{model_path}: not a usable PoseLandmarker model ({first}).") from None
         self._mp = mp
         self._last_ms = -1
-        self._seen_person = False
+        self._quiet_frames = _FILTER_FRAMES
 
     def estimate(self, rgb: np.ndarray, t: float) -> np.ndarray | None:
         # VIDEO mode needs strictly increasing integer milliseconds.
         ms = max(int(round(t * 1000.0)), self._last_ms + 1)
         self._last_ms = ms
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if self._seen_person:
-            result = self._landmarker.detect_for_video(image, ms)
-        else:  # start-up chatter comes with the first pictures
+        if self._quiet_frames > 0:  # start-up chatter comes with the first pictures
+            self._quiet_frames -= 1
             with native_stderr_filtered():
                 result = self._landmarker.detect_for_video(image, ms)
+        else:
+            result = self._landmarker.detect_for_video(image, ms)
         if not result.pose_landmarks:
             return None
-        self._seen_person = True
+        self._quiet_frames = 0
         return _to_array(result.pose_landmarks[0])
 
     def close(self) -> None:
