@@ -228,12 +228,14 @@ class FramingGuide:
         state = self._state
         out: list[Cue] = []
         if state == "good":
-            if self._said_problem is not None and not self._setup_done \
-                    and self._said_problem.key != "good":
+            if self._said_problem is not None and self._said_problem.key != "good" \
+                    and not self._setup_done:
                 out.append(self._cue(t, "view.framing.good"))
-            self._setup_done = True
             self._said_problem = _Said("good", t)
-            out.extend(self._view_cues(t))
+            view_cues = self._view_cues(t)
+            if view_cues:
+                self._setup_done = True  # set up = the good framing and the view were said
+            out.extend(view_cues)
             return out
         if self._setup_done and state == "nobody":
             return []  # between sets the person may simply be away; the session says person_lost

@@ -198,9 +198,7 @@ def estimate(obs: list[_Obs] | tuple[_Obs, ...]) -> tuple[str, float, str, float
         return None
     scores = np.array([o.side_score for o in obs])
     side_score = float(np.median(scores))
-    if side_score == 0.0:
-        return None
-    left = side_score > 0
+    left = side_score >= 0  # exactly 0 (a frontal view) has no side: say left, with no confidence
     sign = 1.0 if left else -1.0
     agreement = float(np.mean(np.sign(scores) == sign))
 
