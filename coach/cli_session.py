@@ -152,19 +152,15 @@ def _write_report(log_path: str, out_dir: str) -> tuple[str, str, str]:
 # --- live ---------------------------------------------------------------------------------------
 
 def run_live(args: argparse.Namespace) -> int:
-    from .config import ConfigError, load_config, default_config
+    from .config import ConfigError, default_config, load_config
     from .log import LogError, SessionLog, default_log_dir
-    from .runtime import (DeviceMissing, LiveCamera, LiveMic, LiveSpeaker, Runtime, RuntimeOptions,
-                          TraceCamera, Transcript, WavMic, WavSpeaker, make_recognizer)
-    from .session import PlanError, Session, load_plan
+    from .runtime import Runtime, RuntimeOptions, Transcript, open_devices
+    from .session import EXERCISES, PlanError, Session, load_plan
 
     try:
         cfg = load_config(args.config) if args.config else default_config()
     except ConfigError as e:
         raise CliError(str(e))
-    camera_arg = args.camera if args.camera is not None else cfg.camera
-    mic_arg = args.mic if args.mic is not None else cfg.microphone
-    speaker_arg = args.speaker if args.speaker is not None else cfg.speaker
     plan = None
     plan_path = args.plan or cfg.plan
     if plan_path:
@@ -173,40 +169,18 @@ def run_live(args: argparse.Namespace) -> int:
         except PlanError as e:
             raise CliError(str(e))
     exercise = args.exercise or cfg.exercise
-    from .session import EXERCISES
     if exercise and exercise not in EXERCISES:
         raise CliError(f"'{exercise}' is not an exercise; choose one of {', '.join(EXERCISES)}")
-    messages: list[str] = []
-    replay = bool(camera_arg) and (camera_arg.endswith((".jsonl", ".jsonl.gz", ".gz")))
-
-    camera = None
-    try:
-        camera = TraceCamera(camera_arg) if replay else LiveCamera(_device(camera_arg, 0), cfg.pose_model)
-    except DeviceMissing as e:
-        messages.append(f"No camera ({e}). I can't count reps; voice commands still work.")
-    t0 = getattr(camera, "t0_monotonic", None)
-    mic = recognizer = None
-    if str(mic_arg).lower() != "none":
-        try:
-            mic = WavMic(mic_arg) if mic_arg and str(mic_arg).endswith(".wav") else LiveMic(_device(mic_arg, None), t0)
-            wake = None if (args.no_wake_word or not cfg.wake_word_enabled) else cfg.wake_word
-            recognizer, how = make_recognizer(cfg.language, wake_word=wake, vosk_model=cfg.vosk_model)
-            if recognizer is None:
-                messages.append("No speech recognizer is installed; voice commands are off.")
-                mic = None
-        except DeviceMissing as e:
-            messages.append(f"No microphone found ({e}). Voice commands are off; the coach keeps counting.")
-            mic = None
-    speaker = None
-    if str(speaker_arg).lower() != "none":
-        try:
-            speaker = WavSpeaker(speaker_arg) if speaker_arg and str(speaker_arg).endswith(".wav") \
-                else LiveSpeaker(_device(speaker_arg, None))
-        except DeviceMissing as e:
-            messages.append(f"No speaker found ({e}). Cues will be printed instead.")
-    if camera is None and mic is None:
-        for m in messages:
-            print(f"coach: {m}", file=sys.stderr)
+    wake = None if (args.no_wake_word or not cfg.wake_word_enabled) else cfg.wake_word
+    devices = open_devices(args.camera if args.camera is not None else cfg.camera,
+                           args.mic if args.mic is not None else cfg.microphone,
+                           args.speaker if args.speaker is not None else cfg.speaker,
+                           language=cfg.language, wake_word=wake, vosk_model=cfg.vosk_model,
+                           speech_engine=cfg.speech_engine, speech_rate_wpm=cfg.speech_rate_wpm,
+                           volume=cfg.volume, pose_model=cfg.pose_model)
+    for m in devices.messages:
+        print(f"coach: {m}", file=sys.stderr)
+    if devices.camera is None and devices.mic is None:
         raise CliError("neither a camera nor a microphone can be used, so there is nothing to coach")
     session = Session(plan, exercise=exercise)
     try:
@@ -216,11 +190,11 @@ def run_live(args: argparse.Namespace) -> int:
     except LogError as e:
         raise CliError(str(e))
     print(f"coach live: logging to {log.path}; say 'finish workout' or press Ctrl-C to stop.", file=sys.stderr)
-    realtime = not replay or True
-    rt = Runtime(session, log, camera=camera, mic=mic, recognizer=recognizer, speaker=speaker,
-                 options=RuntimeOptions(exercise=session.exercise, realtime=realtime,
-                                        language=cfg.language, count_every=cfg.count_every),
-                 transcript=Transcript(sys.stdout), messages=messages)
+    rt = Runtime(session, log, camera=devices.camera, mic=devices.mic, recognizer=devices.recognizer,
+                 speaker=devices.speaker,
+                 options=RuntimeOptions(exercise=session.exercise, realtime=True, language=cfg.language,
+                                        count_every=cfg.count_every),
+                 transcript=Transcript(sys.stdout), messages=devices.messages)
     result = rt.run()
     print(f"coach live: {result.reps} reps in {result.sets} sets; log {log.path}", file=sys.stderr)
     return 0

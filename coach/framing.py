@@ -102,8 +102,9 @@ def stature_share(meta: TraceMeta, a: np.ndarray) -> float | None:
     return total / 0.78 / meta.height
 
 
-def frame_problems(meta: TraceMeta, frame: Frame) -> list[str]:
-    """What is wrong with this one frame's framing, most important first ([] = nothing)."""
+def frame_problems(meta: TraceMeta, frame: Frame, share: float | None = None) -> list[str]:
+    """What is wrong with this one frame's framing, most important first ([] = nothing).
+    `share` is stature_share() of the frame when the caller has it already."""
     a = frame.landmarks
     if a is None:
         return ["nobody"]
@@ -123,7 +124,8 @@ def frame_problems(meta: TraceMeta, frame: Frame) -> list[str]:
     xs = [a[i, 0] for i in _EDGE_POINTS if np.isfinite(a[i, 0])]
     if xs and (min(xs) < EDGE or max(xs) > 1 - EDGE):
         out.append("edge")
-    share = stature_share(meta, a)
+    if share is None:
+        share = stature_share(meta, a)
     if share is not None and share < SMALL_BODY and not out:
         out.append("too_small")
     return out
@@ -159,6 +161,7 @@ class FramingGuide:
         self._setup_done = False
         self._said_view: tuple | None = None
         self._pending_view: tuple[tuple, float] | None = None  # (content, since)
+        self._last_view: View | None = None
         self._variant: dict[str, int] = {}
         self._last_centre: tuple[float, float, float] | None = None  # t, x, y (pixels)
         self._jumps: deque[float] = deque()
@@ -174,7 +177,7 @@ class FramingGuide:
         """The framing has been good at least once."""
         return self._setup_done
 
-    def _two_people(self, frame: Frame) -> bool:
+    def _two_people(self, frame: Frame, share: float | None) -> bool:
         a = frame.landmarks
         if a is None:
             return False
@@ -183,7 +186,7 @@ class FramingGuide:
         if ok.sum() < 10:
             return False
         cx, cy = float(np.median(px[ok])), float(np.median(py[ok]))
-        size = (stature_share(self.meta, a) or 0.0) * self.meta.height
+        size = (share or 0.0) * self.meta.height
         prev = self._last_centre
         self._last_centre = (frame.t, cx, cy)
         if prev is not None and size > 0 and frame.t - prev[0] <= JUMP_GAP_S:
@@ -195,8 +198,9 @@ class FramingGuide:
 
     def _update_state(self, frame: Frame) -> None:
         t = frame.t
-        problems = frame_problems(self.meta, frame)
-        if self._two_people(frame) and "nobody" not in problems:
+        share = stature_share(self.meta, frame.landmarks) if frame.landmarks is not None else None
+        problems = frame_problems(self.meta, frame, share)
+        if self._two_people(frame, share) and "nobody" not in problems:
             problems.insert(0, "two_people")
         self._recent.append((t, problems[0] if problems else "good"))
         while self._recent and self._recent[0][0] < t - HOLD_S:
@@ -254,8 +258,9 @@ class FramingGuide:
 
     def _view_cues(self, t: float) -> list[Cue]:
         view = self.estimator.current()
-        if view is None:
-            return []
+        if view is None or (view is self._last_view and self._pending_view is None):
+            return []  # nothing new to say (the estimator makes a new View when it re-estimates)
+        self._last_view = view
         # The framing is good right now, so the body is in the picture whatever the view's slower
         # in_frame says; the framing cues speak about the picture, the view cue about the angle.
         lines = view_sentences(replace(view, in_frame=True), self.exercise, self._text, self.rules)

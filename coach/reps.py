@@ -27,8 +27,11 @@ from .features import Features
 TOP, LOWERING, BOTTOM, RISING, LOCKOUT = "top", "lowering", "bottom", "rising", "lockout"
 _HISTORY_S = 12.0  # enough signal to look back over the slowest rep
 _REST_S = 0.3  # a stop this long is a pause: a movement starts where it ends
+_FLOAT_ABOVE_HIP = 0.25  # leg lengths: the bell swings clearly above the hips at the float
 _LOCKOUT_CHECK_S = 0.8  # how long after lockout the arms are watched for the load
 _UNLOADED_ELBOW_DEG = 32.0  # bent elbows at the top: hands on the hips, no load in them
+_HANDS_ON_THIGHS_ELBOW_DEG = 40.0  # bent elbows early in the rise: pushing on the thighs
+_HANDS_ON_HIPS = 0.06  # leg lengths: wrists above the hips after lockout
 
 
 @dataclass
@@ -110,7 +113,7 @@ class RepMachine:
         values = [v for v in values if v == v]
         return statistics.median(values) if values else math.nan
 
-    def _onset(self, t_extreme: float, sign: int) -> float:
+    def _onset(self, t_extreme: float, sign: int, pause_near_extreme: bool = False) -> float:
         """When did the movement that ended at `t_extreme` begin? `sign` +1: hip flexion was
         rising into it (a descent), -1: falling into it (a rise). Walk back to the last pause or
         turning point before it."""
@@ -127,7 +130,7 @@ class RepMachine:
             v = ds[i]
             if sign * (v - m) < 0:
                 m, arg = v, i
-            far = abs(d_k - v) >= 0.5 * amp
+            far = abs(d_k - v) >= 0.5 * amp or (pause_near_extreme and ts[k] - ts[i] > 0.15)
             if sign * (v - m) > 0.1 * self.range:
                 break  # a turning point: the previous movement
             if far:
@@ -220,7 +223,7 @@ class RepMachine:
         out: list = []
         rep, self._unconfirmed = self._unconfirmed, None
         if rep is not None:
-            if self._median("elbow_flexion", rep.end, self._last_t) > _UNLOADED_ELBOW_DEG:
+            if self._unloaded(rep, self._last_t):
                 self.rejected.append(Rejected(self._last_t, "unloaded stand-up"))
             else:
                 self._accept(rep, out)
@@ -235,7 +238,10 @@ class RepMachine:
     def _finish_lowering(self) -> None:
         """The bottom is over: the descent into it is known, and for floor-start lifts the
         previous rep's lowering ends here."""
-        start = self._onset(self._peak_t, +1)
+        # The first swing starts with the hike from a standstill, the bell gripped on the floor:
+        # the pause is close to the bottom of that first backswing.
+        first_swing = self.ex.kind == "swing" and (not self.reps or self._peak_t - self.reps[-1].end > 3.0)
+        start = self._onset(self._peak_t, +1, pause_near_extreme=first_swing)
         self._descent_start = start
         # The lowering ends where the descent first comes close to the bottom.
         end = self._peak_t
@@ -253,6 +259,17 @@ class RepMachine:
     def _count(self, f: Features, out: list) -> None:
         end = self._min_t
         kind = self.ex.kind
+        if kind == "swing":
+            # The float: the bell at its highest, around the hip snap. Standing up after parking
+            # the bell has no float, so it is no rep.
+            near = [x for x in self._f if end - 0.5 <= x.t <= f.t and x.wrist_height == x.wrist_height]
+            if near:
+                top = max(near, key=lambda x: x.wrist_height)
+                if top.wrist_height < top.hip_height + _FLOAT_ABOVE_HIP:
+                    self.rejected.append(Rejected(f.t, "no float"))
+                    self._enter(TOP, f.t, out)
+                    return
+                end = top.t
         if kind == "floor_start":
             start = self._onset(end, -1)
             start = max(start, self._peak_t - 0.05) if start < self._peak_t - 5.0 else start
@@ -290,10 +307,22 @@ class RepMachine:
         if f.t - rep.end < _LOCKOUT_CHECK_S and self.phase == TOP:
             return
         self._unconfirmed = None
-        if self._median("elbow_flexion", rep.end, f.t) > _UNLOADED_ELBOW_DEG:
+        if self._unloaded(rep, f.t):
             self.rejected.append(Rejected(f.t, "unloaded stand-up"))
         else:
             self._accept(rep, out)
+
+    def _unloaded(self, rep: Rep, now: float) -> bool:
+        """Hands pushing on the thighs during the rise (elbows bent), or going to the hips after
+        it: the lifter stood up without the load."""
+        mid = (rep.start + rep.end) / 2
+        if self._median("elbow_flexion", rep.start - 0.5, mid) > _HANDS_ON_THIGHS_ELBOW_DEG:
+            return True
+        if self._median("elbow_flexion", rep.end, now) > _UNLOADED_ELBOW_DEG:
+            return True
+        hands_up = [x.wrist_height - x.hip_height for x in self._f if rep.end <= x.t <= now]
+        hands_up = [v for v in hands_up if v == v]
+        return bool(hands_up) and statistics.median(hands_up) > _HANDS_ON_HIPS
 
     def _not_a_rep(self, start: float, end: float) -> str:
         c = self.c

@@ -393,6 +393,36 @@ class EspeakVoice:
         return self._cache[text]
 
 
+class EngineVoice:
+    """Text to int16 samples with the speech module's engine and cache (espeak-ng or Piper)."""
+
+    def __init__(self, engine: str = "espeak", rate_wpm: int | None = None, volume: float = 1.0):
+        try:
+            from .speech.cache import AudioCache
+            from .speech.engine import SpeechConfig, TtsError, make_engine
+        except ImportError as e:
+            raise DeviceMissing(f"no speech module ({e})") from None
+        try:
+            cfg = SpeechConfig(engine=engine, volume=volume, **({"rate_wpm": rate_wpm} if rate_wpm else {}))
+            self.cache = AudioCache(make_engine(cfg))
+        except TtsError as e:
+            raise DeviceMissing(str(e)) from None
+        self.volume = volume
+
+    def render(self, text: str) -> tuple[np.ndarray, int]:
+        x = self.cache.get(text)
+        pcm = (np.clip(np.asarray(x, dtype=np.float64) * self.volume, -1, 1) * 32767).astype(np.int16)
+        return pcm, self.cache.sample_rate
+
+
+def default_voice(engine: str = "espeak", rate_wpm: int | None = None, volume: float = 1.0) -> Any:
+    """The speech module's engine when installed, else espeak-ng on the command line."""
+    try:
+        return EngineVoice(engine, rate_wpm, volume)
+    except DeviceMissing:
+        return EspeakVoice(rate_wpm=rate_wpm or 170)
+
+
 class WavSpeaker:
     """Speech rendered into one WAV file on the session's timeline: each cue starts at its time,
     or when the one before has finished; a much more important cue cuts the one playing; a count
@@ -406,7 +436,7 @@ class WavSpeaker:
         parent = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
             raise DeviceMissing(f"{path}: cannot write the speech WAV there")
-        self.voice = voice or EspeakVoice()
+        self.voice = voice or default_voice()
         self._buf = np.zeros(0, dtype=np.int16)
         self._busy_until = -math.inf
         self._playing: ev.Cue | None = None
@@ -452,30 +482,34 @@ class WavSpeaker:
 
 
 class LiveSpeaker:
-    """Cues played on the sound card (espeak-ng audio through sounddevice), one at a time."""
+    """Cues on the sound card through the speech module's non-blocking Speaker (pre-emption,
+    cached audio). Reports what it started playing through `on_spoken`."""
 
-    def __init__(self, device: str | int | None = None, clock: Clock | None = None):
+    def __init__(self, device: str | int | None = None, engine: str = "espeak", rate_wpm: int | None = None,
+                 volume: float = 1.0, on_spoken: Callable[[ev.CueSpoken], None] | None = None,
+                 clock: Clock | None = None):
         try:
-            import sounddevice as sd
-            if not any(d["max_output_channels"] > 0 for d in sd.query_devices()):
-                raise DeviceMissing("no speaker found")
-            sd.check_output_settings(device=device, channels=1, dtype="int16", samplerate=22050)
-        except DeviceMissing:
-            raise
-        except Exception as e:
-            raise DeviceMissing(f"no usable speaker ({e})") from None
-        self._sd, self.device = sd, device
-        self.voice = EspeakVoice()
+            from .speech.speaker import Speaker as _Speaker
+        except ImportError as e:
+            raise DeviceMissing(f"no speech module ({e})") from None
+        voice = EngineVoice(engine, rate_wpm, volume)
         self.clock = clock or Clock(realtime=True)
+        self.listeners: list[Callable[[ev.CueSpoken], None]] = [on_spoken] if on_spoken else []
+        self._speaker = _Speaker(voice.cache, device=device, volume=volume,
+                                 on_spoken=lambda cs: [f(cs) for f in self.listeners],
+                                 text_stream=io.StringIO(), clock=self.clock.now)
+        if self._speaker.problem:
+            problem = self._speaker.problem
+            self._speaker.close()
+            raise DeviceMissing(problem)
+        self.asynchronous = True
 
     def say(self, cue: ev.Cue) -> tuple[float, float] | None:
-        samples, rate = self.voice.render(cue.text)
-        start = self.clock.now()
-        self._sd.play(samples, rate, device=self.device, blocking=True)
-        return start, self.clock.now()
+        self._speaker.say(cue)
+        return None  # started later, on the speaker's thread: on_spoken reports it
 
     def close(self) -> None:
-        pass
+        self._speaker.close(drain=True)
 
 
 class NullSpeaker:
@@ -486,6 +520,67 @@ class NullSpeaker:
 
     def close(self) -> None:
         pass
+
+
+# --- opening devices: what is missing is said, and the session goes on with the rest -----------
+
+@dataclass
+class Devices:
+    camera: Any = None
+    mic: Any = None
+    recognizer: Any = None
+    speaker: Any = None
+    messages: list[str] = field(default_factory=list)
+    recognizer_kind: str = ""
+
+
+def _is_trace(path: str) -> bool:
+    return path.endswith((".jsonl", ".jsonl.gz"))
+
+
+def open_devices(camera: str | None = None, mic: str | None = None, speaker: str | None = None, *,
+                 language: str = "en", wake_word: str | None = "coach", vosk_model: str | None = None,
+                 speech_engine: str = "espeak", speech_rate_wpm: int | None = None, volume: float = 1.0,
+                 pose_model: str | None = None, script: list[dict[str, Any]] | None = None) -> Devices:
+    """Camera: an index or device ("0", "/dev/video0") or a landmark trace. Microphone: a name or
+    index (None: the default input) or a .wav file. Speaker: a name or index (None: the default
+    output) or a .wav file to write. "none" turns a device off. A device that cannot be used
+    becomes a message (spoken at the start, or printed) and None."""
+    d = Devices()
+    if camera is None or str(camera).lower() != "none":
+        cam = "0" if camera is None else str(camera)
+        try:
+            d.camera = TraceCamera(cam) if _is_trace(cam) else LiveCamera(int(cam) if cam.isdigit() else cam, pose_model)
+        except DeviceMissing as e:
+            d.messages.append(f"I can't see a camera ({_clean(e)}), so I can't count reps. Voice commands still work.")
+    if mic is None or str(mic).lower() != "none":
+        try:
+            if mic and str(mic).endswith(".wav"):
+                d.mic = WavMic(str(mic))
+            else:
+                d.mic = LiveMic(int(mic) if mic and str(mic).isdigit() else mic,
+                                getattr(d.camera, "t0_monotonic", None))
+            d.recognizer, d.recognizer_kind = make_recognizer(language, wake_word, script, vosk_model)
+            if d.recognizer is None:
+                d.mic = None
+                d.messages.append("No speech recognizer is installed, so voice commands are off.")
+        except DeviceMissing as e:
+            d.mic = None
+            d.messages.append(f"No microphone found ({_clean(e)}). Voice commands are off; the coach keeps counting.")
+    if speaker is None or str(speaker).lower() != "none":
+        try:
+            if speaker and str(speaker).endswith(".wav"):
+                d.speaker = WavSpeaker(str(speaker), default_voice(speech_engine, speech_rate_wpm, volume))
+            else:
+                d.speaker = LiveSpeaker(int(speaker) if speaker and str(speaker).isdigit() else speaker,
+                                        speech_engine, speech_rate_wpm, volume)
+        except DeviceMissing as e:
+            d.messages.append(f"No speaker found ({_clean(e)}). Cues will be printed instead.")
+    return d
+
+
+def _clean(e: Exception) -> str:
+    return str(e).rstrip(".")
 
 
 # --- the transcript -----------------------------------------------------------------------------
@@ -585,6 +680,8 @@ class Runtime:
         self.session, self.log = session, log
         self.camera, self.mic, self.recognizer = camera, mic, recognizer
         self.speaker: Speaker = speaker or NullSpeaker()
+        if hasattr(self.speaker, "listeners"):
+            self.speaker.listeners.append(self._spoken)
         self.options = options or RuntimeOptions()
         self.transcript = transcript or Transcript()
         self.clock = Clock(self.options.realtime, self.options.speed)
@@ -689,13 +786,16 @@ class Runtime:
                 self.transcript.add(cue.t, "note", "Speech failed. Cues will be printed instead.")
                 span = (cue.t, cue.t)
             if span is None:
-                continue  # dropped as stale
-            start = span[0]
-            self.transcript.add(start, "coach", cue.text)
-            self.result.cues.append((start, cue))
-            if cue.kind == "count" and cue.rep is not None:
-                self.result.cue_latency_s.append(start - cue.t)
-            self.log.event(ev.CueSpoken(start, cue))
+                continue  # dropped as stale, or played later by an asynchronous speaker
+            self._spoken(ev.CueSpoken(span[0], cue))
+
+    def _spoken(self, spoken: ev.CueSpoken) -> None:
+        cue, start = spoken.cue, spoken.t
+        self.transcript.add(start, "coach", cue.text)
+        self.result.cues.append((start, cue))
+        if cue.kind == "count" and cue.rep is not None:
+            self.result.cue_latency_s.append(start - cue.t)
+        self.log.event(spoken)
 
     # -- the core ------------------------------------------------------------------------------
     def _core_loop(self) -> None:

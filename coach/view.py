@@ -173,14 +173,11 @@ def whole_body_in_frame(frame: Frame) -> bool:
 
 def part_in_frame(a: np.ndarray, idx: tuple[int, ...]) -> bool:
     """Most points of a body part are inside the picture and seen."""
-    inside = 0
-    for i in idx:
-        x, y, v = a[i, 0], a[i, 1], a[i, 3]
-        if (np.isfinite(x) and np.isfinite(y) and v >= MIN_POINT_VIS
-                and -IN_FRAME_MARGIN <= x <= 1 + IN_FRAME_MARGIN
-                and -IN_FRAME_MARGIN <= y <= 1 + IN_FRAME_MARGIN):
-            inside += 1
-    return inside * 2 >= len(idx)  # most of the part; the far ear or foot may be hidden
+    p = a[list(idx)]  # a NaN (missing) point compares False: not inside
+    inside = ((p[:, 3] >= MIN_POINT_VIS)
+              & (p[:, 0] >= -IN_FRAME_MARGIN) & (p[:, 0] <= 1 + IN_FRAME_MARGIN)
+              & (p[:, 1] >= -IN_FRAME_MARGIN) & (p[:, 1] <= 1 + IN_FRAME_MARGIN))
+    return int(inside.sum()) * 2 >= len(idx)  # most of the part; the far ear or foot may be hidden
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
@@ -196,55 +193,53 @@ def estimate(obs: list[_Obs] | tuple[_Obs, ...]) -> tuple[str, float, str, float
     """(side, yaw_deg, toward, confidence) from a window of observations, or None."""
     if not obs:
         return None
-    scores = np.array([o.side_score for o in obs])
+    m = np.array([(o.side_score, o.facing, o.arms_lr, o.legs_lr, o.dx_shoulders, o.dx_hips,
+                   o.w_shoulders + o.w_hips, o.trunk_dx, o.trunk_dy, o.upright) for o in obs])
+    scores = m[:, 0]
     side_score = float(np.median(scores))
     left = side_score >= 0  # exactly 0 (a frontal view) has no side: say left, with no confidence
     sign = 1.0 if left else -1.0
     agreement = float(np.mean(np.sign(scores) == sign))
 
+    upright = m[:, 9] > 0
+    if upright.sum() >= max(MIN_FRAMES, len(obs) // 4):
+        m = m[upright]  # a hinge changes the projection; standing frames are cleanest
+    # (else e.g. a hip thrust, whose trunk is never vertical: use every frame)
     # Undo label swaps frame by frame: a swap carries the visibility with it, so when a group's
     # visibility says the far side is the near one, that group's labels are swapped.
-    use = [o for o in obs if o.upright]
-    if len(use) < max(MIN_FRAMES, len(obs) // 4):
-        use = list(obs)  # e.g. a hip thrust: the trunk is never vertical
-    ratio, weights, toward_votes = [], [], []
-    for o in use:
-        dxs = o.dx_shoulders * (1.0 if o.arms_lr * sign >= 0 else -1.0)
-        dxh = o.dx_hips * (1.0 if o.legs_lr * sign >= 0 else -1.0)
-        # x_near - x_far, so a consistent sign means a consistent camera direction.
-        across = sign * (dxs + dxh)
-        trunk = _trunk_length(o, across)
-        w = o.w_shoulders + o.w_hips
-        if trunk <= 0 or w <= 0:
-            continue
-        ratio.append(across / ((SHOULDER_WIDTH_PER_TRUNK + HIP_WIDTH_PER_TRUNK) * trunk))
-        weights.append(w)
-        toward_votes.append(across * (1.0 if o.facing >= 0 else -1.0))
-    if not ratio:
+    dxs = m[:, 4] * np.where(m[:, 2] * sign >= 0, 1.0, -1.0)
+    dxh = m[:, 5] * np.where(m[:, 3] * sign >= 0, 1.0, -1.0)
+    across = sign * (dxs + dxh)  # x_near - x_far: a consistent sign is a consistent camera
+    trunk = _trunk_length(m[:, 7], m[:, 8], across)
+    weights = m[:, 6]
+    keep = (trunk > 0) & (weights > 0)
+    if not keep.any():
         return None
-    r = _weighted_median(np.array(ratio), np.array(weights))
+    ratio = across[keep] / ((SHOULDER_WIDTH_PER_TRUNK + HIP_WIDTH_PER_TRUNK) * trunk[keep])
+    r = _weighted_median(ratio, weights[keep])
     yaw = math.degrees(math.asin(min(1.0, abs(r))))
     # The near shoulder shows behind the far one (against the facing direction) when the camera
     # is turned toward the person's front.
     if yaw < 8.0:
         toward = "side"
     else:
-        toward = "front" if float(np.median(toward_votes)) < 0 else "back"
+        votes = across[keep] * np.where(m[keep, 1] >= 0, 1.0, -1.0)
+        toward = "front" if float(np.median(votes)) < 0 else "back"
     evidence = min(1.0, len(obs) / 30.0)
     confidence = round(max(0.0, min(1.0, (2 * agreement - 1) * min(1.0, abs(side_score) / 0.3)
                                     * evidence)), 2)
     return ("left" if left else "right", yaw, toward, confidence)
 
 
-def _trunk_length(o: _Obs, across: float) -> float:
+def _trunk_length(trunk_dx: np.ndarray, trunk_dy: np.ndarray, across: np.ndarray) -> np.ndarray:
     """The trunk's true length in pixels. Its vertical part shows fully; its part along the
     facing direction shows cos(yaw) of itself, which matters when the trunk is not upright."""
-    horizontal = abs(o.trunk_dx)
-    trunk = math.hypot(horizontal, o.trunk_dy)
+    horizontal = np.abs(trunk_dx)
+    trunk = np.hypot(horizontal, trunk_dy)
+    width = (SHOULDER_WIDTH_PER_TRUNK + HIP_WIDTH_PER_TRUNK) * np.abs(across)
     for _ in range(3):  # fixed point: yaw from the trunk, trunk from the yaw
-        s = min(0.95, abs(across) / ((SHOULDER_WIDTH_PER_TRUNK + HIP_WIDTH_PER_TRUNK) * trunk))
-        c = math.sqrt(1.0 - s * s)
-        trunk = math.hypot(horizontal / c, o.trunk_dy)
+        s = np.minimum(0.95, width / np.maximum(trunk, 1e-9))
+        trunk = np.hypot(horizontal / np.sqrt(1.0 - s * s), trunk_dy)
     return trunk
 
 

@@ -109,27 +109,37 @@ def default_rules() -> ViewRules:
     return load_view_rules()
 
 
-def judgeable_faults(exercise: str, view: View | None,
-                     rules: ViewRules | None = None) -> tuple[list[str], dict[str, str]]:
-    """(the exercise's faults this view can judge, {fault id: why not} for the rest)."""
+def fault_verdicts(exercise: str, view: View | None,
+                   rules: ViewRules | None = None) -> list[tuple[str, str | None, str]]:
+    """For each of the exercise's faults: (id, what blocks it or None, reason). What blocks it is
+    "nobody" (no view at all), "yaw" (the camera is turned too far) or "frame" (the body is not
+    all in the picture)."""
     rules = rules or default_rules()
     ids = rules.exercise_faults.get(exercise, tuple(rules.faults))
-    ok: list[str] = []
-    not_ok: dict[str, str] = {}
+    out: list[tuple[str, str | None, str]] = []
     for fid in ids:
         rule = rules.faults[fid]
         limit = rules.max_yaw(exercise, fid)
         if view is None:
-            not_ok[fid] = "nobody was seen, so the camera view is unknown"
+            out.append((fid, "nobody", "nobody was seen, so the camera view is unknown"))
         elif view.yaw_deg > limit:
-            where = "front" if view.toward == "front" else "back" if view.toward == "back" else "side"
-            not_ok[fid] = (f"{rule.reason}; the camera is {view.yaw_deg:.0f} degrees toward the "
-                           f"{where}, at most {limit:.0f} works")
+            where = {"front": "toward the front", "back": "toward the back"}.get(view.toward,
+                                                                                "off the side")
+            out.append((fid, "yaw", f"{rule.reason}; the camera is {view.yaw_deg:.0f} degrees "
+                                    f"{where}, at most {limit:.0f} works"))
         elif rule.needs_whole_body and not view.in_frame:
-            not_ok[fid] = f"{rule.reason}; the whole body is not in the picture"
+            out.append((fid, "frame", f"{rule.reason}; the whole body is not in the picture"))
         else:
-            ok.append(fid)
-    return ok, not_ok
+            out.append((fid, None, ""))
+    return out
+
+
+def judgeable_faults(exercise: str, view: View | None,
+                     rules: ViewRules | None = None) -> tuple[list[str], dict[str, str]]:
+    """(the exercise's faults this view can judge, {fault id: why not} for the rest)."""
+    verdicts = fault_verdicts(exercise, view, rules)
+    return ([fid for fid, block, _ in verdicts if block is None],
+            {fid: why for fid, block, why in verdicts if block is not None})
 
 
 def view_json(view: View | None, exercise: str, rules: ViewRules | None = None) -> dict[str, Any]:
