@@ -163,9 +163,30 @@ def test_speaker_without_a_sound_card_prints_the_cues_once_warned():
     assert len(spoken) == 2
 
 
-def test_piper_engine_with_the_bundled_voice():
-    engine = make_engine(SpeechConfig(engine="piper"))
+@pytest.fixture(scope="module")
+def piper():
+    return make_engine(SpeechConfig(engine="piper"))
+
+
+def test_piper_engine_with_the_bundled_voice(piper):
+    engine = piper
     samples, sr = engine.synthesize("Squeeze your glutes to finish tall.")
     assert engine.name == "piper" and engine.voice == "en_US-joe-medium" and sr == 22050
     assert 1.0 < len(samples) / sr < 5.0 and samples.dtype == np.float32
     assert 0.3 < np.abs(samples).max() <= 1.0
+
+
+def test_a_slow_engine_streams_a_long_uncached_cue_phrase_by_phrase(piper):
+    from coach.speech.speaker import split_first_phrase
+
+    engine = piper
+    text = "Brace your core like you're about to get punched, and keep your back flat."
+    head, tail = split_first_phrase(text)
+    assert head.endswith("punched,") and tail == "and keep your back flat."
+    cache = AudioCache(engine)
+    out = NullOutput(engine.sample_rate, paced=False)
+    sp = Speaker(cache, CFG, output=out)
+    sp.say(Cue(0.0, text, "correction", 80))
+    sp.close(drain=True)
+    # the head played first and the tail followed: all of both reached the device
+    assert out.samples_written == len(cache.get(head)) + len(cache.get(tail))

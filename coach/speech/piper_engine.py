@@ -26,6 +26,7 @@ def bundled_voice_path() -> str:
 
 class PiperEngine:
     name = "piper"
+    phrase_streaming = True  # the Speaker plays the first phrase while the rest renders
 
     def __init__(self, voice_path: str | None = None, rate_wpm: int = DEFAULT_RATE_WPM):
         path = voice_path or bundled_voice_path()

@@ -8,7 +8,9 @@ each cue's text instead: the workout goes on.
 from __future__ import annotations
 
 import queue
+import re
 import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 import threading
 import time
 from dataclasses import replace
@@ -23,6 +25,14 @@ from .engine import TtsError
 from .output import AudioOutput, NoAudioOutput, open_output
 
 _STOP = object()
+_FIRST_PHRASE = re.compile(r"^(.{12,}?[.,:;!?])\s+(\S.*)$", re.S)
+
+
+def split_first_phrase(text: str) -> tuple[str, str]:
+    """("Brace your core, and keep your back flat.") -> ("Brace your core,", "and keep ...").
+    A slow engine renders the first phrase, starts playing it, and renders the rest meanwhile."""
+    m = _FIRST_PHRASE.match(text.strip())
+    return (m.group(1), m.group(2)) if m else (text, "")
 
 
 class Speaker:
@@ -52,6 +62,10 @@ class Speaker:
             self._block = max(64, int(block_s * self.output.sample_rate))
         if self.problem:
             self._announce_problem()
+        # engines slower than real time at startup (Piper) stream long uncached cues by phrase
+        self._stream_phrases = bool(getattr(getattr(cache, "engine", None), "phrase_streaming", False))
+        self._tail_pool = ThreadPoolExecutor(1, "coach-speech-tail") if self._stream_phrases else None
+        self._tail: Future | None = None
         self._thread = threading.Thread(target=self._run, name="coach-speaker", daemon=True)
         self._thread.start()
 
@@ -82,6 +96,8 @@ class Speaker:
         """Stop the thread; with `drain`, finish what is playing and waiting first."""
         self._inbox.put((_STOP, drain))
         self._thread.join(timeout=30)
+        if self._tail_pool is not None:
+            self._tail_pool.shutdown(wait=False, cancel_futures=True)
         if self.output is not None:
             self.output.close()
 
@@ -100,9 +116,15 @@ class Speaker:
     def _start(self, cue: Cue) -> np.ndarray | None:
         """Fetch the cue's audio (rendering it if needed) and report it as spoken."""
         samples = None
+        self._tail = None
         if self.output is not None and self.cache is not None:
             try:
-                samples = self.cache.get(cue.text)
+                head, tail = cue.text, ""
+                if self._stream_phrases and not self.cache.cached(cue.text):
+                    head, tail = split_first_phrase(cue.text)
+                samples = self.cache.get(head)
+                if tail:
+                    self._tail = self._tail_pool.submit(self.cache.get, tail)
             except TtsError as e:
                 self.output.close()
                 self.output, self.problem = None, f"speech failed ({e})"
@@ -148,6 +170,12 @@ class Speaker:
                 self.output.write(block * np.float32(self.volume) if self.volume != 1.0 else block)
                 pos += len(block)
                 continue
+            if current is not None and self._tail is not None:  # the rest of a streamed cue
+                try:
+                    current, pos, self._tail = self._tail.result(), 0, None
+                    continue
+                except Exception:  # noqa: BLE001 - the head was said; skip the rest
+                    self._tail = None
             current = None
             if self._queue.playing is not None:  # it ended (or was only printed): next one
                 nxt = self._queue.finished(self.clock())

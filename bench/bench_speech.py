@@ -1,0 +1,163 @@
+"""Speech latency and its cost to the analysis loop.
+
+1. Latency from a fault event to the first audio sample handed to the output device: the
+   FaultFound goes through the cue policy, the Speaker's queue and thread, the cache (or the
+   engine, for a cue synthesized on the fly) to the output. Targets: cached <= 50 ms,
+   uncached <= 400 ms. The output here is a NullOutput (no sound card on this machine); a real
+   device adds its own buffer latency (~10-30 ms with sounddevice's "low" latency).
+2. Frames/s of `coach.analysis.analyze` over a trace, alone and while a Speaker talks
+   continuously on its own thread (paced like a real device), espeak cached and Piper on the fly.
+
+    .venv/bin/python bench/bench_speech.py [--trials 20] [--trace PATH] [--exercise EX] [--no-piper]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import threading
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from coach.cue_policy import CuePolicy, PolicyConfig  # noqa: E402
+from coach.cues import load_cues_or_builtin  # noqa: E402
+from coach.events import Fault, FaultFound  # noqa: E402
+from coach.speech.cache import AudioCache, fixed_texts  # noqa: E402
+from coach.speech.engine import SpeechConfig, make_engine  # noqa: E402
+from coach.speech.output import NullOutput  # noqa: E402
+from coach.speech.speaker import Speaker  # noqa: E402
+
+DEFAULT_TRACE = "/work/shared/eval/dev/dev_001_romanian_deadlift.jsonl.gz"
+
+
+class StampingOutput(NullOutput):
+    """A null device that notes when the first audible sample of each cue arrives."""
+
+    def __init__(self, sample_rate: int):
+        super().__init__(sample_rate, paced=False)
+        self.first_audio = threading.Event()
+        self.t_first: float | None = None
+
+    def write(self, block: np.ndarray) -> None:
+        if self.t_first is None and np.abs(block).max() > 0.01:
+            self.t_first = time.perf_counter()
+            self.first_audio.set()
+        super().write(block)
+
+
+def latency_trials(engine, trials: int, cached: bool) -> list[float]:
+    lib = load_cues_or_builtin()
+    shared = AudioCache(engine)
+    faults = ["spine_rounding", "knee_dominant", "balance", "load_drift", "incomplete_lockout"]
+    if cached:  # what Speaker.warm_up(fixed_texts(library)) does at start-up, limited to these cues
+        shared.prerender(c.text for i in range(trials)
+                         for c in CuePolicy(lib, PolicyConfig(), "deadlift").feed(
+                             [FaultFound(1.0, 1, Fault(faults[i % len(faults)], "pull", "moderate"))]))
+    out_ms = []
+    for i in range(trials):
+        cache = shared if cached else AudioCache(engine)  # a fresh cache: synthesized on the fly
+        out = StampingOutput(engine.sample_rate)
+        speaker = Speaker(cache, PolicyConfig(), output=out)
+        policy = CuePolicy(lib, PolicyConfig(), "deadlift")
+        event = FaultFound(1.0, 1, Fault(faults[i % len(faults)], "pull", "moderate"))
+        t0 = time.perf_counter()
+        for cue in policy.feed([event]):
+            speaker.say(cue)
+        out.first_audio.wait(10)
+        out_ms.append((out.t_first - t0) * 1000.0 if out.t_first else float("nan"))
+        speaker.close()
+    return out_ms
+
+
+def summary(ms: list[float]) -> str:
+    s = sorted(ms)
+    p90 = s[min(len(s) - 1, int(round(0.9 * (len(s) - 1))))]
+    return f"median {statistics.median(s):6.1f} ms  p90 {p90:6.1f} ms  max {s[-1]:6.1f} ms  (n={len(s)})"
+
+
+def analysis_fps(frames, meta, exercise: str, speaker: Speaker | None, texts: list[str],
+                 every: int = 8) -> float:
+    from coach.analysis import Analyzer
+    from coach.events import Cue
+
+    analyzer = Analyzer(meta, exercise)
+    t0 = time.perf_counter()
+    for i, frame in enumerate(frames):
+        analyzer.feed(frame)
+        if speaker is not None and i % every == 0:  # keep the speaker busy the whole run
+            speaker.say(Cue(frame.t, texts[i // every % len(texts)], "system", 70))
+    analyzer.finish()
+    return len(frames) / (time.perf_counter() - t0)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--trials", type=int, default=20)
+    ap.add_argument("--trace", default=DEFAULT_TRACE)
+    ap.add_argument("--exercise", default="romanian_deadlift")
+    ap.add_argument("--no-piper", action="store_true")
+    ap.add_argument("--repeats", type=int, default=3, help="fps runs per condition (best is kept)")
+    args = ap.parse_args()
+
+    engines = [("espeak", make_engine(SpeechConfig(engine="espeak")))]
+    if not args.no_piper:
+        t = time.perf_counter()
+        engines.append(("piper", make_engine(SpeechConfig(engine="piper"))))
+        print(f"piper voice loaded in {time.perf_counter() - t:.2f} s", flush=True)
+
+    print("== latency: FaultFound -> policy -> speaker -> first audible sample ==")
+    for name, engine in engines:
+        n = args.trials if name == "espeak" else max(5, args.trials // 2)
+        print(f"{name:7s} cached    {summary(latency_trials(engine, n, cached=True))}   target <= 50 ms", flush=True)
+        print(f"{name:7s} uncached  {summary(latency_trials(engine, n, cached=False))}   target <= 400 ms", flush=True)
+
+    try:
+        from coach.trace import read_trace
+        import coach.analysis  # noqa: F401
+    except ImportError as e:
+        print(f"analysis not available ({e}): skipping the loop benchmark")
+        return 0
+    meta, it = read_trace(args.trace)
+    frames = list(it)
+    print(f"\n== analysis loop: {os.path.basename(args.trace)}, {len(frames)} frames ==")
+    lib = load_cues_or_builtin()
+    texts = [t for t in fixed_texts(lib) if len(t) > 20][:40]
+    conditions: list[tuple[str, object]] = [("no speech", None)]
+    for name, engine in engines:
+        conditions.append((f"{name} cached", (engine, True)))
+        conditions.append((f"{name} on the fly", (engine, False)))
+    analysis_fps(frames, meta, args.exercise, None, texts)  # warm-up: imports, caches
+    best = {label: 0.0 for label, _ in conditions}
+    for r in range(args.repeats):  # interleaved, so load changes on the shared machine hit all
+        for label, cond in conditions:
+            speaker = None
+            said = texts
+            if cond is not None:
+                engine, cached = cond
+                cache = AudioCache(engine)
+                if cached:
+                    cache.prerender(texts)
+                else:  # unique texts: every cue is synthesized while the loop runs
+                    said = [f"{t} Number {r * 1000 + k}." for k, t in enumerate(texts)]
+                speaker = Speaker(cache, PolicyConfig(), output=NullOutput(engine.sample_rate, paced=True))
+            fps = analysis_fps(frames, meta, args.exercise, speaker, said)
+            if speaker is not None:
+                speaking = speaker.speaking
+                speaker.close()
+                assert speaking, "the speaker should still be talking when the loop ends"
+            best[label] = max(best[label], fps)
+    base = best["no speech"]
+    for label, fps in best.items():
+        print(f"{label:20s} {fps:8.0f} frames/s   ({100.0 * fps / base:5.1f} % of no speech)", flush=True)
+    print(f"(best of {args.repeats} interleaved runs; load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
