@@ -215,7 +215,17 @@ class WorkoutFinished:
     reps: int
 
 
+@dataclass(frozen=True)
+class CommandRejected:
+    """Speech clearly addressed to the coach (wake word heard) that was not understood:
+    the coach says "Sorry, say that again". Speech not addressed to it gives no event."""
+
+    t: float
+    text: str = ""
+    reason: str = ""
+
+
 Event = (PoseLost | PoseFound | PhaseChanged | RepCounted | FaultFound | RepJudged | ViewChanged
          | ExerciseChanged | SetStarted | SetEnded | RestStarted | RestEnded | Paused | Resumed
-         | CommandHeard | Cue | CueSpoken | RepRecorded | RepUndone | TargetChanged | Answered
+         | CommandHeard | CommandRejected | Cue | CueSpoken | RepRecorded | RepUndone | TargetChanged | Answered
          | WorkoutFinished)
