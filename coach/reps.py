@@ -28,6 +28,7 @@ TOP, LOWERING, BOTTOM, RISING, LOCKOUT = "top", "lowering", "bottom", "rising", 
 _HISTORY_S = 12.0  # enough signal to look back over the slowest rep
 _REST_S = 0.3  # a stop this long is a pause: a movement starts where it ends
 _FLOAT_ABOVE_HIP = 0.25  # leg lengths: the bell swings clearly above the hips at the float
+_GAP_S = 0.25  # a loss of the person this long may hide the top of a rep
 _LOCKOUT_CHECK_S = 0.8  # how long after lockout the arms are watched for the load
 _UNLOADED_ELBOW_DEG = 32.0  # bent elbows at the top: hands on the hips, no load in them
 _HANDS_ON_THIGHS_ELBOW_DEG = 40.0  # bent elbows early in the rise: pushing on the thighs
@@ -168,8 +169,11 @@ class RepMachine:
             return out
         if t - self._last_t > self.c.max_gap_s:
             self.reset()
+        gap_from = self._last_t
         self._last_t = t
         d = f.hip_flexion
+        if self.phase == RISING and t - gap_from > _GAP_S and self._t:
+            self._top_in_gap(f, gap_from, out)
         self._remember(f)
         if self._unconfirmed is not None:
             self._confirm(f, out)
@@ -218,6 +222,27 @@ class RepMachine:
                 self._count(f, out)
         return out
 
+    def _top_in_gap(self, f: Features, gap_from: float, out: list) -> None:
+        """The person vanished while rising fast and reappears lower again: the top of that rep
+        happened while they were out of sight. Count it where the rise would have reached it."""
+        ts, ds = self._t, self._d
+        k = len(ts) - 1
+        j = k
+        while j > 0 and ts[j] > ts[k] - 0.25:
+            j -= 1
+        if ts[k] - ts[j] <= 0:
+            return
+        speed = (ds[k] - ds[j]) / (ts[k] - ts[j])  # negative while rising
+        gap = f.t - gap_from
+        tz = self._level(self.c.top_fraction)
+        if speed >= 0 or ds[k] + speed * gap > tz or f.hip_flexion < ds[k] + 0.1 * self.range:
+            return
+        reach = min(gap * 0.8, (ds[k] - self.top) / -speed)
+        self._min, self._min_t = self.top, gap_from + reach
+        self._count(f, out, seen=False)
+        # The lifter is already on the way down into the next rep.
+        self._enter(LOWERING, f.t, out)
+
     def finish(self) -> list:
         """The recording ended: a pull that reached lockout is judged on what was seen."""
         out: list = []
@@ -256,10 +281,10 @@ class RepMachine:
         self._pending_lowering = None
         self._last_descent = (start, end)
 
-    def _count(self, f: Features, out: list) -> None:
+    def _count(self, f: Features, out: list, seen: bool = True) -> None:
         end = self._min_t
         kind = self.ex.kind
-        if kind == "swing":
+        if kind == "swing" and seen:
             # The float: the bell at its highest, around the hip snap. Standing up after parking
             # the bell has no float, so it is no rep.
             near = [x for x in self._f if end - 0.5 <= x.t <= f.t and x.wrist_height == x.wrist_height]

@@ -26,7 +26,7 @@ def is_trace_path(path: str) -> bool:
 
 
 def open_frame_source(path: str, *, image_fps: float = 30.0):
-    """A video file, an image directory or an image glob -> a FrameSource."""
+    """A video file, an image directory or an image glob -> a FrameSource (BGR frames)."""
     from .sources import ImageSequenceSource, VideoFileSource
 
     if os.path.isdir(path) or any(ch in path for ch in "*?[") or path.lower().endswith(IMAGE_SUFFIXES):
@@ -55,9 +55,10 @@ def landmark_frames(source, estimator, meta: TraceMeta, run: PoseRun | None = No
 
     run = run if run is not None else PoseRun()
     guard = guard or SinglePersonGuard(meta.width, meta.height)
+    rgb_source = getattr(source, "color", "bgr") == "rgb"  # already converted (RGBPrefetch)
     try:
         for t, bgr in source:
-            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            rgb = bgr if rgb_source else cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
             landmarks = guard.check(t, estimator.estimate(rgb, t))
             run.frames += 1
             run.with_person += landmarks is not None
@@ -90,7 +91,9 @@ def open_landmark_stream(path: str, *, model: str | None = None, image_fps: floa
         source.close()
         raise
     meta = TraceMeta(source.width, source.height, source.fps, os.path.basename(path))
-    return meta, landmark_frames(source, estimator, meta, run, name=path)
+    from .sources import RGBPrefetch
+
+    return meta, landmark_frames(RGBPrefetch(source), estimator, meta, run, name=path)
 
 
 def open_camera_stream(device: int | str = 0, *, width: int | None = None, height: int | None = None,

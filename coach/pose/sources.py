@@ -15,6 +15,7 @@ import contextlib
 import glob
 import math
 import os
+import queue
 import threading
 import time
 from typing import Iterator, Protocol
@@ -165,6 +166,66 @@ class ImageSequenceSource:
 
     def close(self) -> None:
         pass
+
+
+class RGBPrefetch:
+    """Decodes and converts a recorded source's frames to RGB on a helper thread, a few frames
+    ahead, so on a multi-core board the pose thread spends its time in MediaPipe only.
+
+    Iterate for (t, RGB image); the source's own error comes after the frames before it. Not for a
+    live camera: queued frames would be stale ones."""
+
+    color = "rgb"
+
+    def __init__(self, source: FrameSource, depth: int = 2):
+        self.source, self.depth = source, depth
+        self.width, self.height, self.fps = source.width, source.height, source.fps
+
+    def __iter__(self) -> Iterator[tuple[float, np.ndarray]]:
+        cv2 = _cv2()
+        q: queue.Queue = queue.Queue(maxsize=self.depth)
+        stop = threading.Event()
+
+        def put(item: tuple) -> bool:
+            while not stop.is_set():
+                try:
+                    q.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def work() -> None:
+            frames = iter(self.source)
+            try:
+                for t, bgr in frames:
+                    if not put(("frame", (t, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)))):
+                        return
+                put(("end", None))
+            except BaseException as e:  # handed to the consumer, after the frames before it
+                put(("error", e))
+            finally:
+                close = getattr(frames, "close", None)
+                if close:
+                    close()
+
+        worker = threading.Thread(target=work, name="frame-prefetch", daemon=True)
+        worker.start()
+        try:
+            while True:
+                kind, value = q.get()
+                if kind == "frame":
+                    yield value
+                elif kind == "end":
+                    return
+                else:
+                    raise value
+        finally:
+            stop.set()
+            worker.join(timeout=2.0)
+
+    def close(self) -> None:
+        self.source.close()
 
 
 class CameraSource:

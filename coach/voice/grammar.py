@@ -30,7 +30,8 @@ def jsgf(vocab: Vocabulary, wake_word: str | None = None) -> str:
     """A JSGF grammar of every command, with an optional wake word in front and a filler after.
 
     The wake word stays optional in the grammar: whether it is required is the listener's
-    decision, so one grammar serves both modes and "coach <garbage>" can still be told apart."""
+    decision, so one grammar serves both modes. The wake word alone is a sentence too
+    ("coach" ... pause ... "how many")."""
     wakes = [wake_word] if wake_word else list(vocab.wake_words)
     lines = ["#JSGF V1.0;", "grammar coach;"]
     exercise_forms = {f for forms in vocab.exercises.values() for f in forms}
@@ -61,9 +62,12 @@ def jsgf(vocab: Vocabulary, wake_word: str | None = None) -> str:
         names.append(name)
         lines.append(f"{name} = " + " | ".join(_jsgf_seq(s) for s in spec.phrasings) + ";")
     lines.append(f"<command> = {' | '.join(names)};")
-    wake = f"[{_alts(wakes)}] " if wakes else ""
     filler = f" [{_alts(vocab.fillers)}]" if vocab.fillers else ""
-    lines.append(f"public <utterance> = {wake}<command>{filler};")
+    if wakes:   # "coach, how many", or "coach" alone, then the command
+        lines.append(f"<wake> = {_alts(wakes)};")
+        lines.append(f"public <utterance> = [<wake>] <command>{filler} | <wake>;")
+    else:
+        lines.append(f"public <utterance> = <command>{filler};")
     return "\n".join(lines) + "\n"
 
 

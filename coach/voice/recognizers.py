@@ -51,11 +51,12 @@ class PocketSphinxRecognizer:
     name = "pocketsphinx"
 
     def __init__(self, vocab: Vocabulary, wake_word: str | None = None,
-                 garbage_weight: float = 1e-3, model_dir: str | Path | None = None):
+                 garbage_weight: float = 1e-3, model_dir: str | Path | None = None,
+                 **decoder_options):
         import pocketsphinx
 
         hmm = str(model_dir) if model_dir else pocketsphinx.get_model_path("en-us/en-us")
-        kwargs = {"hmm": hmm, "lm": None, "loglevel": "FATAL"}
+        kwargs = {"hmm": hmm, "lm": None, "loglevel": "FATAL", **decoder_options}
         if model_dir:
             dic = Path(model_dir).parent / "cmudict-en-us.dict"
             if dic.exists():
@@ -169,3 +170,21 @@ class VoskRecognizer:
             return Hypothesis(GARBAGE, 0.0)
         conf = min((w.get("conf", 1.0) for w in words), default=1.0)
         return Hypothesis(text, float(conf))
+
+
+def create_recognizer(language: str = "en", wake_word: str | None = None,
+                      vosk_model: str | Path | None = None, vocab: Vocabulary | None = None):
+    """A ready Listener for the runtime: PocketSphinx (or Vosk with `vosk_model`) on the
+    language's vocabulary. `wake_word` None: no wake word needed (a quiet room).
+
+    The Listener's `accept(chunk)` / `finish()` return the accepted utterances (with `.t` and
+    `.text`); set `listener.speaking` or call `listener.gate(until_t)` while the coach talks."""
+    from ..vocabulary import default_vocabulary
+    from .listener import Listener
+
+    vocab = vocab or default_vocabulary(language)
+    if vosk_model:
+        rec: Recognizer = VoskRecognizer(vocab, vosk_model, wake_word)
+    else:
+        rec = PocketSphinxRecognizer(vocab, wake_word)
+    return Listener(rec, vocab, wake_word=wake_word, require_wake_word=wake_word is not None)

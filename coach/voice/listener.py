@@ -1,0 +1,211 @@
+"""From audio chunks to commands: endpointing, recognition, wake word, rejection, self-speech gate.
+
+The same Listener serves a WAV file, a microphone, the tests and the benchmark: feed it
+AudioChunks, get back Heard records (accepted commands and everything that was not one).
+
+Self-speech: while the coach speaks, the speech side calls `gate(until_t)` or sets `speaking`;
+gated audio reaches the endpointer as silence, so the coach's own voice never becomes a command,
+and an utterance that overlaps the coach's speech is dropped. Both are thread-safe.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from ..commands import Command, normalize, parse, split_wake_word, strip_fillers
+from ..events import CommandHeard, CommandRejected
+from ..vocabulary import Vocabulary
+from .audio import RATE, AudioChunk
+from .recognizers import GARBAGE, Recognizer
+
+FRAME = 480           # 30 ms at 16 kHz: the endpointer's frame
+ARMED_S = 4.0         # after "coach" alone, the next utterance within this time is addressed
+GATE_TAIL_S = 0.3     # room echo after the coach stops speaking
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One utterance and what became of it."""
+
+    t: float                 # end of the utterance (the audio clock)
+    start: float
+    text: str                # the recognizer's words (GARBAGE for out-of-vocabulary speech)
+    command: Command | None  # set when accepted
+    addressed: bool          # the wake word was heard (or is not required)
+    accepted: bool
+    reason: str = ""         # why not accepted: no wake word, not a command, low confidence, gated
+    confidence: float = 1.0
+
+    @property
+    def rejected(self) -> bool:
+        """Speech clearly meant for the coach that was not understood: say "Sorry, say that again"."""
+        return self.addressed and not self.accepted and self.reason in ("not a command", "low confidence")
+
+    def to_json(self) -> dict:
+        out = {"t": round(self.t, 3), "start": round(self.start, 3), "text": self.text,
+               "accepted": self.accepted}
+        if self.command is not None:
+            out["command"] = self.command.to_json()
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+def to_event(heard: Heard) -> CommandHeard | CommandRejected | None:
+    """The event the rest of the coach sees: a command, a "say that again", or nothing."""
+    if heard.accepted and heard.command is not None:
+        return CommandHeard(heard.t, heard.command, heard.text)
+    if heard.rejected:
+        return CommandRejected(heard.t, heard.text, heard.reason)
+    return None
+
+
+class Listener:
+    def __init__(self, recognizer: Recognizer, vocab: Vocabulary, wake_word: str | None = "coach",
+                 require_wake_word: bool = True, min_confidence: float = 0.5,
+                 vad_mode: int = 2, end_window_s: float = 0.3):
+        from pocketsphinx import Endpointer
+
+        self.recognizer, self.vocab = recognizer, vocab
+        self.wake_words = (wake_word,) if wake_word else vocab.wake_words
+        self.require_wake_word = require_wake_word and bool(self.wake_words)
+        self.min_confidence = min_confidence
+        self._ep = Endpointer(window=end_window_s, ratio=0.9, vad_mode=vad_mode, sample_rate=RATE)
+        self._pending = np.zeros(0, np.int16)
+        self._pending_t = 0.0
+        self._offset: float | None = None   # audio clock - endpointer clock
+        self._in_utt = False
+        self._utt_gated = False
+        self._armed_until = -1.0
+        self._lock = threading.Lock()
+        self._gate_until = -1.0
+        self._speaking = False
+        self._speaking_ended: float | None = None
+        self._now = 0.0
+        self._ep_frames = 0
+
+    # --- self-speech gate (called from the speech thread) ---
+
+    def gate(self, until_t: float) -> None:
+        """Ignore the input until `until_t` (the audio clock) plus a short echo tail."""
+        with self._lock:
+            self._gate_until = max(self._gate_until, until_t + GATE_TAIL_S)
+
+    @property
+    def speaking(self) -> bool:
+        with self._lock:
+            return self._speaking
+
+    @speaking.setter
+    def speaking(self, value: bool) -> None:
+        with self._lock:
+            if self._speaking and not value:
+                self._gate_until = max(self._gate_until, self._now + GATE_TAIL_S)
+            self._speaking = bool(value)
+
+    def _gated(self, t0: float, t1: float) -> bool:
+        with self._lock:
+            return self._speaking or t0 < self._gate_until
+
+    # --- audio in, Heard out ---
+
+    def process(self, chunk: AudioChunk) -> list[Heard]:
+        self._now = chunk.t + len(chunk.samples) / RATE
+        if not len(self._pending):
+            self._pending_t = chunk.t
+        self._pending = np.concatenate([self._pending, chunk.samples.astype(np.int16)])
+        out: list[Heard] = []
+        n_frames = len(self._pending) // FRAME
+        for i in range(n_frames):
+            frame = self._pending[i * FRAME:(i + 1) * FRAME]
+            t0 = self._pending_t + i * FRAME / RATE
+            out += self._frame(frame, t0)
+        self._pending = self._pending[n_frames * FRAME:]
+        self._pending_t += n_frames * FRAME / RATE
+        return out
+
+    def flush(self) -> list[Heard]:
+        """End of input: finish an utterance in progress."""
+        if not self._in_utt:
+            return []
+        speech = self._ep.end_stream(self._pending.tobytes())
+        if speech is not None and not self._utt_gated:
+            self.recognizer.feed(np.frombuffer(speech, np.int16))
+        self._pending = np.zeros(0, np.int16)
+        return self._end_utterance(self._ep.speech_start, self._now - (self._offset or 0.0))
+
+    def _frame(self, frame: np.ndarray, t0: float) -> list[Heard]:
+        gated = self._gated(t0, t0 + FRAME / RATE)
+        ep_t = self._ep_time()
+        self._offset = t0 - ep_t
+        was_in = self._ep.in_speech
+        speech = self._ep.process((np.zeros_like(frame) if gated else frame).tobytes())
+        if gated and self._in_utt:
+            self._utt_gated = True
+        if speech is None:
+            return []
+        if not was_in and not self._in_utt:
+            self._in_utt, self._utt_gated = True, gated
+            self.recognizer.start()
+        if not self._utt_gated:
+            self.recognizer.feed(np.frombuffer(speech, np.int16))
+        if not self._ep.in_speech:
+            return self._end_utterance(self._ep.speech_start, self._ep.speech_end)
+        return []
+
+    def _ep_time(self) -> float:
+        """This frame's time on the endpointer's own clock (frames fed so far)."""
+        self._ep_frames += 1
+        return (self._ep_frames - 1) * FRAME / RATE
+
+    def _end_utterance(self, start: float, end: float) -> list[Heard]:
+        self._in_utt = False
+        hyp = self.recognizer.finish()
+        off = self._offset or 0.0
+        start, end = start + off, end + off
+        if self._utt_gated:
+            return [Heard(end, start, hyp.text if hyp else "", None, False, False, "gated")]
+        if hyp is None:
+            return []
+        return [self._decide(hyp.text, hyp.confidence, start, end)]
+
+    def _decide(self, text: str, confidence: float, start: float, end: float) -> Heard:
+        if text == GARBAGE:
+            return Heard(end, start, text, None, False, False, "not speech for the coach", confidence)
+        words = normalize(text)
+        addressed, rest = split_wake_word(words, self.vocab, self.wake_words)
+        rest = strip_fillers(rest, self.vocab)
+        if addressed and not rest:   # "coach" ... then the command
+            self._armed_until = end + ARMED_S
+            return Heard(end, start, text, None, True, False, "wake word alone", confidence)
+        armed = start <= self._armed_until
+        self._armed_until = -1.0
+        addressed = addressed or armed
+        if self.require_wake_word and not addressed:
+            return Heard(end, start, text, None, False, False, "no wake word", confidence)
+        addressed = addressed or not self.require_wake_word
+        if confidence < self.min_confidence:
+            return Heard(end, start, text, None, addressed, False, "low confidence", confidence)
+        command = parse(rest, self.vocab)
+        if command is None:
+            return Heard(end, start, text, None, addressed, False, "not a command", confidence)
+        return Heard(end, start, text, command, addressed, True, "", confidence)
+
+
+    # the runtime's streaming interface: accepted utterances only
+    def accept(self, chunk: AudioChunk) -> list[Heard]:
+        return [h for h in self.process(chunk) if h.accepted]
+
+    def finish(self) -> list[Heard]:
+        return [h for h in self.flush() if h.accepted]
+
+
+def listen(chunks: Iterable[AudioChunk], listener: Listener) -> Iterator[Heard]:
+    """Run a listener over a stream of chunks (a file or a microphone)."""
+    for chunk in chunks:
+        yield from listener.process(chunk)
+    yield from listener.flush()
