@@ -16,7 +16,7 @@ from coach.landmarks import LEFT_HIP, RIGHT_HIP  # noqa: E402
 from coach.pose import PoseSourceError, open_landmark_stream  # noqa: E402
 from coach.pose.estimator import create_estimator  # noqa: E402
 from coach.pose.guard import torso_of  # noqa: E402
-from coach.pose.sources import CameraSource, VideoFileSource  # noqa: E402
+from coach.pose.sources import CameraSource, RGBPrefetch, VideoFileSource  # noqa: E402
 from coach.trace import read_trace  # noqa: E402
 
 W, H, FPS = 320, 240, 15.0
@@ -221,6 +221,23 @@ def test_camera_keeps_only_the_newest_frame_and_reports_the_end(media):
     assert taken == sorted(taken) and len(set(taken)) == len(taken)
     assert len(taken) + cam.dropped == frames_in_file
     assert cam.dropped > 0
+
+
+def test_prefetch_gives_the_same_frames_in_rgb_and_stops_cleanly(media):
+    import threading
+    direct = list(VideoFileSource(media["walk"]))
+    ahead = list(RGBPrefetch(VideoFileSource(media["walk"])))
+    assert [t for t, _ in ahead] == [t for t, _ in direct]
+    assert all(np.array_equal(rgb, bgr[:, :, ::-1]) for (_, rgb), (_, bgr) in zip(ahead, direct))
+    frames = iter(RGBPrefetch(VideoFileSource(media["walk"])))
+    next(frames)
+    frames.close()  # a consumer that stops early leaves no thread behind
+    assert not any(th.name == "frame-prefetch" and th.is_alive() for th in threading.enumerate())
+    got = []
+    with pytest.raises(PoseSourceError, match="corrupt or truncated"):
+        for item in RGBPrefetch(VideoFileSource(media["truncated"])):
+            got.append(item)
+    assert len(got) >= 5  # the error comes after the frames before it
 
 
 def test_a_camera_that_cannot_be_opened(media):
