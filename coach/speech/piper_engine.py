@@ -7,6 +7,7 @@ on the fly.
 
 from __future__ import annotations
 
+import json
 import os
 
 import numpy as np
@@ -36,11 +37,21 @@ class PiperEngine:
         if not os.path.exists(config_path):
             raise TtsError(f"{config_path}: the Piper voice has no config next to it")
         try:
+            import onnxruntime
             from piper import PiperVoice, SynthesisConfig
+            from piper.config import PiperConfig
         except ImportError as e:
             raise TtsError(f"piper-tts is not installed ({e})") from None
         try:
-            self._voice = PiperVoice.load(path, config_path)
+            # as PiperVoice.load, but onnxruntime's worker threads must not spin-wait between
+            # runs: on a 4-core Pi that burns the CPU the pose and analysis loop need
+            options = onnxruntime.SessionOptions()
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            with open(config_path, encoding="utf-8") as fh:
+                config = PiperConfig.from_dict(json.load(fh))
+            session = onnxruntime.InferenceSession(path, sess_options=options,
+                                                   providers=["CPUExecutionProvider"])
+            self._voice = PiperVoice(config=config, session=session)
         except Exception as e:  # noqa: BLE001 - onnxruntime raises many types
             raise TtsError(f"{path}: the Piper voice could not be loaded ({e})") from None
         self.voice = os.path.basename(path).removesuffix(".onnx")
