@@ -30,8 +30,8 @@ class SpeechConfig:
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
             raise TtsError(f"unknown speech engine {self.engine!r} (choose {' or '.join(ENGINES)})")
-        if not 80 <= self.rate_wpm <= 450:
-            raise TtsError(f"speech rate {self.rate_wpm} is out of range (80-450 words a minute)")
+        if not 60 <= self.rate_wpm <= 400:
+            raise TtsError(f"speech rate {self.rate_wpm} is out of range (60-400 words a minute)")
         if not 0.0 <= self.volume <= 1.0:
             raise TtsError(f"speech volume {self.volume} is out of range (0-1)")
 
