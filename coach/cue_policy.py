@@ -238,7 +238,10 @@ class CuePolicy:
         """Cues for one batch of simultaneous events (e.g. what one frame produced)."""
         batch = list(events)
         # several faults found at once: the most important gets the rep's one correction
-        batch.sort(key=lambda e: self._rank(e.fault.id) if isinstance(e, FaultFound) else -1)
+        # (only the faults are reordered, among their own slots; everything else keeps its order)
+        slots = [i for i, e in enumerate(batch) if isinstance(e, FaultFound)]
+        for i, e in zip(slots, sorted((batch[i] for i in slots), key=lambda e: self._rank(e.fault.id))):
+            batch[i] = e
         out: list[Cue] = []
         for event in batch:
             out.extend(self._on(event))
@@ -472,6 +475,18 @@ class CuePolicy:
                         last.rep, last.fault)]
         if "pain" in name or "hurt" in name:
             return [self._cue(e.t, "safety.stop_on_pain", "safety")]
+        if name == "countevery":
+            n = max(0, int(getattr(e.command, "n", 1) or 0))
+            self.config = replace(self.config, count_every=n)
+            if n == 1:
+                return [self._cue(e.t, "confirm.count_every_rep", "confirm")]
+            return [self._cue(e.t, "confirm.count_every", "confirm", n=n)] if n else []
+        if name == "quietmode":
+            self.config = replace(self.config, count_every=0, countdown_from=0, praise=False)
+            return [self._cue(e.t, "confirm.quiet_mode", "confirm")]
+        if name in ("louder", "quieter", "slower", "faster"):
+            # the speech adapter applies it (Speaker.apply_command); the policy confirms in words
+            return [self._cue(e.t, f"confirm.{name}", "confirm")]
         return []
 
 

@@ -123,6 +123,13 @@ BUILTIN_EN: Mapping[str, str] = MappingProxyType({
     "confirm.rep_undone": "Okay, that one doesn't count. {reps} so far.",
     "confirm.target": "Target: {target} reps.",
     "confirm.target_off": "No rep target.",
+    "confirm.count_every": "Counting every {n} reps.",
+    "confirm.count_every_rep": "Counting every rep.",
+    "confirm.quiet_mode": "Quiet mode: only form cues and set summaries.",
+    "confirm.louder": "Louder.",
+    "confirm.quieter": "Quieter.",
+    "confirm.slower": "Slower.",
+    "confirm.faster": "Faster.",
     **{f"exercise.{e}.name": e.replace("_", " ").capitalize() for e in EXERCISE_IDS},
 })
 BUILTIN_EN_PATH = "<built-in English>"

@@ -233,3 +233,26 @@ def test_policy_output_never_overlaps_on_a_timeline():
     for (a0, a1, _), (b0, _, _) in zip(spans, spans[1:]):
         assert a1 <= b0 + 1e-9
     assert any(s[2].kind == "correction" for s in spans)
+
+
+def test_voice_commands_change_counting_and_are_confirmed():
+    from coach.commands import CountEvery, Louder, QuietMode, Repeat
+    from coach.events import CommandHeard
+
+    policy = CuePolicy(LIB)
+    (c,) = policy.feed([CommandHeard(0.0, CountEvery(5), "count every five")])
+    assert c.text == "Counting every 5 reps." and c.kind == "confirm"
+    said = [cue for rep in range(1, 11) for cue in policy.feed(rep_events(rep, []))]
+    assert [cue.rep for cue in said if cue.kind == "count"] == [5, 10]
+    (again,) = policy.feed([CommandHeard(50.0, Repeat(), "say again")])
+    assert again.text == "Counting every 5 reps."
+    assert policy.feed([CommandHeard(51.0, Louder(), "louder")])[0].key == "confirm.louder"
+    policy.feed([CommandHeard(52.0, QuietMode(), "quiet")])
+    assert not [cue for cue in policy.feed(rep_events(15, [])) if cue.kind == "count"]
+
+
+def test_a_batch_keeps_its_order_except_faults_ranked_among_themselves():
+    policy = CuePolicy(LIB)
+    batch = [Paused(1.0), FaultFound(1.0, 1, Fault("knee_dominant", "bottom", "moderate")),
+             FaultFound(1.0, 1, Fault("balance", "bottom", "moderate"))]
+    assert [c.key for c in policy.feed(batch)] == ["system.paused"]  # paused first: no correction

@@ -190,3 +190,20 @@ def test_a_slow_engine_streams_a_long_uncached_cue_phrase_by_phrase(piper):
     sp.close(drain=True)
     # the head played first and the tail followed: all of both reached the device
     assert out.samples_written == len(cache.get(head)) + len(cache.get(tail))
+
+
+def test_voice_commands_change_the_speakers_volume_and_rate(espeak: EspeakEngine):
+    from coach.commands import Faster, Louder, Quieter
+
+    text = "Control the lowering, two seconds down."
+    out = NullOutput(espeak.sample_rate, paced=False)
+    sp = Speaker(AudioCache(espeak), CFG, output=out, volume=0.6)
+    assert sp.apply_command(Louder()) and sp.volume == pytest.approx(0.8)
+    assert sp.apply_command(Quieter()) and sp.volume == pytest.approx(0.6)
+    sp.say(Cue(0.0, text, "correction", 60))
+    sp.apply_command(Faster())
+    sp.say(Cue(0.0, text + " ", "correction", 60))  # waits, then plays at the new rate
+    sp.close(drain=True)
+    normal = len(AudioCache(espeak).get(text))
+    assert sp.cache.engine.rate_wpm == espeak.rate_wpm + 25
+    assert out.samples_written < 2 * normal - 0.1 * normal

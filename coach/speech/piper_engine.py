@@ -55,6 +55,7 @@ class PiperEngine:
         except Exception as e:  # noqa: BLE001 - onnxruntime raises many types
             raise TtsError(f"{path}: the Piper voice could not be loaded ({e})") from None
         self.voice = os.path.basename(path).removesuffix(".onnx")
+        self.voice_path = path
         self.rate_wpm = int(rate_wpm)
         self.sample_rate = int(self._voice.config.sample_rate)
         self._syn = SynthesisConfig(length_scale=_NATURAL_WPM / self.rate_wpm, normalize_audio=True)

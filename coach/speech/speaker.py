@@ -25,6 +25,8 @@ from .engine import TtsError
 from .output import AudioOutput, NoAudioOutput, open_output
 
 _STOP = object()
+_RATE = object()
+VOLUME_STEP, RATE_STEP_WPM = 0.2, 25
 _FIRST_PHRASE = re.compile(r"^(.{12,}?[.,:;!?])\s+(\S.*)$", re.S)
 
 
@@ -76,6 +78,35 @@ class Speaker:
     def say_all(self, cues: Iterable[Cue]) -> None:
         for cue in cues:
             self._inbox.put(cue)
+
+    def apply_command(self, command: object) -> bool:
+        """Louder / Quieter / Slower / Faster (coach.commands) change the voice; True if handled."""
+        name = type(command).__name__.lower()
+        if name in ("louder", "quieter"):
+            step = VOLUME_STEP if name == "louder" else -VOLUME_STEP
+            self.volume = min(1.0, max(0.1, self.volume + step))
+            return True
+        if name in ("slower", "faster"):
+            self._inbox.put((_RATE, RATE_STEP_WPM if name == "faster" else -RATE_STEP_WPM))
+            return True
+        return False
+
+    def _change_rate(self, delta: int) -> None:
+        """A new engine at the new rate (on the speaker thread: Piper takes a second to load)."""
+        if self.cache is None:
+            return
+        engine = self.cache.engine
+        rate = min(400, max(60, int(engine.rate_wpm) + delta))
+        try:
+            if engine.name == "piper":
+                from .piper_engine import PiperEngine
+                new = PiperEngine(getattr(engine, "voice_path", None), rate)
+            else:
+                from .espeak_engine import EspeakEngine
+                new = EspeakEngine(engine.voice, rate)
+        except TtsError:
+            return  # keep the voice that works
+        self.cache = AudioCache(new, self.cache.directory)
 
     def warm_up(self, texts: Iterable[str]) -> threading.Thread:
         """Render `texts` into the cache in the background (the fixed cue library)."""
@@ -158,6 +189,9 @@ class Speaker:
                     if not item[1]:
                         return
                     draining = True
+                    continue
+                if isinstance(item, tuple) and item and item[0] is _RATE:
+                    self._change_rate(item[1])
                     continue
                 now = self.clock()
                 stamped = replace(item, t=now)  # waiting is measured on the speaker's clock
