@@ -51,7 +51,9 @@ def run(args: argparse.Namespace) -> int:
         progress.close()
         raise CliError(f"{e} The {stats.frames} frames read so far are in {args.output}.") from None
     progress.close()
-    print(f"coach: {stats.frames} frames, a person in {stats.with_person}, written to {args.output}",
+    withheld = (f" ({stats.rejected_jumps} withheld: the landmarks leapt to another body)"
+                if stats.rejected_jumps else "")
+    print(f"coach: {stats.frames} frames, a person in {stats.with_person}{withheld}, written to {args.output}",
           file=sys.stderr)
     return 0
 

@@ -38,6 +38,7 @@ def test_a_jump_to_another_body_gives_no_person_until_the_new_body_is_stable():
     guard = SinglePersonGuard(W, H)
     kept = run(guard, [body(150)] * 5 + [body(500)] * 6)
     assert kept == [True] * 5 + [False, False, True, True, True, True]
+    assert guard.jumps == 1 and guard.last_jump_t == 5 / 30
 
 
 def test_a_sudden_change_of_size_is_another_body():
@@ -64,3 +65,4 @@ def test_flicker_between_two_people_never_passes_the_other_one():
     kept = run(guard, bodies)
     passed = [b for b, k in zip(bodies, kept) if k]
     assert all(abs(torso_of(b, W, H).x - 150) < 1 for b in passed)
+    assert guard.jumps == 5  # each leap to the other body is counted: "two people" for framing

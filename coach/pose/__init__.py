@@ -40,7 +40,9 @@ class PoseRun:
 
     frames: int = 0
     with_person: int = 0
-    rejected_jumps: int = 0
+    rejected_jumps: int = 0  # frames withheld by the single-person guard
+    jumps: int = 0  # leaps to another body: a sign of more than one person in the picture
+    last_jump_t: float | None = None
 
 
 def landmark_frames(source, estimator, meta: TraceMeta, run: PoseRun | None = None,
@@ -63,6 +65,7 @@ def landmark_frames(source, estimator, meta: TraceMeta, run: PoseRun | None = No
             run.frames += 1
             run.with_person += landmarks is not None
             run.rejected_jumps = guard.rejected
+            run.jumps, run.last_jump_t = guard.jumps, guard.last_jump_t
             yield Frame(t, landmarks)
     finally:
         estimator.close()

@@ -65,6 +65,8 @@ class SinglePersonGuard:
         self._candidate: tuple[float, Torso, int] | None = None  # a body waiting to be trusted
         self._ever_tracked = False
         self.rejected = 0  # frames withheld because the body jumped or was not yet stable
+        self.jumps = 0  # times the landmarks leapt from the tracked body to another one
+        self.last_jump_t: float | None = None  # a "more than one person here" signal for framing
 
     def _same_body(self, a: Torso, b: Torso, dt: float) -> bool:
         step = math.hypot(a.x - b.x, a.y - b.y) / max(a.size, b.size)
@@ -86,6 +88,9 @@ class SinglePersonGuard:
                 self._tracked = (t, torso)  # the tracked person, moving or back after a short loss
                 self._candidate = None
                 return landmarks
+            if t - t0 <= self.s.max_gap_s and self._candidate is None:
+                self.jumps += 1  # somebody else, right where the tracked body just was
+                self.last_jump_t = t
         elif not self._ever_tracked:
             self._ever_tracked = True  # the first body of the run: nobody to confuse it with
             self._tracked = (t, torso)
