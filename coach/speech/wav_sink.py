@@ -17,7 +17,8 @@ from .timeline import Timeline, lay_out, mix
 
 def write_wav(path: str | os.PathLike[str], samples: np.ndarray, sample_rate: int) -> None:
     pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2")
-    with wave.open(os.fspath(path), "wb") as fh:
+    # open the file first: wave.open(path) on a bad path leaves a half-built writer that warns
+    with open(os.fspath(path), "wb") as raw, wave.open(raw, "wb") as fh:
         fh.setnchannels(1)
         fh.setsampwidth(2)
         fh.setframerate(sample_rate)
