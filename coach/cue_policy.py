@@ -276,8 +276,8 @@ class CuePolicy:
                 and self._severe_said_set != self._set_no):
             self._severe_said_set = self._set_no
             out.append(self._cue(e.t, "safety.severe", "safety", rep=e.rep, fault=f))
-        if e.rep in self._corrected_reps:
-            return out
+        if e.rep in self._corrected_reps or self._last_rep_seen - e.rep >= 2:
+            return out  # one correction a rep; and a fault two reps old no longer helps
         if SEVERITIES.index(e.fault.severity if e.fault.severity in SEVERITIES else "moderate") \
                 < SEVERITIES.index(self.config.min_severity):
             return out

@@ -256,3 +256,9 @@ def test_a_batch_keeps_its_order_except_faults_ranked_among_themselves():
     batch = [Paused(1.0), FaultFound(1.0, 1, Fault("knee_dominant", "bottom", "moderate")),
              FaultFound(1.0, 1, Fault("balance", "bottom", "moderate"))]
     assert [c.key for c in policy.feed(batch)] == ["system.paused"]  # paused first: no correction
+
+
+def test_a_fault_reported_reps_late_is_not_cued():
+    events = rep_events(1, []) + rep_events(2, []) + rep_events(3, [])
+    events.append(FaultFound(14.0, 1, Fault("balance", "bottom", "moderate")))
+    assert not corrections(cues_for(events, LIB))
