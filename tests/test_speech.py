@@ -207,3 +207,12 @@ def test_voice_commands_change_the_speakers_volume_and_rate(espeak: EspeakEngine
     normal = len(AudioCache(espeak).get(text))
     assert sp.cache.engine.rate_wpm == espeak.rate_wpm + 25
     assert out.samples_written < 2 * normal - 0.1 * normal
+
+
+def test_speaker_warms_the_cache_with_the_cue_library(espeak: EspeakEngine):
+    cache = AudioCache(espeak)
+    sp = Speaker(cache, CFG, output=NullOutput(espeak.sample_rate, paced=False),
+                 library=load_cues_or_builtin())
+    sp._warmup.join(30)
+    sp.close()
+    assert cache.cached("Control the lowering.") and cache.cached("12.")

@@ -22,7 +22,7 @@ from ..cue_policy import PLAY, PREEMPT, PolicyConfig, SpeechQueue
 from ..events import Cue, CueSpoken
 from .cache import AudioCache
 from .engine import TtsError
-from .output import AudioOutput, NoAudioOutput, open_output
+from .output import AudioOutput, NoAudioOutput, SoundDeviceOutput, open_output
 
 _STOP = object()
 _RATE = object()
@@ -42,7 +42,8 @@ class Speaker:
                  output: AudioOutput | None = None, device: int | str | None = None,
                  volume: float = 1.0, block_s: float = 0.02,
                  on_spoken: Callable[[CueSpoken], None] | None = None,
-                 text_stream: TextIO | None = None, clock: Callable[[], float] = time.monotonic):
+                 text_stream: TextIO | None = None, clock: Callable[[], float] = time.monotonic,
+                 library: object | None = None):
         self.cache, self.volume, self.clock = cache, float(volume), clock
         self.on_spoken = on_spoken
         self.text_stream = text_stream if text_stream is not None else sys.stderr
@@ -70,6 +71,12 @@ class Speaker:
         self._tail: Future | None = None
         self._thread = threading.Thread(target=self._run, name="coach-speaker", daemon=True)
         self._thread.start()
+        # live on a sound card: render the fixed cue library in the background, so cues start
+        # within milliseconds (`library` = a CueLibrary; default the installed English one)
+        if isinstance(self.output, SoundDeviceOutput) or library is not None:
+            from ..cues import load_cues_or_builtin
+            from .cache import fixed_texts
+            self.warm_up(fixed_texts(library if library is not None else load_cues_or_builtin()))
 
     # -- caller side (any thread) --
     def say(self, cue: Cue) -> None:
@@ -121,6 +128,7 @@ class Speaker:
 
         t = threading.Thread(target=work, name="coach-speech-warmup", daemon=True)
         t.start()
+        self._warmup = t
         return t
 
     def close(self, drain: bool = False) -> None:
