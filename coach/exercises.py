@@ -34,8 +34,8 @@ class Counting:
     max_gap_s: float  # a longer gap in the pose forgets the rep in progress
     min_rep_s: float  # faster than this is a twitch, not a rep
     loaded_lockout: bool  # the load hangs in straight arms at the top (floor-start pulls)
-    max_bottom_pause_s: float  # a longer stop at the bottom is putting the load down (0 = no limit)
-    pickup_knee_flexion_deg: float  # a bottom with knees bent this much and a pause is a pick-up (0 = off)
+    pickup_knee_flexion_deg: float  # knees bent this much in a deeper-than-usual bottom: picking
+    # the load up from the floor or putting it down, not a rep of a top-start lift (0 = off)
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class Exercise:
 _COUNTING_KEYS: dict[str, type] = {
     "usual_depth_deg": float, "top_deg": float, "lowering_fraction": float, "bottom_fraction": float,
     "top_fraction": float, "max_gap_s": float, "min_rep_s": float, "loaded_lockout": bool,
-    "max_bottom_pause_s": float, "pickup_knee_flexion_deg": float,
+"pickup_knee_flexion_deg": float,
 }
 
 

@@ -64,6 +64,7 @@ NOBODY_HOLD_S = 2.0     # nobody there: a little longer (dropouts are common)
 REPEAT_S = 10.0         # repeat an unsolved problem this often during set-up...
 MAX_REPEATS = 2         # ...at most this many times
 SMALL_BODY = 0.30       # stature under this share of the image height: "come closer"
+SIZE_WINDOW_S = 4.0     # ...judged on the largest size seen over this long
 DARK_VIS = 0.55         # mean visibility of the near side's body points under this: too dark
 EDGE = 0.01             # a core point this close to the left/right border: at the edge
 VIEW_SETTLE_S = 2.0     # the view sentence waits until what it would say has held this long
@@ -165,6 +166,7 @@ class FramingGuide:
         self._variant: dict[str, int] = {}
         self._last_centre: tuple[float, float, float] | None = None  # t, x, y (pixels)
         self._jumps: deque[float] = deque()
+        self._sizes: deque[tuple[float, float]] = deque()  # (t, stature share)
 
     # --- state -----------------------------------------------------------------------------
     @property
@@ -199,6 +201,14 @@ class FramingGuide:
     def _update_state(self, frame: Frame) -> None:
         t = frame.t
         share = stature_share(self.meta, frame.landmarks) if frame.landmarks is not None else None
+        if share is not None:
+            # A body does not shrink, but its segments foreshorten when it bends: the size is
+            # the largest seen lately.
+            self._sizes.append((t, share))
+        while self._sizes and self._sizes[0][0] < t - SIZE_WINDOW_S:
+            self._sizes.popleft()
+        if share is not None:
+            share = max(s for _, s in self._sizes)
         problems = frame_problems(self.meta, frame, share)
         if self._two_people(frame, share) and "nobody" not in problems:
             problems.insert(0, "two_people")
@@ -253,7 +263,10 @@ class FramingGuide:
             self._repeats += 1
             out.append(self._cue(t, f"view.framing.{state}"))
         if state in SOFT_PROBLEMS and self._said_problem is not None:
-            out.extend(self._view_cues(t))
+            view_cues = self._view_cues(t)
+            if view_cues:
+                self._setup_done = True  # good enough: the coach can judge from here
+            out.extend(view_cues)
         return out
 
     def _view_cues(self, t: float) -> list[Cue]:

@@ -76,8 +76,6 @@ class RepMachine:
         self._last_t = -math.inf
         self._peak = self._peak_t = 0.0
         self._peak_knee = 0.0
-        self._bottom_since = 0.0
-        self._bottom_dwell = 0.0
         self._min = self._min_t = 0.0
         self._descent_start: float | None = None
         self._rise_start: float | None = None
@@ -203,10 +201,6 @@ class RepMachine:
                 self._peak, self._peak_t = d, t
             if f.knee_flexion == f.knee_flexion:
                 self._peak_knee = max(self._peak_knee, f.knee_flexion)
-            if d >= self._peak - 0.1 * R:
-                self._bottom_dwell = max(self._bottom_dwell, t - self._bottom_since)
-            else:
-                self._bottom_since = t
             if d < self._peak - 0.2 * R:
                 self._finish_lowering()
                 self._min, self._min_t = d, t
@@ -216,7 +210,6 @@ class RepMachine:
                 self._min, self._min_t = d, t
             if d > self._peak - 0.1 * R:
                 self.rejected.append(Rejected(t, "partial rise"))
-                self._bottom_since = t
                 self._enter(BOTTOM, t, out)
             elif self._min <= tz and (d - self._min > 0.05 * R or t - self._min_t >= 0.12):
                 self._count(f, out)
@@ -257,8 +250,6 @@ class RepMachine:
     def _start_bottom(self, t: float, d: float, f: Features) -> None:
         self._peak, self._peak_t = d, t
         self._peak_knee = f.knee_flexion if f.knee_flexion == f.knee_flexion else 0.0
-        self._bottom_since = t
-        self._bottom_dwell = 0.0
 
     def _finish_lowering(self) -> None:
         """The bottom is over: the descent into it is known, and for floor-start lifts the
@@ -353,7 +344,9 @@ class RepMachine:
         c = self.c
         if end - start < c.min_rep_s:
             return "too quick"
-        if c.max_bottom_pause_s and self._bottom_dwell > c.max_bottom_pause_s:
-            if not c.pickup_knee_flexion_deg or self._peak_knee >= c.pickup_knee_flexion_deg:
-                return "pick-up or put-down"
+        if c.pickup_knee_flexion_deg and self._peak_knee >= c.pickup_knee_flexion_deg \
+                and self._peak >= self.top + self.range:
+            # Knees bent like a deadlift and hips deeper than this lifter's hinge: the bar goes
+            # to or comes from the floor.
+            return "pick-up or put-down"
         return ""

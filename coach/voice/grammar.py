@@ -92,8 +92,9 @@ def phrase_list(vocab: Vocabulary, wake_word: str | None = None, limit: int = 50
                 partial = [(p + " " + o).strip() for p in partial for o in options]
             out.extend(partial)
     out = list(dict.fromkeys(out))
+    base = out[:]
     for w in wakes:
-        out += [f"{w} {p}" for p in out[:]]
+        out += [w] + [f"{w} {p}" for p in base]
     if len(out) > limit:  # keep every command shape, cap the numeric variants
         out = out[:limit]
     return out

@@ -72,7 +72,8 @@ class PocketSphinxRecognizer:
                 d.add_word(word, phones, i == len(new) - 1)   # rebuild the dictionary once
             except RuntimeError:
                 raise VocabError(f"{vocab.source}: pronunciations.{word}: invalid phones '{phones}'") from None
-        missing = sorted(w for w in vocab.words() if d.lookup_word(w) is None)
+        words = vocab.words() | set((wake_word or "").split())
+        missing = sorted(w for w in words if d.lookup_word(w) is None)
         if missing:
             raise VocabError(f"{vocab.source}: pronunciations: no pronunciation for "
                              f"{', '.join(missing)} (add them there in CMU phones)")
@@ -121,30 +122,32 @@ def command_grammar_with_garbage(vocab: Vocabulary, wake_word: str | None, garba
 
 
 class VoskRecognizer:
-    """Vosk (Kaldi) with a model directory the user supplies, restricted to a phrase list."""
+    """Vosk (Kaldi) with a model directory the user supplies, restricted to a phrase list.
+
+    Out-of-vocabulary speech: "[unk]" when the model has it (the small Korean model has not);
+    otherwise the listener's parse rejects it, since Vosk strings phrases together and a sentence
+    read aloud becomes a run of commands that is no single command. `garbage_words` adds the
+    vocabulary's common non-command words as competing phrases: measured, it swallowed commands
+    too (Vosk's phrase list has no weights), so it is off by default."""
 
     name = "vosk"
 
-    def __init__(self, vocab: Vocabulary, model_dir: str | Path, wake_word: str | None = None,
-                 model=None):
+    def __init__(self, vocab: Vocabulary, model_dir: str | Path | None = None,
+                 wake_word: str | None = None, model=None, garbage_words: bool = False):
         import vosk
 
         vosk.SetLogLevel(-1)
-        if model is None:
-            if not Path(model_dir, "am").exists() and not Path(model_dir, "final.mdl").exists() \
-                    and not Path(model_dir, "conf").exists():
-                raise RecognizerError(f"{model_dir}: not a Vosk model directory")
-            try:
-                model = vosk.Model(str(model_dir))
-            except Exception as e:
-                raise RecognizerError(f"cannot load the Vosk model in {model_dir} ({e})") from None
-        self.model = model
+        self.model = model if model is not None else load_vosk_model(model_dir)
+        find = self.model.vosk_model_find_word
         phrases = phrase_list(vocab, wake_word)
-        known = [p for p in phrases if all(model.find_word(w) >= 0 for w in p.split())]
+        known = [p for p in phrases if all(find(w) >= 0 for w in p.split())]
         if not known:
-            raise RecognizerError(f"{model_dir}: the model knows none of the words of {vocab.source}")
+            raise RecognizerError(f"{model_dir}: the Vosk model knows none of the words of {vocab.source}")
         self.phrases = known
-        self._grammar = json.dumps(known + ["[unk]"], ensure_ascii=False)
+        self._garbage = {w for w in vocab.garbage_words
+                         if garbage_words and w not in vocab.words() and find(w) >= 0}
+        extra = sorted(self._garbage) + (["[unk]"] if find("[unk]") >= 0 else [])
+        self._grammar = json.dumps(known + extra, ensure_ascii=False)
         self._rec = None
 
     def start(self) -> None:
@@ -165,11 +168,34 @@ class VoskRecognizer:
         text = result.get("text", "").strip()
         if not text:
             return None
-        words = result.get("result", [])
-        if "[unk]" in text.split():
+        words = text.split()
+        if "[unk]" in words or any(w in self._garbage for w in words):
             return Hypothesis(GARBAGE, 0.0)
-        conf = min((w.get("conf", 1.0) for w in words), default=1.0)
-        return Hypothesis(text, float(conf))
+        confs = [float(w.get("conf", 1.0)) for w in result.get("result", [])]
+        return Hypothesis(text, sum(confs) / len(confs) if confs else 1.0)
+
+
+_VOSK_MODELS: dict[str, object] = {}
+
+
+def load_vosk_model(model_dir: str | Path | None):
+    """A Vosk model, loaded once per process (the small Korean one takes a second or more)."""
+    import vosk
+
+    if model_dir is None:
+        raise RecognizerError("no Vosk model directory given")
+    key = str(Path(model_dir).resolve())
+    if key not in _VOSK_MODELS:
+        if not Path(model_dir).is_dir():
+            raise RecognizerError(f"{model_dir}: no such Vosk model directory")
+        if not any(Path(model_dir, p).exists() for p in ("am", "final.mdl", "conf", "graph")):
+            raise RecognizerError(f"{model_dir}: not a Vosk model directory (no am/, conf/ or graph/)")
+        vosk.SetLogLevel(-1)
+        try:
+            _VOSK_MODELS[key] = vosk.Model(str(model_dir))
+        except Exception as e:
+            raise RecognizerError(f"cannot load the Vosk model in {model_dir} ({e})") from None
+    return _VOSK_MODELS[key]
 
 
 def create_recognizer(language: str = "en", wake_word: str | None = None,

@@ -1,0 +1,117 @@
+"""`coach listen`: the voice commands heard in a WAV file or from the microphone, with their times."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .cli import CliError
+
+
+def add_to(subparsers) -> None:
+    p = subparsers.add_parser(
+        "listen", help="print the voice commands heard in a WAV file or from the microphone",
+        description="Print the voice commands heard (offline: PocketSphinx, or Vosk with --vosk-model), "
+                    "with the time each was heard.")
+    p.add_argument("audio", nargs="?", help="a WAV file (any rate, mono or stereo)")
+    p.add_argument("--mic", action="store_true", help="listen to the microphone until Ctrl-C")
+    p.add_argument("--device", help="microphone by index or (part of its) name")
+    p.add_argument("--json", action="store_true", help="JSON on stdout")
+    p.add_argument("--wake-word", dest="wake", action=argparse.BooleanOptionalAction, default=True,
+                   help="require the wake word before a command (default: on; off for a quiet room)")
+    p.add_argument("--wake", dest="wake_text", metavar="WORD",
+                   help="the wake word (default: the vocabulary's, 'coach' in English)")
+    p.add_argument("--vosk-model", metavar="DIR", help="use Vosk with this model directory")
+    p.add_argument("--language", default="en", help="vocabulary language (coach/vocab/LANG.toml)")
+    p.add_argument("--all", action="store_true", help="also show speech that was not accepted")
+    p.set_defaults(run=run)
+
+
+def _describe(heard) -> str:
+    if heard.accepted:
+        c = heard.command.to_json()
+        name = c.pop("command")
+        slots = " ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in c.items())
+        return f"{name}{' ' + slots if slots else ''}  (heard: \"{heard.text}\")"
+    if heard.rejected:
+        return f"(sorry, say that again)  (heard: \"{heard.text}\", {heard.reason})"
+    return f"(ignored: {heard.reason})  (heard: \"{heard.text}\")"
+
+
+def run(args) -> int:
+    from .vocabulary import VocabError, default_vocabulary
+    from .voice.audio import AudioError, mic_chunks, wav_chunks
+    from .voice.listener import Listener
+    from .voice.recognizers import PocketSphinxRecognizer, RecognizerError, VoskRecognizer
+
+    if bool(args.audio) == bool(args.mic):
+        raise CliError("give a WAV file or --mic (one of them)")
+    try:
+        vocab = default_vocabulary(args.language)
+    except VocabError as e:
+        raise CliError(str(e)) from None
+    wake = args.wake_text or (vocab.wake_words[0] if vocab.wake_words else None)
+    try:
+        chunks = wav_chunks(args.audio) if args.audio else None
+        if chunks is not None:
+            first = next(chunks, None)   # fail on a bad file before loading a model
+        if args.vosk_model:
+            rec = VoskRecognizer(vocab, args.vosk_model, wake)
+        else:
+            rec = PocketSphinxRecognizer(vocab, wake)
+    except (AudioError, RecognizerError, VocabError) as e:
+        raise CliError(str(e)) from None
+    listener = Listener(rec, vocab, wake_word=wake, require_wake_word=args.wake and bool(wake))
+
+    out = []
+
+    def emit(heard) -> None:
+        if not (heard.accepted or heard.rejected or args.all):
+            return
+        if args.json:
+            out.append(heard.to_json())
+        else:
+            t = heard.t - t0 if args.mic else heard.t
+            print(f"{t:8.2f}  {_describe(heard)}", flush=True)
+
+    t0 = 0.0
+    try:
+        if args.audio:
+            from itertools import chain
+            stream = chain([first], chunks) if first is not None else iter(())
+            for chunk in stream:
+                for h in listener.process(chunk):
+                    emit(h)
+            for h in listener.flush():
+                emit(h)
+        else:
+            import time
+            t0 = time.monotonic()
+            play = _earcon_player()
+            print("listening (Ctrl-C to stop)" + (f"; say \"{wake}\" first" if listener.require_wake_word else ""),
+                  file=sys.stderr)
+            for chunk in mic_chunks(int(args.device) if args.device and args.device.isdigit() else args.device):
+                for h in listener.process(chunk):
+                    emit(h)
+                    if h.accepted or h.rejected:
+                        play("accept" if h.accepted else "reject")
+    except AudioError as e:
+        raise CliError(str(e)) from None
+    finally:
+        if args.json:
+            json.dump(out, sys.stdout, ensure_ascii=False)
+            sys.stdout.write("\n")
+    return 0
+
+
+def _earcon_player():
+    """Play a confirmation chime if there is a speaker; stay silent if there is none."""
+    def play(kind: str) -> None:
+        try:
+            import sounddevice as sd
+            from .voice.earcon import earcon
+            sd.play(earcon(kind), 22050)
+        except Exception:
+            pass
+    return play
