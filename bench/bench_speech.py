@@ -80,6 +80,9 @@ def summary(ms: list[float]) -> str:
     return f"median {statistics.median(s):6.1f} ms  p90 {p90:6.1f} ms  max {s[-1]:6.1f} ms  (n={len(s)})"
 
 
+SAY_CALLS_US: list[float] = []  # how long the analysis loop spends handing a cue over
+
+
 def analysis_fps(frames, meta, exercise: str, speaker: Speaker | None, texts: list[str],
                  every: int = 8) -> float:
     from coach.analysis import Analyzer
@@ -90,7 +93,10 @@ def analysis_fps(frames, meta, exercise: str, speaker: Speaker | None, texts: li
     for i, frame in enumerate(frames):
         analyzer.feed(frame)
         if speaker is not None and i % every == 0:  # keep the speaker busy the whole run
-            speaker.say(Cue(frame.t, texts[i // every % len(texts)], "system", 70))
+            cue = Cue(frame.t, texts[i // every % len(texts)], "system", 70)
+            t_say = time.perf_counter()
+            speaker.say(cue)
+            SAY_CALLS_US.append((time.perf_counter() - t_say) * 1e6)
     analyzer.finish()
     return len(frames) / (time.perf_counter() - t0)
 
@@ -163,6 +169,9 @@ def main() -> int:
     base = best["no speech"]
     for label, fps in best.items():
         print(f"{label:20s} {fps:8.0f} frames/s   ({100.0 * fps / base:5.1f} % of no speech)", flush=True)
+    calls = sorted(SAY_CALLS_US)
+    print(f"Speaker.say() in the loop: median {statistics.median(calls):.1f} us, "
+          f"max {calls[-1]:.1f} us over {len(calls)} calls (it never waits for speech)")
     print(f"(best of {args.repeats} interleaved runs; load average {os.getloadavg()[0]:.1f} on "
           f"{os.cpu_count()} cores)")
     return 0
