@@ -216,3 +216,44 @@ def test_speaker_warms_the_cache_with_the_cue_library(espeak: EspeakEngine):
     sp._warmup.join(30)
     sp.close()
     assert cache.cached("Control the lowering.") and cache.cached("12.")
+
+
+class _HookedOutput(NullOutput):
+    """A null device that runs `hook` at its first write: a cue arriving mid-playback."""
+
+    def __init__(self, sample_rate, hook):
+        super().__init__(sample_rate, paced=False)
+        self.hook, self.writes = hook, 0
+
+    def write(self, block):
+        self.writes += 1
+        if self.writes == 1:
+            self.hook()
+        super().write(block)
+
+
+def test_live_speaker_cuts_a_count_for_a_safety_cue_but_not_the_reverse(espeak: EspeakEngine):
+    cache = AudioCache(espeak)
+    long_count = "Twelve, that's the set, well done, rack it."
+    safety = "Stop. Reset your back."
+    spoken = []
+    holder = {}
+    out = _HookedOutput(espeak.sample_rate, lambda: holder["sp"].say(Cue(0.0, safety, "safety", 90)))
+    sp = holder["sp"] = Speaker(cache, PolicyConfig(count_grace_s=0.0), output=out,
+                                on_spoken=spoken.append)
+    sp.say(Cue(0.0, long_count, "count", 30))
+    sp.close(drain=True)
+    assert [s.cue.kind for s in spoken] == ["count", "safety"]
+    block = sp._block
+    # the count stopped after a block or two; the safety cue played in full
+    assert out.samples_written <= len(cache.get(safety)) + 3 * block
+    assert out.samples_written >= len(cache.get(safety))
+
+    spoken.clear()
+    out2 = _HookedOutput(espeak.sample_rate, lambda: holder["sp2"].say(Cue(0.0, "Nine.", "count", 30)))
+    sp2 = holder["sp2"] = Speaker(cache, CFG, output=out2, on_spoken=spoken.append)
+    sp2.say(Cue(0.0, safety, "safety", 90))
+    sp2.close(drain=True)
+    # the count waited for the whole safety cue (and then played: it was not stale yet)
+    assert spoken[0].cue.kind == "safety"
+    assert out2.samples_written >= len(cache.get(safety))
