@@ -144,8 +144,15 @@ def run(args: argparse.Namespace) -> int:
     t0: float | None = None
     good_since: float | None = None
     n = 0
+    seen = [False]  # anybody in any frame? (a pose source raises when nobody ever was)
+
+    def counted(stream):
+        for f in stream:
+            seen[0] = seen[0] or f.landmarks is not None
+            yield f
+
     try:
-        for frame in _frames_with_errors(frames):
+        for frame in _frames_with_errors(counted(frames), seen):
             n += 1
             t0 = frame.t if t0 is None else t0
             for cue in guide.feed(frame, rep_in_progress=bool(in_rep and in_rep(frame))):
@@ -183,23 +190,25 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _frames_with_errors(frames) -> Iterator:
-    """Frames, with a source that fails midway turned into one clear sentence."""
+def _frames_with_errors(frames, seen: list[bool]) -> Iterator:
+    """Frames, with a source that fails midway turned into one clear sentence. A pose source
+    that found nobody at all is no error here: "nobody there" is an answer of the check."""
     from .cli import CliError
 
     from .trace import TraceError
 
-    errors: tuple[type[Exception], ...] = (TraceError,)
+    nobody_error: tuple[type[Exception], ...] = ()
     try:
         from .pose import PoseSourceError
 
-        errors += (PoseSourceError,)
+        nobody_error = (PoseSourceError,)
     except ImportError:
         pass
     try:
         yield from frames
-    except errors as e:
-        raise CliError(str(e)) from None
+    except (TraceError, *nobody_error) as e:
+        if seen[0] or not isinstance(e, nobody_error):
+            raise CliError(str(e)) from None
 
 
 def _summary(result: dict[str, Any]) -> str:

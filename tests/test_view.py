@@ -268,3 +268,42 @@ def test_view_rules_default_file_is_valid_for_every_exercise():
                "good_morning", "hip_thrust", "squat", "hip_hinge_drill"):
         assert rules.exercise_faults[ex]
     assert np.isclose(rules.max_yaw("hip_thrust", "lockout_lean_back"), 45)
+
+
+# --- real MediaPipe on real pixels (photos from opencv-doc, see tests/pose_media.py) -------------
+
+@pytest.fixture(scope="session")
+def camera_videos(tmp_path_factory):
+    import pose_media as pm
+
+    d = tmp_path_factory.mktemp("check_camera")
+    bg, person = pm.background(320, 240), pm.footballer()
+    return {
+        "full": pm.write_video(str(d / "full.avi"), [pm.place(bg, person, 160, 120, 215)] * 75, 15.0),
+        "feet_cut": pm.write_video(str(d / "cut.avi"), [pm.place(bg, person, 160, 190, 300)] * 45, 15.0),
+        "nobody": pm.write_video(str(d / "nobody.avi"), [bg] * 45, 15.0),
+    }
+
+
+def check_camera_json(path: str, capsys) -> dict:
+    assert coach_main(["check-camera", path, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_check_camera_on_a_video_of_a_whole_person(camera_videos, capsys):
+    out = check_camera_json(camera_videos["full"], capsys)
+    assert out["framing"] == "good" and out["view"]["in_frame"] is True
+    assert [m["text"].split(".")[0] for m in out["messages"]] == [
+        f"I can see you from your {out['view']['side']} side"]
+
+
+def test_check_camera_on_a_video_with_the_feet_cut_off(camera_videos, capsys):
+    out = check_camera_json(camera_videos["feet_cut"], capsys)
+    assert out["messages"][0]["text"] == "Step back, I can't see your feet."
+    assert out["framing"] == "feet_out"
+
+
+def test_check_camera_on_a_video_with_nobody(camera_videos, capsys):
+    out = check_camera_json(camera_videos["nobody"], capsys)
+    assert [m["text"] for m in out["messages"]] == ["I can't see anyone. Step in front of the camera."]
+    assert out["view"]["side"] is None
