@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from .events import FaultFound, RepJudged
 from .view import View
 
 RULES_PATH = Path(__file__).resolve().parent / "view_rules.toml"
@@ -151,3 +152,18 @@ def view_json(view: View | None, exercise: str, rules: ViewRules | None = None) 
     return {"side": view.side, "yaw_deg": round(view.yaw_deg, 1), "in_frame": view.in_frame,
             "toward": view.toward, "confidence": view.confidence, "judgeable_faults": ok,
             "not_judgeable": not_ok}
+
+
+def restrict_to_view(event: object, exercise: str, view: View | None,
+                     rules: ViewRules | None = None) -> object | None:
+    """An analysis event as the view allows it: a FaultFound for a fault this view cannot judge
+    is dropped (None); a RepJudged loses such faults and names them, with the reason, in
+    `not_judged`. Other events pass unchanged. With no view yet, nothing is changed."""
+    if view is None or not isinstance(event, (FaultFound, RepJudged)):
+        return event
+    ok, not_ok = judgeable_faults(exercise, view, rules)
+    if isinstance(event, FaultFound):
+        return None if event.fault.id in not_ok else event
+    kept = tuple(f for f in event.faults if f.id not in not_ok)
+    reasons = {**not_ok, **dict(event.not_judged)}  # the analysis' own reasons come first
+    return replace(event, faults=kept, not_judged=reasons)

@@ -307,3 +307,20 @@ def test_check_camera_on_a_video_with_nobody(camera_videos, capsys):
     out = check_camera_json(camera_videos["nobody"], capsys)
     assert [m["text"] for m in out["messages"]] == ["I can't see anyone. Step in front of the camera."]
     assert out["view"]["side"] is None
+
+
+def test_faults_the_view_cannot_judge_are_dropped_with_a_reason():
+    from coach.events import Fault, FaultFound, RepCounted, RepJudged
+    from coach.view_rules import restrict_to_view
+
+    view = View("left", 50.0, True, 1.0, "front")
+    back, tempo = Fault("spine_rounding", "bottom", "moderate"), Fault("rushed_lowering", "lowering", "mild")
+    assert restrict_to_view(FaultFound(3.0, 1, back), "deadlift", view) is None
+    assert restrict_to_view(FaultFound(3.0, 1, tempo), "deadlift", view) is not None
+    judged = restrict_to_view(RepJudged(4.0, 1, True, (back, tempo)), "deadlift", view)
+    assert judged.faults == (tempo,) and judged.judged
+    assert "side" in judged.not_judged["spine_rounding"]
+    counted = RepCounted(3.0, 1, 1.0, 3.0)
+    assert restrict_to_view(counted, "deadlift", view) is counted
+    side_on = View("left", 5.0, True, 1.0)
+    assert restrict_to_view(RepJudged(4.0, 1, True, (back,)), "deadlift", side_on).faults == (back,)
