@@ -1,33 +1,190 @@
-"""Fault checks (filled in by the form-fault work): each judged in the phase where it shows."""
+"""Fault checks: each fault judged in the phase where it shows, with the numbers as evidence.
+
+Which faults apply to an exercise, and their limits, come from the exercise file's [faults]
+tables; a fault not listed there is never called. A rep whose frames are too few or too poorly
+seen is "not judged" rather than guessed at.
+"""
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from .events import Fault
 from .exercises import Exercise
 from .features import Features
 from .reps import Rep
 
+MIN_VISIBILITY = 0.55  # mean visibility of shoulder, hip and knee over the rep
+MIN_COVERAGE = 0.5  # share of the rep window with a usable pose
+_AROUND_S = 0.15  # half-width of the moment a position is read at
+SAFETY_FIRST = ("spine_rounding", "balance", "load_drift", "knee_dominant", "lockout_lean_back",
+                "rushed_lowering", "arm_driven_swing", "incomplete_lockout")
+
 
 @dataclass(frozen=True)
 class Verdict:
     judged: bool
     faults: tuple[Fault, ...]
-    late_faults: tuple[Fault, ...] = ()  # found only at the verdict (not already announced)
+    late_faults: tuple[Fault, ...] = ()  # found only at the verdict (not announced before)
     not_judged: Mapping[str, str] = field(default_factory=dict)
+
+
+def _values(history: Iterable[Features], name: str, start: float, end: float) -> list[float]:
+    return [v for f in history if start <= f.t <= end and (v := getattr(f, name)) == v]
+
+
+def _at(history: Iterable[Features], name: str, t: float) -> float | None:
+    vals = _values(history, name, t - _AROUND_S, t + _AROUND_S)
+    return statistics.median(vals) if vals else None
+
+
+def _severity(value: float, limit: float, direction: int = 1) -> str:
+    """How far past the limit: mild up to 1.25x, moderate up to 1.6x, severe beyond."""
+    ratio = (value / limit) if direction > 0 else (value / limit if limit else 1.0)
+    ratio = abs(ratio)
+    return "mild" if ratio < 1.25 else "moderate" if ratio < 1.6 else "severe"
+
+
+def _deepest_t(rep: Rep, kind: str) -> float:
+    return rep.start if kind == "floor_start" else rep.bottom_t
+
+
+# Each check: (history, rep, limits, exercise kind) -> (value, limit, evidence name) or None.
+Check = Callable[[list[Features], Rep, Mapping[str, float], str], "tuple[float, float, str] | None"]
+
+
+def _knee_dominant(h, rep, lim, kind):
+    # Squatting instead of hinging: the knees bend far more than this hinge needs at the bottom.
+    v = _at(h, "knee_flexion", _deepest_t(rep, kind))
+    return None if v is None else (v, lim["max_knee_flexion_deg"], "knee_flexion_deg")
+
+
+def _incomplete_lockout(h, rep, lim, kind):
+    # At the count the hips should be fully open: shoulders, hips and knees in one line.
+    v = _at(h, "hip_flexion", rep.end)
+    return None if v is None else (v, lim["max_hip_flexion_deg"], "hip_flexion_at_top_deg")
+
+
+def _lockout_lean_back(h, rep, lim, kind):
+    # Finishing past vertical: the trunk leans behind the hips at the top (hip thrust: the hips
+    # pushed above the shoulder-knee line).
+    name = "hip_flexion" if kind == "floor_start" and "hip_line" in lim else "trunk_lean"
+    vals = _values(h, name, rep.end - 0.4, rep.end + 0.4)
+    if not vals:
+        return None
+    back = -min(vals)
+    return back, lim["max_lean_back_deg"], "lean_back_deg" if name == "trunk_lean" else "hips_past_line_deg"
+
+
+def _arm_driven_swing(h, rep, lim, kind):
+    # The bell lifted by the arms: at the float the arms are raised far above the chest.
+    v = _at(h, "shoulder_flexion", rep.end)
+    return None if v is None else (v, lim["max_arm_raise_deg"], "arm_raise_at_float_deg")
+
+
+def _load_drift(h, rep, lim, kind):
+    # The load drifts away from the body: hands ahead of the midfoot during the rep.
+    vals = _values(h, "wrist_forward", rep.start, rep.end)
+    return None if not vals else (max(vals), lim["max_forward_leg_lengths"], "load_ahead_of_midfoot")
+
+
+def _balance(h, rep, lim, kind):
+    # Weight to the toes: the shoulders drift ahead of the midfoot at the bottom.
+    vals = _values(h, "shoulder_forward", rep.start, rep.end)
+    return None if not vals else (max(vals), lim["max_shoulder_ahead_leg_lengths"], "shoulders_ahead_of_midfoot")
+
+
+def _spine_rounding(h, rep, lim, kind):
+    # The back rounds: the trunk folds onto the thighs well past a flat-back hinge.
+    v = _at(h, "hip_flexion", _deepest_t(rep, kind))
+    return None if v is None else (v, lim["max_fold_deg"], "trunk_fold_deg")
+
+
+CHECKS: dict[str, tuple[str, Check]] = {
+    # fault id: (the phase where it shows, check)
+    "knee_dominant": ("bottom", _knee_dominant),
+    "spine_rounding": ("bottom", _spine_rounding),
+    "load_drift": ("rising", _load_drift),
+    "balance": ("bottom", _balance),
+    "incomplete_lockout": ("lockout", _incomplete_lockout),
+    "lockout_lean_back": ("lockout", _lockout_lean_back),
+    "arm_driven_swing": ("lockout", _arm_driven_swing),
+}
 
 
 class FaultJudge:
     def __init__(self, exercise: Exercise):
         self.ex = exercise
+        self._said: dict[int, set[str]] = {}
+
+    def _judgeable(self, rep: Rep, history: list[Features]) -> str:
+        frames = [f for f in history if rep.start <= f.t <= rep.end]
+        span = rep.end - rep.start
+        if span > 0 and len(frames) >= 2 and (frames[-1].t - frames[0].t) < MIN_COVERAGE * span:
+            return "too few frames"
+        if not frames:
+            return "no frames"
+        if statistics.fmean(f.visibility for f in frames) < MIN_VISIBILITY:
+            return "poor visibility"
+        return ""
+
+    def _check(self, rep: Rep, history: list[Features]) -> list[Fault]:
+        found = []
+        for fid, limits in self.ex.faults.items():
+            if fid not in CHECKS:
+                continue
+            phase, check = CHECKS[fid]
+            res = check(history, rep, limits, self.ex.kind)
+            if res is None:
+                continue
+            value, limit, name = res
+            if value >= limit:
+                found.append(Fault(fid, phase, _severity(value, limit),
+                                   {name: round(value, 1), "limit": limit}))
+        return found
 
     def at_count(self, rep: Rep, history: Iterable[Features]) -> list[Fault]:
-        return []
+        """Faults that can be called the moment the rep counts (said while it still helps)."""
+        h = list(history)
+        if self._judgeable(rep, h):
+            return []
+        faults = self._check(rep, h)
+        self._said[rep.index] = {f.id for f in faults}
+        return faults
 
     def ready(self, rep: Rep, now: float) -> bool:
+        # Floor-start lifts: the lowering after lockout belongs to the rep.
+        if self.ex.kind == "floor_start" and "rushed_lowering" in self.ex.faults:
+            return rep.lowering is not None or now - rep.end > 6.0
         return True
 
+    def _rushed(self, rep: Rep, reps: list[Rep]) -> Fault | None:
+        limits = self.ex.faults.get("rushed_lowering")
+        if limits is None or rep.lowering is None:
+            return None
+        times = [r.lowering[1] - r.lowering[0] for r in reps if r.lowering]
+        if len(times) < 3:
+            return None
+        usual = statistics.median(times)
+        took = rep.lowering[1] - rep.lowering[0]
+        share = took / usual if usual > 0 else 1.0
+        if share <= limits["max_share_of_usual"]:
+            return Fault("rushed_lowering", "lowering", "moderate",
+                         {"lowering_s": round(took, 2), "usual_s": round(usual, 2),
+                          "limit": limits["max_share_of_usual"]})
+        return None
+
     def verdict(self, rep: Rep, history: Iterable[Features], reps: list[Rep]) -> Verdict:
-        return Verdict(True, ())
+        h = list(history)
+        reason = self._judgeable(rep, h)
+        if reason:
+            return Verdict(False, (), (), {fid: reason for fid in self.ex.faults})
+        faults = self._check(rep, h)
+        rushed = self._rushed(rep, reps)
+        if rushed:
+            faults.append(rushed)
+        faults.sort(key=lambda f: SAFETY_FIRST.index(f.id))
+        said = self._said.pop(rep.index, set())
+        return Verdict(True, tuple(faults), tuple(f for f in faults if f.id not in said))

@@ -41,6 +41,8 @@ SIDE_PERSIST = 3          # ... for this many re-estimates in a row
 IN_FRAME_WINDOW_S = 1.5
 IN_FRAME_MARGIN = 0.02    # a point this close to the border (fraction of the image) is "at the edge"
 MIN_POINT_VIS = 0.3       # below this a landmark is a guess
+HANDEDNESS_PRIOR = 3.0    # ~ a few clear frames in favour of the eval suite's convention
+HANDEDNESS_CAP = 300.0
 
 _PAIRS_ARMS = (lm.SIDE_JOINTS["shoulder"], lm.SIDE_JOINTS["elbow"], lm.SIDE_JOINTS["wrist"],
                lm.SIDE_JOINTS["ear"])
@@ -79,8 +81,8 @@ class _Obs:
     """The per-frame measurements the view is a median of."""
 
     t: float
-    side_score: float     # > 0: the left side faces the camera
-    facing: float         # > 0: the person faces image-right (nose, toes)
+    near: float           # > 0: the left side is the nearer (visibility, z); -1..1
+    facing: float         # > 0: the person faces image-right (nose, toes); -1..1
     arms_lr: float        # mean visibility left - right of the arm/head points (swap detector)
     legs_lr: float        # same for the legs
     dx_shoulders: float   # x_left - x_right, pixels
@@ -138,19 +140,18 @@ def observe(meta: TraceMeta, frame: Frame) -> _Obs | None:
         facing = 0.0
 
     # The near side is the more visible one (MediaPipe is surer of what it sees) and the nearer
-    # in z (negative z = closer). A label swap flips both, so the facing cue anchors the vote.
+    # in z (negative z = closer). A label swap flips both; the facing cue does not, which is
+    # why the side is a vote of both (see side_scores).
     arms_lr = float(np.mean(vis[_L_ARMS]) - np.mean(vis[_R_ARMS]))
     legs_lr = float(np.mean(vis[_L_LEGS]) - np.mean(vis[_R_LEGS]))
     vis_vote = _clip1((arms_lr + legs_lr) / 2 / 0.15)
     z = a[:, 2]
     dz = [z[r] - z[l] for l, r in core_pairs() if np.isfinite(z[l]) and np.isfinite(z[r])]
     z_vote = _clip1(float(np.mean(dz)) * meta.width / trunk / 0.3) if dz else 0.0
-    # README convention (and MediaPipe's labels on an unmirrored camera as the generator renders
-    # them): the left side faces the camera when the person faces image-right.
-    side_score = 0.5 * facing + 0.3 * vis_vote + 0.2 * z_vote
+    near = 0.6 * vis_vote + 0.4 * z_vote
 
     return _Obs(
-        t=frame.t, side_score=side_score, facing=facing, arms_lr=arms_lr, legs_lr=legs_lr,
+        t=frame.t, near=near, facing=facing, arms_lr=arms_lr, legs_lr=legs_lr,
         dx_shoulders=float(px[ls] - px[rs]), dx_hips=float(px[lh] - px[rh]),
         w_shoulders=float(min(vis[ls], vis[rs])), w_hips=float(min(vis[lh], vis[rh])),
         trunk_dx=float(tdx), trunk_dy=float(tdy), upright=bool(upright),
@@ -189,13 +190,22 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     return float(v[np.searchsorted(c, 0.5 * c[-1])])
 
 
-def estimate(obs: list[_Obs] | tuple[_Obs, ...]) -> tuple[str, float, str, float] | None:
+def side_scores(near: np.ndarray, facing: np.ndarray, mirror: float) -> np.ndarray:
+    """Per frame, > 0 when the left side faces the camera. The near-side cue says it directly;
+    the facing cue says it through the camera's handedness `mirror`: +1 when a person showing
+    their left side faces image-right (the eval suite's convention), -1 for the opposite (an
+    unmirrored webcam with MediaPipe's anatomical labels). ViewEstimator learns `mirror`."""
+    return 0.6 * near + 0.4 * mirror * facing
+
+
+def estimate(obs: list[_Obs] | tuple[_Obs, ...],
+             mirror: float = 1.0) -> tuple[str, float, str, float] | None:
     """(side, yaw_deg, toward, confidence) from a window of observations, or None."""
     if not obs:
         return None
-    m = np.array([(o.side_score, o.facing, o.arms_lr, o.legs_lr, o.dx_shoulders, o.dx_hips,
+    m = np.array([(o.near, o.facing, o.arms_lr, o.legs_lr, o.dx_shoulders, o.dx_hips,
                    o.w_shoulders + o.w_hips, o.trunk_dx, o.trunk_dy, o.upright) for o in obs])
-    scores = m[:, 0]
+    scores = side_scores(m[:, 0], m[:, 1], mirror)
     side_score = float(np.median(scores))
     left = side_score >= 0  # exactly 0 (a frontal view) has no side: say left, with no confidence
     sign = 1.0 if left else -1.0
@@ -262,6 +272,15 @@ class ViewEstimator:
         # Time spent in each (side, whole degree of yaw), preferring in-frame time: a bounded
         # summary of an hour-long session for settled().
         self._dwell = {side: np.zeros((2, 91)) for side in ("left", "right")}
+        # Evidence for the camera's handedness (see side_scores): starts at the suite's
+        # convention and follows what the frames show, so a mirrored or unmirrored camera both
+        # work. Capped so a long session can still correct an early mistake.
+        self._handedness = HANDEDNESS_PRIOR
+
+    @property
+    def mirror(self) -> float:
+        """+1: a person showing their left side faces image-right; -1: image-left."""
+        return 1.0 if self._handedness >= 0 else -1.0
 
     def current(self) -> View | None:
         """The view now (it follows the person when they turn to walk off)."""
@@ -293,6 +312,9 @@ class ViewEstimator:
         o = observe(self.meta, frame)
         if o is not None:
             self._obs.append(o)
+            # Frames where both cues are clear say how facing maps to side on this camera.
+            self._handedness = max(-HANDEDNESS_CAP, min(HANDEDNESS_CAP,
+                                                        self._handedness + o.near * o.facing))
         while self._obs and self._obs[0].t < t - WINDOW_S:
             self._obs.popleft()
         if t - self._last_compute < RECOMPUTE_S:
@@ -318,7 +340,7 @@ class ViewEstimator:
     def _update(self, t: float) -> ViewChanged | None:
         in_frame = self._update_in_frame()
         enough = (len(self._obs) >= MIN_FRAMES and self._obs[-1].t - self._obs[0].t >= MIN_SPAN_S)
-        est = estimate(list(self._obs)) if enough else None
+        est = estimate(list(self._obs), self.mirror) if enough else None
         if est is None:
             if self._view is not None and self._view.in_frame != in_frame:
                 self._view = View(self._view.side, self._view.yaw_deg, in_frame,
@@ -328,7 +350,9 @@ class ViewEstimator:
         side, yaw, toward, confidence = est
         if self._view is not None and side != self._view.side:
             # Hysteresis: a flip must be clear and last, or short swaps would flap the side.
-            median_score = float(np.median([o.side_score for o in self._obs]))
+            median_score = float(np.median(side_scores(np.array([o.near for o in self._obs]),
+                                                       np.array([o.facing for o in self._obs]),
+                                                       self.mirror)))
             self._flip_count = self._flip_count + 1 if abs(median_score) > SIDE_MARGIN else 0
             if self._flip_count < SIDE_PERSIST:
                 side = self._view.side
