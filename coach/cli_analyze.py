@@ -76,20 +76,19 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(str(e)) from None
     events: list = []
     error: str | None = None
+    analyzer = None
+    frames_read = 0
     try:
         meta, frames = open_source(args.source)
         analyzer = Analyzer(meta, exercise)
         for frame in frames:
+            frames_read += 1
             events.extend(analyzer.feed(frame))
-        events.extend(analyzer.finish())
-    except TraceError as e:
+    except TraceError as e:  # the pose adapter's PoseSourceError is a TraceError too
         error = str(e)
-    except Exception as e:  # the pose adapter's errors are one sentence too
-        if type(e).__name__.endswith("Error") and type(e).__module__.startswith("coach."):
-            error = str(e)
-        else:
-            raise
-    if error and not events:
+    if analyzer is not None:
+        events.extend(analyzer.finish())  # what was read before a bad line still counts
+    if error and not frames_read:
         raise CliError(error)
     report = summarize(exercise.id, events)
     if args.json:
