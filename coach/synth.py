@@ -101,7 +101,7 @@ def _rep_poses(ex: str, top: _Pose, bottom: _Pose, faults: list[str]) -> tuple[_
         elif f == "spine_rounding":
             bottom = _with(bottom, r=28)
         elif f == "lockout_lean_back":
-            top = _with(top, h=-15) if thrust else _with(top, h=-12, r=-6)
+            top = _with(top, h=-15) if thrust else _with(top, h=-20, r=-6)
         elif f == "load_drift":
             bottom = _with(bottom, drift=0.12)
         elif f == "balance":
@@ -261,7 +261,7 @@ def _thrust_table(f: float) -> tuple[np.ndarray, np.ndarray]:
     a, b = sho - hip, knee - hip
     cross = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
     ang = np.degrees(np.arctan2(cross, (a * b).sum(-1)))
-    flex = 180 - np.where(ang < 0, ang + 360, ang)  # signed: negative = hips above the line
+    flex = np.where(ang < 0, ang + 360, ang) - 180  # signed: negative = hips above the line
     order = np.argsort(flex)
     return flex[order], th[order]
 
