@@ -237,8 +237,11 @@ class RepMachine:
         self._enter(LOWERING, f.t, out)
 
     def finish(self) -> list:
-        """The recording ended: a pull that reached lockout is judged on what was seen."""
+        """The recording ended: a rise that reached the top counts (a clip can end at lockout),
+        and a pull waiting for its lockout check is judged on what was seen."""
         out: list = []
+        if self.phase == RISING and self._f and self._min <= self._level(self.c.top_fraction):
+            self._count(self._f[-1], out)
         rep, self._unconfirmed = self._unconfirmed, None
         if rep is not None:
             if self._unloaded(rep, self._last_t):
