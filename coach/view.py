@@ -41,8 +41,12 @@ SIDE_PERSIST = 3          # ... for this many re-estimates in a row
 IN_FRAME_WINDOW_S = 1.5
 IN_FRAME_MARGIN = 0.02    # a point this close to the border (fraction of the image) is "at the edge"
 MIN_POINT_VIS = 0.3       # below this a landmark is a guess
-HANDEDNESS_PRIOR = 3.0    # ~ a few clear frames in favour of the eval suite's convention
-HANDEDNESS_CAP = 300.0
+# The camera's handedness is learned from seconds of frames where both side cues are clear.
+# It starts sure of the eval suite's convention; an opposite camera turns it in a few seconds,
+# a label swap (at most a few seconds) cannot once a session has run a while.
+HANDEDNESS_PRIOR_S = 4.0
+HANDEDNESS_SURE_S = 1.5
+HANDEDNESS_CAP_S = 60.0
 
 _PAIRS_ARMS = (lm.SIDE_JOINTS["shoulder"], lm.SIDE_JOINTS["elbow"], lm.SIDE_JOINTS["wrist"],
                lm.SIDE_JOINTS["ear"])
@@ -194,8 +198,11 @@ def side_scores(near: np.ndarray, facing: np.ndarray, mirror: float) -> np.ndarr
     """Per frame, > 0 when the left side faces the camera. The near-side cue says it directly;
     the facing cue says it through the camera's handedness `mirror`: +1 when a person showing
     their left side faces image-right (the eval suite's convention), -1 for the opposite (an
-    unmirrored webcam with MediaPipe's anatomical labels). ViewEstimator learns `mirror`."""
-    return 0.6 * near + 0.4 * mirror * facing
+    unmirrored webcam with MediaPipe's anatomical labels). ViewEstimator learns `mirror`, and
+    weighs the facing cue (which label swaps cannot flip) fully once it has (|mirror| = 1) and
+    less while it is still a guess (|mirror| < 1)."""
+    w = 0.6 if abs(mirror) >= 1.0 else 0.3
+    return (1.0 - w) * near + w * (1.0 if mirror >= 0 else -1.0) * facing
 
 
 def estimate(obs: list[_Obs] | tuple[_Obs, ...],
@@ -275,12 +282,15 @@ class ViewEstimator:
         # Evidence for the camera's handedness (see side_scores): starts at the suite's
         # convention and follows what the frames show, so a mirrored or unmirrored camera both
         # work. Capped so a long session can still correct an early mistake.
-        self._handedness = HANDEDNESS_PRIOR
+        self._handedness = HANDEDNESS_PRIOR_S
+        self._last_obs_t: float | None = None
 
     @property
     def mirror(self) -> float:
-        """+1: a person showing their left side faces image-right; -1: image-left."""
-        return 1.0 if self._handedness >= 0 else -1.0
+        """+1: a person showing their left side faces image-right; -1: image-left; +-0.5 while
+        the frames have not yet shown it clearly."""
+        sure = abs(self._handedness) >= HANDEDNESS_SURE_S
+        return (1.0 if sure else 0.5) * (1.0 if self._handedness >= 0 else -1.0)
 
     def current(self) -> View | None:
         """The view now (it follows the person when they turn to walk off)."""
@@ -312,9 +322,12 @@ class ViewEstimator:
         o = observe(self.meta, frame)
         if o is not None:
             self._obs.append(o)
-            # Frames where both cues are clear say how facing maps to side on this camera.
-            self._handedness = max(-HANDEDNESS_CAP, min(HANDEDNESS_CAP,
-                                                        self._handedness + o.near * o.facing))
+            # Frames where both cues are clear say how facing maps to side on this camera
+            # (weighted by time, so the frame rate does not matter).
+            dt = 0.0 if self._last_obs_t is None else min(0.2, t - self._last_obs_t)
+            self._last_obs_t = t
+            self._handedness = max(-HANDEDNESS_CAP_S, min(
+                HANDEDNESS_CAP_S, self._handedness + o.near * o.facing * dt))
         while self._obs and self._obs[0].t < t - WINDOW_S:
             self._obs.popleft()
         if t - self._last_compute < RECOMPUTE_S:

@@ -324,3 +324,22 @@ def test_faults_the_view_cannot_judge_are_dropped_with_a_reason():
     assert restrict_to_view(counted, "deadlift", view) is counted
     side_on = View("left", 5.0, True, 1.0)
     assert restrict_to_view(RepJudged(4.0, 1, True, (back,)), "deadlift", side_on).faults == (back,)
+
+
+def test_an_unmirrored_camera_is_learned_from_the_near_side():
+    """A webcam whose picture is the other way round from the eval suite's (the person showing
+    their left side faces image-left): visibility and depth still say which side is near, and
+    the estimator learns how facing maps to side within seconds."""
+    frames = make_frames(LANDSCAPE, "left", 20, seconds=12, jitter=0.002)
+    flipped = []
+    for f in frames:
+        a = f.landmarks.copy()
+        a[:, 0] = 1.0 - a[:, 0]
+        flipped.append(Frame(f.t, a))
+    est = ViewEstimator(LANDSCAPE)
+    for f in flipped:
+        est.feed(f)
+    assert est.mirror == -1.0
+    assert est.current().side == "left" and 12 <= est.current().yaw_deg <= 28
+    assert est.current().toward == "front"  # a mirror changes neither side nor direction
+    assert est.settled().side == "left"
