@@ -5,6 +5,13 @@ Everything comes from body geometry in pixel units (x*width, y*height), never fr
 metadata, and is taken as a weighted median over a window of frames, so jitter, spikes, short
 left/right label swaps, far-side collapse and dropouts do not move it.
 
+The side is a vote of two cues. The near side is the more visible and the nearer in z; a
+label swap flips that cue for a few seconds. The facing direction (toes ahead of heels, nose
+ahead of the ears) never swaps, but says the side only through the camera's handedness: in the
+eval suite a person showing their left side faces image-right, on an unmirrored webcam with
+MediaPipe's anatomical labels image-left. The estimator starts with the suite's convention and
+learns the handedness from frames where both cues are clear.
+
 The yaw model (a rigid body seen by a roughly orthographic camera): a body axis of true length L
 that points across the person (shoulder to shoulder, hip to hip) shows an image-x extent of
 L*sin(yaw), while the trunk (hip joint to shoulder joint) keeps its length. Typical adult
