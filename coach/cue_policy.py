@@ -206,6 +206,7 @@ class CuePolicy:
         self._person_lost_said: float | None = None
         self._person_missing = False
         self._lost_announced = False
+        self._set_open = True  # False between a set's end and the next start: no praise then
         self._physio_said = False
         self._last_said: Cue | None = None
 
@@ -315,7 +316,7 @@ class CuePolicy:
                 st.last_rep = None
         self._rep_faults = {r: fs for r, fs in self._rep_faults.items() if r > e.rep - 3}
         if (not fixed or not self.config.praise or self._paused or e.rep in self._corrected_reps
-                or present):
+                or present or not self._set_open):
             return []
         best = min(fixed, key=self._rank)
         return [self._cue(e.t, f"fault.{best}.praise", "praise", rep=e.rep, fault=best)]
@@ -361,14 +362,22 @@ class CuePolicy:
         self._sets_started += 1
         name = self._exercise_name(e.exercise)
         if e.target_reps:
-            out = [self._cue(e.t, "set.start_target", "set", set_no=e.set_no, exercise=name,
-                             target=e.target_reps)]
+            text = self._text("set.start_target", set_no=e.set_no, exercise=name, target=e.target_reps)
+            key = "set.start_target"
         else:
-            out = [self._cue(e.t, "set.start", "set", set_no=e.set_no, exercise=name)]
+            text = self._text("set.start", set_no=e.set_no, exercise=name)
+            key = "set.start"
+        # the safety note goes first, in the same cue: after "go when you're ready" the lifter
+        # is lifting, and a long note would hold back the first count
         note = {1: "safety.form_before_load", 2: "safety.stop_on_pain"}.get(self._sets_started)
         if note:
-            out.append(self._cue(e.t, note, "safety", priority=self.config.priority("set") - 1))
-        return out
+            text = f"{self._text(note)} {text}"
+        for st in self._faults.values():  # a new set starts every streak afresh
+            st.cued_in_streak, st.last_rep, st.last_cued_rep = 0, None, None
+        self._set_open = True
+        cue = Cue(e.t, text, "set", self.config.priority("set"), key)
+        self._last_said = cue
+        return [cue]
 
     def _on_SetEnded(self, e: SetEnded) -> list[Cue]:
         reps = (self.lib.render("set.reps_one") if e.reps == 1
@@ -397,6 +406,7 @@ class CuePolicy:
             out.append(self._cue(e.t, "safety.see_physio", "safety",
                                  priority=self.config.priority("set") - 1))
         self._target = None
+        self._set_open = False
         return out
 
     def _summary_phrase(self, fault: str) -> str:
@@ -421,7 +431,9 @@ class CuePolicy:
         return [self._cue(e.t, "confirm.target_off", "confirm")]
 
     def _on_WorkoutFinished(self, e: WorkoutFinished) -> list[Cue]:
-        return [self._cue(e.t, "system.session_end", "system", sets=e.sets, reps=e.reps)]
+        # after the last set's summary (same moment, one step less important)
+        return [self._cue(e.t, "system.session_end", "system", priority=self.config.priority("set") - 1,
+                          sets=e.sets, reps=e.reps)]
 
     # -- system --
     def _on_Paused(self, e: Paused) -> list[Cue]:

@@ -125,8 +125,10 @@ def test_safety_notes_at_their_moments():
     cues = cues_for([SetStarted(0.0, 1, "deadlift"), SetEnded(9.0, 1, "deadlift", 4, {"balance": 3}),
                      SetStarted(99.0, 2, "deadlift")], LIB)
     keys = [c.key for c in cues]
-    assert keys.index("safety.form_before_load") == 1
-    assert "safety.see_physio" in keys and "safety.stop_on_pain" in keys
+    # the notes lead the set-start cue, so they never hold back the first count
+    assert cues[0].key == "set.start" and cues[0].text.startswith("Remember: form before load.")
+    assert "safety.see_physio" in keys
+    assert cues[-1].key == "set.start" and "If anything hurts" in cues[-1].text
 
 
 def test_session_counts_come_from_the_set_not_the_trace():
@@ -262,3 +264,22 @@ def test_a_fault_reported_reps_late_is_not_cued():
     events = rep_events(1, []) + rep_events(2, []) + rep_events(3, [])
     events.append(FaultFound(14.0, 1, Fault("balance", "bottom", "moderate")))
     assert not corrections(cues_for(events, LIB))
+
+
+def test_no_praise_after_the_set_and_the_workout_ends_after_the_summary():
+    from coach.events import WorkoutFinished
+
+    events = [SetStarted(0.0, 1, "deadlift"), *rep_events(1, ["knee_dominant"]),
+              SetEnded(9.0, 1, "deadlift", 1, {"knee_dominant": 1}), RepJudged(9.5, 2, True, ()),
+              SetEnded(20.0, 2, "deadlift", 3, {}), WorkoutFinished(20.0, 2, 4)]
+    cues = cues_for(events, LIB)
+    assert not [c for c in cues if c.kind == "praise"]
+    assert [c.key for c in cues if c.t == 20.0] == ["set.summary_clean", "system.session_end"]
+
+
+def test_a_new_set_starts_fault_streaks_afresh():
+    events = [SetStarted(0.0, 1, "deadlift"), *rep_events(1, ["balance"]), *rep_events(2, ["balance"]),
+              SetEnded(12.0, 1, "deadlift", 2, {"balance": 2}), SetStarted(13.0, 2, "deadlift"),
+              *rep_events(4, ["balance"])]
+    fixes = corrections(cues_for(events, LIB))
+    assert [(c.rep, c.key) for c in fixes] == [(1, "fault.balance.long"), (4, "fault.balance.short")]
