@@ -140,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
     speak = args.speak if args.speak is not None else camera
     speaker = _speaker(args.speech_engine) if speak else None
     out = sys.stderr if args.json else sys.stdout
+    progress = _progress(args.source, camera)
     messages: list[dict[str, Any]] = []
     t0: float | None = None
     good_since: float | None = None
@@ -154,9 +155,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         for frame in _frames_with_errors(counted(frames), seen):
             n += 1
+            if progress is not None:
+                progress.update(n)
             t0 = frame.t if t0 is None else t0
             for cue in guide.feed(frame, rep_in_progress=bool(in_rep and in_rep(frame))):
                 messages.append({"t": round(cue.t, 2), "id": cue.key, "text": cue.text})
+                if progress is not None and progress.enabled:
+                    sys.stderr.write("\r\033[K")  # the message goes where the progress line was
                 print(f"{cue.t:7.2f}s  {cue.text}", file=out, flush=True)
                 if speaker is not None:
                     speaker.say(cue)
@@ -174,6 +179,8 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        if progress is not None:
+            progress.close()
         close()
         if speaker is not None:
             speaker.close(drain=True)
@@ -188,6 +195,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(_summary(result), file=out)
     return 0
+
+
+def _progress(source: str, camera: bool):
+    """A progress line for a video (MediaPipe takes a while); None for a camera or a trace."""
+    if camera or source.lower().endswith((".jsonl", ".jsonl.gz")):
+        return None
+    try:
+        from .cli_pose import _expected_frames
+        from .progress import Progress
+    except ImportError:
+        return None
+    return Progress(_expected_frames(source), "frames")
 
 
 def _frames_with_errors(frames, seen: list[bool]) -> Iterator:
