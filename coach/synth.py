@@ -69,10 +69,6 @@ def _mix(p: _Pose, q: _Pose, w: float) -> _Pose:
     return _Pose(p.v + (q.v - p.v) * w, p.mode)
 
 
-def _get(p: _Pose, key: str) -> float:
-    return float(p.v[_KEYS.index(key)])
-
-
 # Deepest point, arm mode and load per exercise (typical ranges from the brief / README).
 _BOTTOM = {"deadlift": dict(h=128, k=82), "kettlebell_deadlift": dict(h=120, k=72),
            "romanian_deadlift": dict(h=95, k=20), "good_morning": dict(h=92, k=18),
@@ -97,11 +93,11 @@ def _rep_poses(ex: str, top: _Pose, bottom: _Pose, faults: list[str]) -> tuple[_
     thrust = ex == "hip_thrust"
     for f in faults:
         if f == "knee_dominant":  # hips drop: more knee, trunk more upright (balance tilts the shins)
-            bottom = _with(bottom, k=KNEE_THRESHOLD[ex] + 12, h=_get(bottom, "h") + 8)
+            bottom = _with(bottom, k=KNEE_THRESHOLD[ex] + 12, h=bottom.v[0] + 8)
         elif f == "spine_rounding":
             bottom = _with(bottom, r=28)
         elif f == "lockout_lean_back":
-            top = _with(top, h=-15) if thrust else _with(top, h=-20, r=-6)
+            top = _with(top, h=-15) if thrust else _with(top, h=-20, r=-6)  # ~15 deg behind vertical
         elif f == "load_drift":
             bottom = _with(bottom, drift=0.12)
         elif f == "balance":
@@ -113,125 +109,95 @@ def _rep_poses(ex: str, top: _Pose, bottom: _Pose, faults: list[str]) -> tuple[_
     return top, bottom
 
 
-class _Timeline:
-    def __init__(self, start: _Pose):
-        self.t = 0.0
-        self.keys: list[tuple[float, _Pose]] = [(0.0, start)]
-
-    def to(self, dt: float, p: _Pose) -> float:
-        self.t += max(dt, 1e-3)
-        self.keys.append((self.t, p))
-        return self.t
-
-    def hold(self, dt: float) -> float:
-        return self.to(dt, self.keys[-1][1])
+def _vary(rng: np.random.Generator, dh: float, dk: float) -> np.ndarray:
+    """Uniform variation of hip and knee flexion (deg) by up to +-dh, +-dk."""
+    v = np.zeros(len(_KEYS))
+    v[:2] = rng.uniform(-1, 1, 2) * [dh, dk]
+    return v
 
 
-def _script(ex: str, reps: int, faults: dict[int, list[str]], tempo: float, setup: bool, ending: bool,
-            partial_after: set[int]) -> tuple[_Timeline, list[tuple[float, float]]]:
-    kind, arm, load = KIND[ex], _ARM[ex], _LOAD[ex]
-    top0 = _pose(arm, h=2, k=2, load=load, a=(90 if kind == "swing" else 0))
-    if ex == "hip_thrust":
-        top0 = _pose(arm, h=0)
+def _script(ex: str, reps: int, faults: dict[int, list[str]], rng: np.random.Generator, setup: bool,
+            ending: bool, partial_after: set[int]) -> tuple[list[tuple[float, _Pose]], list[tuple[float, float]]]:
+    """Keyframes of the whole clip and the labelled rep windows."""
+    kind, thrust = KIND[ex], ex == "hip_thrust"
+    top0 = _pose(_ARM[ex], h=0 if thrust else 2, k=0 if thrust else 2, load=_LOAD[ex],
+                 a=90 if kind == "swing" else 0)
     bot0 = _with(top0, **_BOTTOM[ex])
-    stand = _pose("angle", h=2, k=2, e=10)
-    floor_grip = _pose("bar", h=120, k=80, load=load)
-    poses = [_rep_poses(ex, top0, bot0, faults.get(n, [])) for n in range(1, reps + 1)]
+    bot0 = _Pose(bot0.v + _vary(rng, 5, 4), bot0.mode)  # this lifter's usual depth
+    tempo = 1.0 + rng.uniform(-0.08, 0.08)
+    stand = _pose("angle", h=2, k=2, e=10)  # unloaded, arms hanging
+    floor_grip = _pose("bar", h=120, k=80, load=_LOAD[ex])
+    poses = [_rep_poses(ex, top0, _Pose(bot0.v + _vary(rng, 2, 2), bot0.mode), faults.get(n, []))
+             for n in range(1, reps + 1)]
     rushed = [0.4 if "rushed_lowering" in faults.get(n, []) else 1.0 for n in range(1, reps + 1)]
-    T = lambda s: s * tempo  # noqa: E731
     windows: list[tuple[float, float]] = []
 
-    def stand_up_unloaded(tl: _Timeline, bottom: _Pose) -> None:
-        tl.to(T(0.5), _with(bottom, load=0))
-        tl.to(T(1.3), _pose("thigh", h=0.6 * _get(bottom, "h"), k=0.5 * _get(bottom, "k")))
-        tl.to(T(1.4), _pose("hip", h=2, k=2))
-        tl.hold(1.5)
+    def go(*steps: tuple[float, _Pose | None]) -> float:  # (seconds at this tempo, pose; None holds)
+        for dt, p in steps:
+            keys.append((keys[-1][0] + dt * tempo, keys[-1][1] if p is None else p))
+        return keys[-1][0]
+
+    def stand_up_unloaded(bottom: _Pose) -> None:  # hands to the thighs while rising, then to the hips
+        go((0.5, _with(bottom, load=0)), (1.3, _pose("thigh", h=0.6 * bottom.v[0], k=0.5 * bottom.v[1])),
+           (1.4, _pose("hip", h=2, k=2)), (1.5, None))
 
     if kind == "floor":
-        tl = _Timeline(poses[0][1] if ex == "hip_thrust" else stand)
-        tl.hold(T(1.0) if setup else 0.3)
-        if setup and ex != "hip_thrust":
-            tl.to(T(1.6), _with(poses[0][1], load=0))  # bend down to grip, then take the slack
-            tl.to(T(0.6), poses[0][1])
-            tl.hold(T(0.8))
-        elif ex != "hip_thrust":
-            tl.keys = [(0.0, poses[0][1])]
-            tl.hold(0.5)
-        for n, (top, bottom) in enumerate(poses, 1):
-            start = tl.t
-            windows.append((start, tl.to(T(1.1), top)))
-            tl.hold(T(0.4))
-            if n in partial_after and ex != "hip_thrust":  # a shallow dip from lockout
-                tl.to(T(0.5), _mix(top0, bot0, 0.25))
-                tl.to(T(0.5), top0)
-                tl.hold(T(0.3))
-            nxt = poses[n][1] if n < reps else bot0
-            tl.to(T(1.4) * rushed[n - 1], nxt)
-            tl.hold(T(1.0))
-            if n in partial_after and ex == "hip_thrust":  # a small rise from the bottom
-                tl.to(T(0.5), _mix(nxt, top0, 0.25))
-                tl.to(T(0.5), nxt)
-                tl.hold(T(0.8))
-        if ending:
-            if ex == "hip_thrust":
-                tl.to(T(0.7), _with(bot0, arm="thigh"))
-                tl.hold(1.5)
-            else:
-                stand_up_unloaded(tl, bot0)
+        first = poses[0][1]
+        keys = [(0.0, stand if setup and not thrust else first)]
+        if setup and not thrust:  # bend down to grip, take the slack, pause
+            go((1.0, None), (1.6, _with(first, load=0)), (0.6, first), (0.8, None))
+        else:
+            go((1.0 if setup else 0.5, None))
+        for n, (top, _) in enumerate(poses, 1):
+            windows.append((keys[-1][0], go((1.1, top))))
+            go((0.4, None))
+            if n in partial_after and not thrust:  # a shallow dip from lockout
+                go((0.5, _mix(top0, bot0, 0.25)), (0.5, top0), (0.3, None))
+            floor = poses[n][1] if n < reps else bot0
+            go((1.4 * rushed[n - 1], floor), (1.0, None))
+            if n in partial_after and thrust:  # a small rise from the bottom
+                go((0.5, _mix(floor, top0, 0.25)), (0.5, floor), (0.8, None))
+        if ending and thrust:
+            go((0.7, _with(bot0, arm="thigh")), (1.5, None))
+        elif ending:
+            stand_up_unloaded(bot0)
     elif kind == "top":
-        tl = _Timeline(stand if ex == "romanian_deadlift" and setup else top0)
-        tl.hold(T(1.0))
-        if setup and ex == "romanian_deadlift":  # the bar is deadlifted off the floor first
-            tl.to(T(1.6), _with(floor_grip, load=0))
-            tl.to(T(0.6), floor_grip)
-            tl.hold(T(0.6))
-            tl.to(T(1.2), top0)
-            tl.hold(T(1.5))
+        rdl = ex == "romanian_deadlift"
+        keys = [(0.0, stand if rdl and setup else top0)]
+        go((1.0, None))
+        if rdl and setup:  # the bar is deadlifted off the floor first
+            go((1.6, _with(floor_grip, load=0)), (0.6, floor_grip), (0.6, None), (1.2, top0), (1.5, None))
         for n, (top, bottom) in enumerate(poses, 1):
-            start = tl.t
-            tl.to(T(1.3) * rushed[n - 1], bottom)
-            tl.hold(T(0.15))
-            windows.append((start, tl.to(T(1.1), top)))
-            tl.hold(T(0.3))
-            tl.to(T(0.4), top0)
-            tl.hold(T(0.6))
+            start = keys[-1][0]
+            go((1.3 * rushed[n - 1], bottom), (0.15, None))
+            windows.append((start, go((1.1, top))))
+            go((0.3, None), (0.4, top0), (0.6, None))
             if n in partial_after:
-                tl.to(T(0.6), _mix(top0, bot0, 0.25))
-                tl.to(T(0.6), top0)
-                tl.hold(T(0.8))
-        if ending and ex == "romanian_deadlift":
-            tl.to(T(1.5), floor_grip)
-            tl.hold(T(0.8))
-            stand_up_unloaded(tl, floor_grip)
+                go((0.6, _mix(top0, bot0, 0.25)), (0.6, top0), (0.8, None))
+        if ending and rdl:  # put the bar down, stand up unloaded
+            go((1.5, floor_grip), (0.8, None))
+            stand_up_unloaded(floor_grip)
         else:
-            tl.hold(1.5 if ending else 0.5)
-    else:  # swing
+            go((1.5 if ending else 0.5, None))
+    else:  # swing: grip the bell, hike; each rep hinges from standing tall to the float
         grip = _pose("angle", h=100, k=40, a=25)
-        fall = _with(top0, a=30, h=0, k=3)
-        tl = _Timeline(stand)
-        tl.hold(T(1.0) if setup else 0.3)
+        fall = _with(top0, a=30, h=0, k=3)  # the bell falls while the lifter stays tall
+        keys = [(0.0, stand if setup else grip)]
         if setup:
-            tl.to(T(1.6), grip)
-            tl.hold(T(1.0))
+            go((1.0, None), (1.6, grip), (1.0, None))
         else:
-            tl.keys = [(0.0, grip)]
-            tl.hold(0.5)
+            go((0.5, None))
         for n, (top, bottom) in enumerate(poses, 1):
-            start = tl.t
-            tl.to(T(0.5), bottom)
-            windows.append((start, tl.to(T(0.55), top)))
-            tl.to(T(0.35), fall)
+            start = keys[-1][0]
+            go((0.5, bottom))
+            windows.append((start, go((0.55, top))))
+            go((0.35, fall))
             if n in partial_after:
-                tl.to(T(0.4), _mix(fall, bot0, 0.25))
-                tl.to(T(0.4), fall)
-                tl.hold(T(0.6))
-        tl.to(T(0.5), bot0)  # a last backswing, then park the bell
-        tl.to(T(0.7), grip)
-        tl.hold(T(0.8))
+                go((0.4, _mix(fall, bot0, 0.25)), (0.4, fall), (0.6, None))
+        go((0.5, bot0), (0.7, grip), (0.8, None))  # a last backswing, then park the bell
         if ending:
-            tl.to(T(1.5), stand)
-            tl.hold(1.5)
-    return tl, windows
+            go((1.5, stand), (1.5, None))
+    return keys, windows
 
 
 def _dir(tilt: np.ndarray) -> np.ndarray:
@@ -285,11 +251,11 @@ def _body(V: np.ndarray, mA: np.ndarray, mB: np.ndarray, w: np.ndarray, f: float
         def chain(s: np.ndarray):
             knee = ankle + SHIN * f * _dir(s)
             hip = knee + THIGH * f * _dir(s - k)
-            mid = hip + LUMBAR * f * _dir(s - k + h + 0.4 * r)
+            mid = hip + LUMBAR * f * _dir(s - k + h + 0.25 * r)
             sho = mid + THORAX * f * _dir(s - k + h + r)
             return knee, hip, sho
         knee, hip, sho = chain(np.zeros(N))
-        head = sho + NECK * f * _dir(-k + h + 1.1 * r)
+        head = sho + NECK * f * _dir(-k + h + 1.3 * r)
         barw = (mA == 0) * (1 - w) + (mB == 0) * w
         m_rot = 1 + load * (1 - barw)  # a bar on the back moves with the body
         c = (0.08 * head + 0.5 * (hip + sho) / 2 + 0.2 * (hip + knee) / 2 + 0.1 * knee / 2 + 0.12 * sho
@@ -301,30 +267,21 @@ def _body(V: np.ndarray, mA: np.ndarray, mB: np.ndarray, w: np.ndarray, f: float
         s = np.arcsin(np.clip(((m_rot + m_fix) * (MIDFOOT * f + com) - m_fix * x_fix) / (m_rot * R), -1, 1)) - phi
         knee, hip, sho = chain(s)
         trunk_tilt = s - k + h + r
-        head_tilt = trunk_tilt + 0.1 * r - math.radians(5)
+        head_tilt = trunk_tilt + 0.3 * r - math.radians(5)  # the neck rounds with the spine
     # hands per arm mode, then blended between the two keyframes' modes
     arm = (UPPER_ARM + FOREARM) * f
-    elbows, hands = [], []
     dx = MIDFOOT * f + drift - sho[:, 0]
     bar = np.stack([sho[:, 0] + dx, sho[:, 1] - np.sqrt(np.maximum(arm * arm - dx * dx, 0))], -1)
     el_a = sho + UPPER_ARM * f * np.stack([np.sin(a), -np.cos(a)], -1)
     el_b = sho + UPPER_ARM * f * _dir(trunk_tilt + math.pi + 0.5)
-    back = sho + 0.07 * _dir(trunk_tilt) - el_b
+    back = sho + 0.07 * f * _dir(trunk_tilt) - el_b
     back = el_b + FOREARM * f * back / np.linalg.norm(back, axis=-1, keepdims=True)
     targets = {0: bar, 3: 0.45 * hip + 0.55 * knee + [0.07 * f, 0.0],
                4: hip + [0.03 * f, 0.1 * f], 5: hip + [0.02 * f, 0.12 * f]}
-    for m in range(len(_MODES)):
-        if m == 1:
-            elbows.append(el_a)
-            hands.append(el_a + FOREARM * f * np.stack([np.sin(a + e), -np.cos(a + e)], -1))
-        elif m == 2:
-            elbows.append(el_b)
-            hands.append(back)
-        else:
-            el, hd = _ik(sho, targets[m], UPPER_ARM * f, FOREARM * f)
-            elbows.append(el)
-            hands.append(hd)
-    E, H, idx = np.stack(elbows), np.stack(hands), np.arange(N)
+    arms = {1: (el_a, el_a + FOREARM * f * np.stack([np.sin(a + e), -np.cos(a + e)], -1)), 2: (el_b, back)}
+    arms.update({m: _ik(sho, p, UPPER_ARM * f, FOREARM * f) for m, p in targets.items()})
+    E, H = (np.stack([arms[m][j] for m in range(len(_MODES))]) for j in (0, 1))
+    idx = np.arange(N)
     ww = w[:, None]
     elbow = E[mA, idx] * (1 - ww) + E[mB, idx] * ww
     hand = H[mA, idx] * (1 - ww) + H[mB, idx] * ww
@@ -333,6 +290,12 @@ def _body(V: np.ndarray, mA: np.ndarray, mB: np.ndarray, w: np.ndarray, f: float
                 head=sho + NECK * f * _dir(head_tilt), head_tilt=head_tilt,
                 heel=np.stack([np.full(N, -0.06 * f), 0.03 + heel], -1),
                 toe=np.stack([np.full(N, 0.19 * f), np.full(N, 0.02)], -1))
+
+
+# face landmark -> metres ahead of and above the head centre (ear level), to the person's left
+_FACE = {0: (0.10, -0.01, 0.0), 1: (0.08, 0.035, 0.015), 2: (0.075, 0.035, 0.03), 3: (0.065, 0.035, 0.045),
+         4: (0.08, 0.035, -0.015), 5: (0.075, 0.035, -0.03), 6: (0.065, 0.035, -0.045), 7: (-0.01, 0.0, 0.075),
+         8: (-0.01, 0.0, -0.075), 9: (0.08, -0.05, 0.025), 10: (0.08, -0.05, -0.025)}
 
 
 def _landmarks3d(b: dict, f: float) -> np.ndarray:
@@ -345,14 +308,9 @@ def _landmarks3d(b: dict, f: float) -> np.ndarray:
         P[:, i, 2] = z
 
     up, fwd = _dir(b["head_tilt"]), _dir(b["head_tilt"] + math.pi / 2)
-    hd = b["head"]
-    put(L.NOSE, hd + 0.10 * f * fwd - 0.01 * f * up, 0.0)
+    for i, (ahead, above, lateral) in _FACE.items():
+        put(i, b["head"] + ahead * f * fwd + above * f * up, lateral * f)
     for side, sign in ((0, 1), (1, -1)):
-        put(1 + 3 * side, hd + 0.08 * f * fwd + 0.035 * f * up, sign * 0.015 * f)
-        put(2 + 3 * side, hd + 0.075 * f * fwd + 0.035 * f * up, sign * 0.03 * f)
-        put(3 + 3 * side, hd + 0.065 * f * fwd + 0.035 * f * up, sign * 0.045 * f)
-        put(7 + side, hd - 0.01 * f * fwd, sign * 0.075 * f)
-        put(9 + side, hd + 0.08 * f * fwd - 0.05 * f * up, sign * 0.025 * f)
         put(11 + side, b["sho"], sign * 0.18 * f)
         put(13 + side, b["elbow"], sign * (b["grip"] + 0.03) * f)
         put(15 + side, b["hand"], sign * b["grip"] * f)
@@ -369,9 +327,6 @@ def _landmarks3d(b: dict, f: float) -> np.ndarray:
     return P
 
 
-_LEFT = np.array([i for i, n in enumerate(L.NAMES) if n.startswith("left")])
-
-
 def make_trace(exercise: str, reps: int = 5, faults: dict[int, list[str]] | None = None, fps: float = 30.0,
                seed: int = 0, view: str = "left", yaw_deg: float = 0.0, width: int = 1280, height: int = 720,
                noise: float = 0.003, setup: bool = True, ending: bool = True,
@@ -385,20 +340,17 @@ def make_trace(exercise: str, reps: int = 5, faults: dict[int, list[str]] | None
     if reps < 1 or fps <= 0:
         raise ValueError("reps must be at least 1 and fps positive")
     faults = {int(n): list(v) for n, v in (faults or {}).items()}
-    for n, ids in faults.items():
-        for fid in ids:
-            if fid not in APPLICABLE:
-                raise ValueError(f"unknown fault {fid!r}")
-            if exercise not in APPLICABLE[fid]:
-                raise ValueError(f"fault {fid!r} does not apply to {exercise}")
+    for fid in {fid for ids in faults.values() for fid in ids}:
+        if fid not in APPLICABLE or exercise not in APPLICABLE[fid]:
+            raise ValueError(f"unknown fault {fid!r}" if fid not in APPLICABLE
+                             else f"fault {fid!r} does not apply to {exercise}")
     rng = np.random.default_rng(seed)
     f = 1.0 + rng.uniform(-0.05, 0.05)  # body size
-    tempo = 1.0 + rng.uniform(-0.08, 0.08)
-    tl, windows = _script(exercise, reps, faults, tempo, setup, ending, set(partial_after or []))
-    kt = np.array([t for t, _ in tl.keys])
-    KV = np.stack([p.v for _, p in tl.keys])
-    KM = np.array([p.mode for _, p in tl.keys])
-    n_frames = int(math.floor(tl.t * fps)) + 1
+    keys, windows = _script(exercise, reps, faults, rng, setup, ending, set(partial_after or []))
+    kt = np.array([t for t, _ in keys])
+    KV = np.stack([p.v for _, p in keys])
+    KM = np.array([p.mode for _, p in keys])
+    n_frames = int(math.floor(kt[-1] * fps)) + 1
     t = np.arange(n_frames) / fps
     i = np.clip(np.searchsorted(kt, t, side="right") - 1, 0, len(kt) - 2)
     u = np.clip((t - kt[i]) / (kt[i + 1] - kt[i]), 0, 1)
@@ -410,16 +362,15 @@ def make_trace(exercise: str, reps: int = 5, faults: dict[int, list[str]] | None
     yaw = math.radians(yaw_deg)
     X = P[..., 0] * math.cos(yaw) + P[..., 2] * math.sin(yaw)
     depth = -(P[..., 2] * math.cos(yaw) - P[..., 0] * math.sin(yaw))  # negative = nearer the camera
-    scale = (0.62 + 0.06 * rng.uniform()) * height / (1.8 * f)  # pixels per metre
+    # pixels per metre: standing height ~2/3 of the image, and a hip thrust's length fits its width
+    scale = min((0.62 + 0.06 * rng.uniform()) * height, 0.75 * width) / (1.8 * f)
     xc = -0.45 * f if exercise == "hip_thrust" else 0.0
     lm = np.empty((n_frames, 33, 4))
     lm[..., 0] = (width / 2 + (X - xc) * scale) / width
     lm[..., 1] = (0.9 * height - P[..., 1] * scale) / height
     lm[..., 2] = (depth - depth[:, 23:25].mean(1, keepdims=True)) * scale / width
-    vis = np.full(33, 0.6)
-    vis[_LEFT] = 0.95
-    vis[L.NOSE] = 0.95
-    far = vis < 0.9
+    far = np.array([not (n.startswith("left") or n == "nose") for n in L.NAMES])
+    vis = np.where(far, 0.6, 0.95)
     lm[..., 3] = np.clip(vis + rng.normal(0, 0.02, (n_frames, 33)), 0, 1)
     jitter = rng.normal(0, noise, (n_frames, 33, 3)) * np.where(far, 1.5, 1.0)[None, :, None]
     lm[..., :3] += jitter * [1, 1, 3]

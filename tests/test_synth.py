@@ -168,3 +168,14 @@ def test_write_trace_round_trips(tmp_path):
     assert meta.width == 1280 and len(frames) == len(tr.frames)
     assert sum(f.landmarks is None for f in frames) == sum(f.landmarks is None for f in tr.frames) > 0
     assert np.allclose(frames[-1].landmarks[:, :2], tr.frames[-1].landmarks[:, :2], atol=1e-4)
+
+
+@pytest.mark.parametrize("exercise", ["deadlift", "good_morning", "squat"])
+def test_spine_rounding_bends_the_upper_back_and_head_forward(exercise):
+    tr = make_trace(exercise, reps=2, faults={1: ["spine_rounding"]}, noise=0)
+
+    def bend(i):  # signed angle of the shoulder->ear line past the hip->shoulder line, forward positive
+        p = _px(tr, _bottom(tr, i))
+        u, v = p[L.LEFT_SHOULDER] - p[L.LEFT_HIP], p[L.LEFT_EAR] - p[L.LEFT_SHOULDER]
+        return math.degrees(math.atan2(u[0] * v[1] - u[1] * v[0], u @ v))
+    assert bend(0) - bend(1) > 12
