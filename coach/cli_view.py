@@ -34,6 +34,8 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
                        help="speak the messages (the default for a camera)")
     speak.add_argument("--no-speak", dest="speak", action="store_false",
                        help="only print them (the default for a file)")
+    speak.add_argument("--speak-to", metavar="WAV", default=None,
+                       help="write what would be said, on the source's timeline, to a WAV file")
     p.add_argument("--speech-engine", default="espeak", choices=("espeak", "piper"))
     p.add_argument("--model", default=None, help="pose model for a video or camera (see coach pose)")
     p.add_argument("--json", action="store_true",
@@ -137,11 +139,13 @@ def run(args: argparse.Namespace) -> int:
     meta, frames, close = _open(args)
     guide = FramingGuide(meta, args.exercise, load_cues_or_builtin("en"), rules=rules)
     in_rep = _rep_tracker(meta, args.exercise)
-    speak = args.speak if args.speak is not None else camera
+    speak = args.speak if args.speak is not None else (camera and not args.speak_to)
     speaker = _speaker(args.speech_engine) if speak else None
     out = sys.stderr if args.json else sys.stdout
     progress = _progress(args.source, camera)
     messages: list[dict[str, Any]] = []
+    guide_cues: list = []
+    last_t = 0.0
     t0: float | None = None
     good_since: float | None = None
     n = 0
@@ -160,11 +164,13 @@ def run(args: argparse.Namespace) -> int:
             t0 = frame.t if t0 is None else t0
             for cue in guide.feed(frame, rep_in_progress=bool(in_rep and in_rep(frame))):
                 messages.append({"t": round(cue.t, 2), "id": cue.key, "text": cue.text})
+                guide_cues.append(cue)
                 if progress is not None and progress.enabled:
                     sys.stderr.write("\r\033[K")  # the message goes where the progress line was
                 print(f"{cue.t:7.2f}s  {cue.text}", file=out, flush=True)
                 if speaker is not None:
                     speaker.say(cue)
+            last_t = frame.t
             if limit is not None and frame.t - t0 >= limit:
                 break
             if camera and args.seconds is None:
@@ -190,11 +196,38 @@ def run(args: argparse.Namespace) -> int:
     result = {"source": args.source, "exercise": args.exercise,
               "view": view_json(view, args.exercise, rules),
               "framing": guide.state, "messages": messages}
+    if args.speak_to:
+        _write_wav(args.speak_to, guide_cues, args.speech_engine, last_t - (t0 or 0.0))
     if args.json:
         print(json.dumps(result))
     else:
         print(_summary(result), file=out)
     return 0
+
+
+def _write_wav(path: str, cues: list, engine: str, duration: float) -> None:
+    """Render the cues where they were said (helper B's WAV sink), as a speaker would play them."""
+    from .cli import CliError
+
+    out_dir = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(out_dir):
+        raise CliError(f"{path}: the folder {out_dir} does not exist.")
+    try:
+        from .speech.cache import AudioCache
+        from .speech.engine import SpeechConfig, TtsError, make_engine
+        from .speech.wav_sink import WavSink
+    except ImportError as e:
+        raise CliError(f"speech is not available here ({e}).") from None
+    try:
+        sink = WavSink(path, AudioCache(make_engine(SpeechConfig(engine=engine))))
+        for cue in cues:
+            sink.add(cue)
+        spoken = sink.close(duration)
+    except TtsError as e:
+        raise CliError(str(e)) from None
+    except OSError as e:
+        raise CliError(f"{path}: cannot write the WAV ({e.strerror or e}).") from None
+    print(f"coach: {len(spoken)} messages spoken into {path}", file=sys.stderr)
 
 
 def _progress(source: str, camera: bool):

@@ -343,3 +343,26 @@ def test_an_unmirrored_camera_is_learned_from_the_near_side():
     assert est.current().side == "left" and 12 <= est.current().yaw_deg <= 28
     assert est.current().toward == "front"  # a mirror changes neither side nor direction
     assert est.settled().side == "left"
+
+
+def test_check_camera_speaks_into_a_wav_on_the_timeline(tmp_path, capsys):
+    """Real espeak-ng: silence while nobody is there, then the spoken set-up."""
+    import wave
+
+    path = tmp_path / "walk_in.jsonl"
+    with TraceWriter(path, LANDSCAPE) as w:
+        for k in range(45):
+            w.write(Frame(k / 15, None))
+        for f in make_frames(LANDSCAPE, "left", 0, seconds=6):
+            w.write(Frame(f.t + 3.0, f.landmarks))
+    wav = tmp_path / "said.wav"
+    assert coach_main(["check-camera", str(path), "--speak-to", str(wav)]) == 0
+    printed = capsys.readouterr().out
+    assert "I can't see anyone" in printed and "from your left side" in printed
+    with wave.open(str(wav)) as r:
+        rate = r.getframerate()
+        samples = np.frombuffer(r.readframes(r.getnframes()), dtype=np.int16)
+    assert len(samples) / rate >= 8.5
+    first_cue = 2.0  # "I can't see anyone" holds NOBODY_HOLD_S before it is said
+    assert np.abs(samples[: int(0.9 * first_cue * rate)]).max() == 0
+    assert np.abs(samples[int(first_cue * rate): int((first_cue + 1.5) * rate)]).max() > 1000
