@@ -327,7 +327,8 @@ class CuePolicy:
         self._counted_ends.add(end)
         target, c = self._target, self.config
         if target is not None and n == target:
-            return [self._cue(t, "count.target_reached", "count", rep=n)]
+            # the set's last word: it may wait behind a correction instead of going stale
+            return [self._cue(t, "count.target_reached", "set", rep=n)]
         if target is not None and n < target:
             left = target - n
             if left == 1 and c.countdown_from >= 1:
