@@ -32,7 +32,6 @@ from coach.speech.engine import SpeechConfig, make_engine  # noqa: E402
 from coach.speech.output import NullOutput  # noqa: E402
 from coach.speech.speaker import Speaker  # noqa: E402
 
-DEFAULT_TRACE = "/work/shared/eval/dev/dev_001_romanian_deadlift.jsonl.gz"
 
 
 class StampingOutput(NullOutput):
@@ -106,7 +105,8 @@ def analysis_fps(frames, meta, exercise: str, speaker: Speaker | None, texts: li
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--trials", type=int, default=20)
-    ap.add_argument("--trace", default=DEFAULT_TRACE)
+    ap.add_argument("--trace", default=None,
+                    help="a trace file (default: coach.synth, 12 reps with faults)")
     ap.add_argument("--exercise", default="romanian_deadlift")
     ap.add_argument("--no-piper", action="store_true")
     ap.add_argument("--repeats", type=int, default=5, help="fps runs per condition (best is kept)")
@@ -129,17 +129,23 @@ def main() -> int:
         print(f"{name:7s} uncached  {summary(latency_trials(engine, n, cached=False))}   target <= 400 ms", flush=True)
 
     try:
-        from coach.trace import read_trace
         import coach.analysis  # noqa: F401
     except ImportError as e:
         print(f"analysis not available ({e}): skipping the loop benchmark")
         return 0
-    meta, it = read_trace(args.trace)
-    frames = list(it)
+    if args.trace:
+        from coach.trace import read_trace
+        meta, it = read_trace(args.trace)
+        frames, what = list(it), os.path.basename(args.trace)
+    else:
+        from coach.synth import make_trace
+        synth = make_trace(args.exercise, reps=12, faults={3: ["knee_dominant"], 7: ["spine_rounding"]},
+                           fps=30, seed=1)
+        meta, frames, what = synth.meta, synth.frames, f"coach.synth {args.exercise}, 12 reps"
     span = frames[-1].t - frames[0].t + 1.0 / (meta.fps or 30)
-    # the trace three times over: a few seconds per run, less timer noise
+    # three times over: a few seconds per run, less timer noise
     frames = [type(f)(f.t + k * span, f.landmarks) for k in range(3) for f in frames]
-    print(f"\n== analysis loop: {os.path.basename(args.trace)} x3, {len(frames)} frames ==")
+    print(f"\n== analysis loop: {what}, x3 = {len(frames)} frames ==")
     lib = load_cues_or_builtin()
     texts = [t for t in fixed_texts(lib) if len(t) > 20][:12]  # ~12 cues of 2-4 s: > the loop's time
     conditions: list[tuple[str, object]] = [("no speech", None)]
