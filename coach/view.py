@@ -256,15 +256,16 @@ def estimate(obs: list[_Obs] | tuple[_Obs, ...],
 
 
 def _trunk_length(trunk_dx: np.ndarray, trunk_dy: np.ndarray, across: np.ndarray) -> np.ndarray:
-    """The trunk's true length in pixels. Its vertical part shows fully; its part along the
-    facing direction shows cos(yaw) of itself, which matters when the trunk is not upright."""
-    horizontal = np.abs(trunk_dx)
-    trunk = np.hypot(horizontal, trunk_dy)
-    width = (SHOULDER_WIDTH_PER_TRUNK + HIP_WIDTH_PER_TRUNK) * np.abs(across)
-    for _ in range(3):  # fixed point: yaw from the trunk, trunk from the yaw
-        s = np.minimum(0.95, width / np.maximum(trunk, 1e-9))
-        trunk = np.hypot(horizontal / np.sqrt(1.0 - s * s), trunk_dy)
-    return trunk
+    """The trunk's true length T in pixels. Its vertical part v shows fully; its part along the
+    facing direction shows cos(yaw) of itself (h = T_h*cos(yaw)), which matters when the trunk
+    is not upright. With A = T*sin(yaw) the width seen across the body,
+    T^2 = h^2/(1 - A^2/T^2) + v^2, whose larger root is below (T = v when upright, and
+    T^2 = A^2 + h^2 when the trunk is level as in a hip thrust)."""
+    h2 = trunk_dx * trunk_dx
+    v2 = trunk_dy * trunk_dy
+    a2 = (np.abs(across) / (SHOULDER_WIDTH_PER_TRUNK + HIP_WIDTH_PER_TRUNK)) ** 2
+    s = a2 + h2 + v2
+    return np.sqrt((s + np.sqrt(np.maximum(s * s - 4.0 * v2 * a2, 0.0))) / 2.0)
 
 
 class ViewEstimator:

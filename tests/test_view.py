@@ -366,3 +366,12 @@ def test_check_camera_speaks_into_a_wav_on_the_timeline(tmp_path, capsys):
     first_cue = 2.0  # "I can't see anyone" holds NOBODY_HOLD_S before it is said
     assert np.abs(samples[: int(0.9 * first_cue * rate)]).max() == 0
     assert np.abs(samples[int(first_cue * rate): int((first_cue + 1.5) * rate)]).max() > 1000
+
+
+@pytest.mark.parametrize("yaw", [15, 45])
+def test_yaw_with_a_level_trunk(yaw):
+    """A trunk that is never upright (a held good morning, a hip thrust): its length along the
+    facing direction is foreshortened by the yaw too, and the estimate allows for it."""
+    v = view_of(LANDSCAPE, make_frames(LANDSCAPE, "right", yaw, hold_deg=88, jitter=0.002))
+    assert v.side == "right"
+    assert abs(v.yaw_deg - yaw) <= 6

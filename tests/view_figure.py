@@ -89,13 +89,14 @@ def project(pts: np.ndarray, meta: TraceMeta, side: str, yaw_deg: float, toward:
 
 def make_frames(meta: TraceMeta, side: str = "left", yaw_deg: float = 0.0, seconds: float = 6.0,
                 fps: float = 15.0, toward: str = "front", hinge: bool = False, jitter: float = 0.0,
-                seed: int = 0, **camera) -> list[Frame]:
-    """A person standing (or hinging slowly) for `seconds`, with optional landmark jitter."""
+                seed: int = 0, hold_deg: float = 0.0, **camera) -> list[Frame]:
+    """A person standing (or hinging slowly, or holding the trunk pitched forward by `hold_deg`)
+    for `seconds`, with optional landmark jitter."""
     rng = np.random.default_rng(seed)
     frames = []
     for k in range(int(seconds * fps)):
         t = k / fps
-        angle = 35.0 * (1 - math.cos(2 * math.pi * t / 3.0)) if hinge else 0.0
+        angle = 35.0 * (1 - math.cos(2 * math.pi * t / 3.0)) if hinge else hold_deg
         lms = project(body_points(angle), meta, side, yaw_deg, toward, **camera)
         if jitter:
             lms[:, :2] += rng.normal(0.0, jitter, size=(33, 2))
