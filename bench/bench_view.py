@@ -1,6 +1,8 @@
 """How well the view estimator knows the camera: side and yaw against the tags of an eval suite.
 
     .venv/bin/python bench/bench_view.py [SUITE_DIR] [--early S] [--list]
+    .venv/bin/python bench/bench_view.py --keep-every 5 --jitter 0.006   (a harder copy)
+    .venv/bin/python bench/bench_view.py --synth   (coach.synth: yaw 0-45, 6/10/30 fps)
 
 For each trace the view is read at three moments: EARLY seconds after the first body is seen
 (what the set-up talk uses), at the end of the trace (settled(): the view that held longest
@@ -79,9 +81,38 @@ def run_trace(path: Path, early_s: float, keep_every: int = 1, jitter: float = 0
     return {"early": early or final, "final": final, "sides": sides, "frames": n}
 
 
+def synth_table() -> int:
+    """The lead's generator (coach.synth, another body model than the eval suite's) over every
+    exercise, both sides, yaw 0-45 and 6/10/30 fps, with a label swap: what the held-out suite's
+    wider yaw and lower frame rates do to the estimate."""
+    from coach.synth import EXERCISES, make_trace
+
+    print(f"{'fps':>4s} {'yaw':>4s} {'n':>3s} {'side ok':>8s} {'mean |err|':>10s} {'max |err|':>9s}")
+    worst = 0.0
+    for fps in (6, 10, 30):
+        for yaw in (0, 15, 30, 45):
+            errs, sides = [], []
+            for k, ex in enumerate(EXERCISES):
+                for view in ("left", "right"):
+                    tr = make_trace(ex, reps=3, fps=fps, seed=k, view=view, yaw_deg=yaw,
+                                    swap=(3.0, 4.5))
+                    est = ViewEstimator(tr.meta)
+                    for f in tr.frames:
+                        est.feed(f)
+                    v = est.settled()
+                    sides.append(v is not None and v.side == view)
+                    errs.append(abs(v.yaw_deg - yaw) if v is not None else 90.0)
+            worst = max(worst, max(errs))
+            print(f"{fps:4d} {yaw:4d} {len(errs):3d} {100.0 * sum(sides) / len(sides):7.1f}% "
+                  f"{sum(errs) / len(errs):10.1f} {max(errs):9.1f}")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("suite", nargs="?", default="/work/shared/eval/dev")
+    ap.add_argument("--synth", action="store_true",
+                    help="instead: coach.synth traces at yaw 0-45 and 6/10/30 fps")
     ap.add_argument("--early", type=float, default=5.0, help="seconds after the first body (5)")
     ap.add_argument("--list", action="store_true", help="one line per trace")
     ap.add_argument("--keep-every", type=int, default=1,
@@ -89,6 +120,8 @@ def main() -> int:
     ap.add_argument("--jitter", type=float, default=0.0,
                     help="stress: extra landmark jitter, fraction of the image (e.g. 0.005)")
     args = ap.parse_args()
+    if args.synth:
+        return synth_table()
     suite = Path(args.suite)
     labels = json.loads((suite / "labels.json").read_text())
     rows = []
