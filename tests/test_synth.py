@@ -109,6 +109,15 @@ def test_knee_dominant_bends_the_knees_past_the_threshold(exercise):
     tr = make_trace(exercise, reps=2, faults={2: ["knee_dominant"]}, noise=0)
     clean, fault = (_flexion(tr, _bottom(tr, i), "knee") for i in (0, 1))
     assert clean < KNEE_THRESHOLD[exercise] - 10 and fault > KNEE_THRESHOLD[exercise] + 5
+    clean, fault = (_trunk_forward(tr, _bottom(tr, i)) for i in (0, 1))
+    assert fault < clean - 5  # the hips drop rather than travel back: a more upright trunk
+
+
+def _trunk_forward(tr, lm):
+    """Degrees the hip->shoulder line tips forward of vertical (left view: the person faces +x)."""
+    p = _px(tr, lm)
+    d = p[L.LEFT_SHOULDER] - p[L.LEFT_HIP]
+    return math.degrees(math.atan2(d[0], -d[1]))
 
 
 @pytest.mark.parametrize("exercise", ["deadlift", "romanian_deadlift", "squat", "kettlebell_swing", "hip_thrust"])
@@ -179,3 +188,19 @@ def test_spine_rounding_bends_the_upper_back_and_head_forward(exercise):
         u, v = p[L.LEFT_SHOULDER] - p[L.LEFT_HIP], p[L.LEFT_EAR] - p[L.LEFT_SHOULDER]
         return math.degrees(math.atan2(u[0] * v[1] - u[1] * v[0], u @ v))
     assert bend(0) - bend(1) > 12
+
+
+def test_balance_lifts_the_heels_and_moves_the_knees_forward():
+    tr = make_trace("squat", reps=2, faults={2: ["balance"]}, noise=0)
+    clean, fault = (_px(tr, _bottom(tr, i)) for i in (0, 1))
+    metre = _px(tr, tr.frames[0].landmarks)[:, 1].ptp() / 1.7
+    assert clean[L.LEFT_HEEL, 1] - fault[L.LEFT_HEEL, 1] > 0.02 * metre  # image y grows downwards
+    assert (fault[L.LEFT_KNEE, 0] - fault[L.LEFT_ANKLE, 0]) - (clean[L.LEFT_KNEE, 0] - clean[L.LEFT_ANKLE, 0]) > 0.03 * metre
+
+
+def test_arm_driven_swing_bends_the_elbows_and_raises_the_bell():
+    tr = make_trace("kettlebell_swing", reps=2, faults={2: ["arm_driven_swing"]}, noise=0)
+    clean, fault = (_px(tr, _at(tr, tr.reps[i][1])) for i in (0, 1))
+    elbow = [180 - _angle(p[L.LEFT_SHOULDER], p[L.LEFT_ELBOW], p[L.LEFT_WRIST]) for p in (clean, fault)]
+    assert elbow[0] < 10 and elbow[1] > 35
+    assert fault[L.LEFT_WRIST, 1] < clean[L.LEFT_WRIST, 1]
