@@ -16,7 +16,8 @@ The yaw model (a rigid body seen by a roughly orthographic camera): a body axis 
 that points across the person (shoulder to shoulder, hip to hip) shows an image-x extent of
 L*sin(yaw), while the trunk (hip joint to shoulder joint) keeps its length. Typical adult
 proportions give shoulder width ~0.75 and hip-joint width ~0.40 of trunk length, so
-sin(yaw) ~ (|dx_shoulders| + |dx_hips|) / ((0.75 + 0.40) * trunk). The ratios are anthropometry,
+sin(yaw) ~ (dx_shoulders + dx_hips) / ((0.75 + 0.40) * trunk), with dx = x_near - x_far after
+undoing label swaps (its sign says whether the camera is turned toward the front or the back). The ratios are anthropometry,
 not fitted to any trace; bench/bench_view.py measures how well they hold.
 """
 
@@ -48,6 +49,7 @@ SIDE_PERSIST = 3          # ... for this many re-estimates in a row
 IN_FRAME_WINDOW_S = 1.5
 IN_FRAME_MARGIN = 0.02    # a point this close to the border (fraction of the image) is "at the edge"
 MIN_POINT_VIS = 0.3       # below this a landmark is a guess
+SWAP_VIS_MARGIN = 0.05    # a group's far side must be this much more visible to count as swapped
 # The camera's handedness is learned from seconds of frames where both side cues are clear.
 # It starts sure of the eval suite's convention; an opposite camera turns it in a few seconds,
 # a label swap (at most a few seconds) cannot once a session has run a while.
@@ -59,11 +61,13 @@ _PAIRS_ARMS = (lm.SIDE_JOINTS["shoulder"], lm.SIDE_JOINTS["elbow"], lm.SIDE_JOIN
                lm.SIDE_JOINTS["ear"])
 _PAIRS_LEGS = (lm.SIDE_JOINTS["hip"], lm.SIDE_JOINTS["knee"], lm.SIDE_JOINTS["ankle"],
                lm.SIDE_JOINTS["heel"], lm.SIDE_JOINTS["toe"])
+_DEPTH_PAIRS = (lm.SIDE_JOINTS["shoulder"], lm.SIDE_JOINTS["hip"], lm.SIDE_JOINTS["knee"],
+                lm.SIDE_JOINTS["ankle"])
 _L_ARMS = [p[0] for p in _PAIRS_ARMS]
 _R_ARMS = [p[1] for p in _PAIRS_ARMS]
 _L_LEGS = [p[0] for p in _PAIRS_LEGS]
 _R_LEGS = [p[1] for p in _PAIRS_LEGS]
-HEAD_POINTS = (lm.NOSE, lm.LEFT_EAR, lm.RIGHT_EAR, 2, 5)  # nose, ears, eyes
+HEAD_POINTS = (lm.NOSE, lm.LEFT_EAR, lm.RIGHT_EAR, lm.INDEX["left_eye"], lm.INDEX["right_eye"])
 FEET_POINTS = (lm.LEFT_ANKLE, lm.RIGHT_ANKLE, lm.LEFT_HEEL, lm.RIGHT_HEEL, lm.LEFT_TOE, lm.RIGHT_TOE)
 
 
@@ -157,7 +161,7 @@ def observe(meta: TraceMeta, frame: Frame) -> _Obs | None:
     legs_lr = float(np.mean(vis[_L_LEGS]) - np.mean(vis[_R_LEGS]))
     vis_vote = _clip1((arms_lr + legs_lr) / 2 / 0.15)
     z = a[:, 2]
-    dz = [z[r] - z[l] for l, r in core_pairs() if np.isfinite(z[l]) and np.isfinite(z[r])]
+    dz = [z[r] - z[l] for l, r in _DEPTH_PAIRS if np.isfinite(z[l]) and np.isfinite(z[r])]
     z_vote = _clip1(float(np.mean(dz)) * meta.width / trunk / 0.3) if dz else 0.0
     near = 0.6 * vis_vote + 0.4 * z_vote
 
@@ -167,11 +171,6 @@ def observe(meta: TraceMeta, frame: Frame) -> _Obs | None:
         w_shoulders=float(min(vis[ls], vis[rs])), w_hips=float(min(vis[lh], vis[rh])),
         trunk_dx=float(tdx), trunk_dy=float(tdy), upright=bool(upright),
     )
-
-
-def core_pairs() -> tuple[tuple[int, int], ...]:
-    return (lm.SIDE_JOINTS["shoulder"], lm.SIDE_JOINTS["hip"], lm.SIDE_JOINTS["knee"],
-            lm.SIDE_JOINTS["ankle"])
 
 
 def whole_body_in_frame(frame: Frame) -> bool:
@@ -230,9 +229,10 @@ def estimate(obs: list[_Obs] | tuple[_Obs, ...],
         m = m[upright]  # a hinge changes the projection; standing frames are cleanest
     # (else e.g. a hip thrust, whose trunk is never vertical: use every frame)
     # Undo label swaps frame by frame: a swap carries the visibility with it, so when a group's
-    # visibility says the far side is the near one, that group's labels are swapped.
-    dxs = m[:, 4] * np.where(m[:, 2] * sign >= 0, 1.0, -1.0)
-    dxh = m[:, 5] * np.where(m[:, 3] * sign >= 0, 1.0, -1.0)
+    # visibility says clearly that the far side is the near one, that group's labels are
+    # swapped (near-equal visibility, as in a view close to frontal, is not evidence).
+    dxs = m[:, 4] * np.where(m[:, 2] * sign < -SWAP_VIS_MARGIN, -1.0, 1.0)
+    dxh = m[:, 5] * np.where(m[:, 3] * sign < -SWAP_VIS_MARGIN, -1.0, 1.0)
     across = sign * (dxs + dxh)  # x_near - x_far: a consistent sign is a consistent camera
     trunk = _trunk_length(m[:, 7], m[:, 8], across)
     weights = m[:, 6]

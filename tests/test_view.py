@@ -375,3 +375,16 @@ def test_yaw_with_a_level_trunk(yaw):
     v = view_of(LANDSCAPE, make_frames(LANDSCAPE, "right", yaw, hold_deg=88, jitter=0.002))
     assert v.side == "right"
     assert abs(v.yaw_deg - yaw) <= 6
+
+
+def test_near_equal_visibility_is_not_taken_for_a_label_swap():
+    """Turned toward the front, MediaPipe sees both sides about equally well: noise in the
+    visibility must not flip the left-right measurements and shrink the yaw."""
+    rng = np.random.default_rng(5)
+    frames = []
+    for f in make_frames(LANDSCAPE, "left", 45, jitter=0.002):
+        a = f.landmarks.copy()
+        a[:, 3] = np.clip(0.9 + rng.normal(0, 0.03, 33), 0, 1)
+        frames.append(Frame(f.t, a))
+    v = view_of(LANDSCAPE, frames)
+    assert abs(v.yaw_deg - 45) <= 6
