@@ -87,11 +87,14 @@ def run(args) -> int:
                 emit(h)
         else:
             import time
+            from .voice.audio import resolve_device
+            device = int(args.device) if args.device and args.device.isdigit() else args.device
+            resolve_device(device)   # no microphone: say so before "listening"
             t0 = time.monotonic()
             play = _earcon_player()
             print("listening (Ctrl-C to stop)" + (f"; say \"{wake}\" first" if listener.require_wake_word else ""),
                   file=sys.stderr)
-            for chunk in mic_chunks(int(args.device) if args.device and args.device.isdigit() else args.device):
+            for chunk in mic_chunks(device):
                 for h in listener.process(chunk):
                     emit(h)
                     if h.accepted or h.rejected:

