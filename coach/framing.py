@@ -288,7 +288,7 @@ class FramingGuide:
         self._said_view = key
         self._pending_view = None
         text = " ".join(s for _, s in lines)
-        return [Cue(t, text, "view", self.priority, lines[0][0])]
+        return [Cue(t, text, "view", self.priority, lines[0][0].split(":")[0])]
 
     def _cue(self, t: float, cue_id: str) -> Cue:
         return Cue(t, self._text(cue_id), "view", self.priority, cue_id)
