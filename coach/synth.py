@@ -340,6 +340,8 @@ def make_trace(exercise: str, reps: int = 5, faults: dict[int, list[str]] | None
     if reps < 1 or fps <= 0:
         raise ValueError("reps must be at least 1 and fps positive")
     faults = {int(n): list(v) for n, v in (faults or {}).items()}
+    if any(not 1 <= n <= reps for n in faults):
+        raise ValueError(f"fault rep numbers must be 1..{reps}, got {sorted(faults)}")
     for fid in {fid for ids in faults.values() for fid in ids}:
         if fid not in APPLICABLE or exercise not in APPLICABLE[fid]:
             raise ValueError(f"unknown fault {fid!r}" if fid not in APPLICABLE

@@ -168,6 +168,8 @@ def test_rep_faults_are_listed_and_bad_requests_refused():
         make_trace("squat", faults={1: ["load_drift"]})
     with pytest.raises(ValueError, match="unknown"):
         make_trace("curl")
+    with pytest.raises(ValueError, match="rep numbers"):
+        make_trace("squat", reps=2, faults={3: ["balance"]})
 
 
 def test_write_trace_round_trips(tmp_path):
