@@ -380,13 +380,10 @@ def make_trace(exercise: str, reps: int = 5, faults: dict[int, list[str]] | None
         lm = lm[:, list(L.MIRROR)]
         lm[..., 0] = 1 - lm[..., 0]
     frames = []
-    for j, tj in enumerate(t):
-        tj = float(round(tj, 4))
-        arr = lm[j]
-        if dropouts and any(a <= tj <= z for a, z in dropouts):
-            arr = None
-        elif swap and swap[0] <= tj <= swap[1]:
-            arr = arr[list(L.MIRROR)]
+    for j, tj in enumerate(np.round(t, 4).tolist()):
+        arr = None if dropouts and any(a <= tj <= z for a, z in dropouts) else lm[j]
+        if arr is not None and swap and swap[0] <= tj <= swap[1]:
+            arr = arr[list(L.MIRROR)]  # left/right labels (and their visibilities) swapped
         frames.append(Frame(tj, arr))
     meta = TraceMeta(width, height, fps, f"synthetic {exercise} seed {seed}")
     rep_faults = [sorted(faults.get(n, [])) for n in range(1, reps + 1)]
