@@ -29,7 +29,7 @@ _HISTORY_S = 12.0  # enough signal to look back over the slowest rep
 _REST_S = 0.3  # a stop this long is a pause: a movement starts where it ends
 _FLOAT_ABOVE_HIP = 0.25  # leg lengths: the bell swings clearly above the hips at the float
 _GAP_S = 0.25  # a loss of the person this long may hide the top of a rep
-_LOCKOUT_CHECK_S = 0.8  # how long after lockout the arms are watched for the load
+_LOCKOUT_CHECK_S = 1.2  # how long after lockout the arms are watched for the load
 _UNLOADED_ELBOW_DEG = 32.0  # bent elbows at the top: hands on the hips, no load in them
 _HANDS_ON_THIGHS_ELBOW_DEG = 40.0  # bent elbows early in the rise: pushing on the thighs
 _HANDS_ON_HIPS = 0.06  # leg lengths: wrists above the hips after lockout
@@ -337,9 +337,11 @@ class RepMachine:
         mid = (rep.start + rep.end) / 2
         if self._median("elbow_flexion", rep.start - 0.5, mid) > _HANDS_ON_THIGHS_ELBOW_DEG:
             return True
-        if self._median("elbow_flexion", rep.end, now) > _UNLOADED_ELBOW_DEG:
+        # The hands reach the hips a moment after standing up: read the end of the watch.
+        since = max(rep.end, now - 0.5)
+        if self._median("elbow_flexion", since, now) > _UNLOADED_ELBOW_DEG:
             return True
-        hands_up = [x.wrist_height - x.hip_height for x in self._f if rep.end <= x.t <= now]
+        hands_up = [x.wrist_height - x.hip_height for x in self._f if since <= x.t <= now]
         hands_up = [v for v in hands_up if v == v]
         return bool(hands_up) and statistics.median(hands_up) > _HANDS_ON_HIPS
 
