@@ -39,6 +39,9 @@ class PolicyConfig:
     lower_load_at: int = 3  # the 3rd suggests a lighter load
     praise: bool = True
     min_severity: str = "mild"  # faults below this are not cued (still summarised)
+    # a mild (borderline) fault is cued only when the rep before had it too: a coach does not
+    # call a one-off that is barely past the line (and borderline calls are the least certain)
+    mild_needs_repeat: bool = True
     # most important first: the faults that load the spine or risk a fall come first
     fault_order: tuple[str, ...] = ("spine_rounding", "balance", "load_drift", "knee_dominant",
                                     "lockout_lean_back", "arm_driven_swing", "incomplete_lockout",
@@ -269,6 +272,7 @@ class CuePolicy:
         st = self._faults.setdefault(f, _FaultState())
         if st.last_rep is not None and st.last_rep not in (e.rep, e.rep - 1) and st.cued_in_streak:
             st.cued_in_streak = 0  # a gap of unjudged reps: treat it as a new streak
+        repeated = st.last_rep == e.rep - 1
         st.last_rep = e.rep
         if self._paused:
             return []
@@ -283,6 +287,8 @@ class CuePolicy:
                 < SEVERITIES.index(self.config.min_severity):
             return out
         if st.last_cued_rep is not None and e.rep - st.last_cued_rep < self.config.cooldown_reps:
+            return out
+        if self.config.mild_needs_repeat and e.fault.severity == "mild" and not repeated:
             return out
         nth = st.cued_in_streak + 1
         if nth >= self.config.lower_load_at and self.exercise not in self.config.unloaded_exercises:

@@ -283,3 +283,14 @@ def test_a_new_set_starts_fault_streaks_afresh():
               *rep_events(4, ["balance"])]
     fixes = corrections(cues_for(events, LIB))
     assert [(c.rep, c.key) for c in fixes] == [(1, "fault.balance.long"), (4, "fault.balance.short")]
+
+
+def test_a_mild_one_off_is_not_cued_but_a_mild_repeat_is():
+    events = (rep_events(1, ["lockout_lean_back"], severity="mild")
+              + rep_events(2, [], severity="mild")
+              + rep_events(3, ["lockout_lean_back"], severity="mild")
+              + rep_events(4, ["lockout_lean_back"], severity="mild"))
+    assert [c.rep for c in corrections(cues_for(events, LIB))] == [4]
+    assert [c.rep for c in corrections(cues_for(rep_events(1, ["balance"], severity="moderate"), LIB))] == [1]
+    loose = PolicyConfig(mild_needs_repeat=False)
+    assert [c.rep for c in corrections(cues_for(events, LIB, loose))] == [1, 3]
