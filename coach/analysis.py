@@ -15,6 +15,8 @@ from .faults import FaultJudge
 from .features import FeatureExtractor, Features
 from .reps import Rep, RepMachine
 from .trace import Frame, TraceMeta
+from .view import ViewEstimator
+from .view_rules import restrict_to_view, view_json
 
 _POSE_LOST_AFTER_S = 0.5  # a shorter drop-out is bridged silently
 _FEATURE_HISTORY_S = 20.0
@@ -27,6 +29,7 @@ class Analyzer:
         self.features = FeatureExtractor(meta)
         self.reps = RepMachine(self.exercise)
         self.faults = FaultJudge(self.exercise)
+        self.view = ViewEstimator(meta)
         self.history: deque[Features] = deque()
         self._pose = False
         self._last_pose_t: float | None = None
@@ -36,6 +39,9 @@ class Analyzer:
     def feed(self, frame: Frame) -> list[Event]:
         self.t = frame.t
         out: list[Event] = []
+        changed = self.view.feed(frame)
+        if changed is not None:
+            out.append(changed)
         f = self.features(frame)
         if f is None:
             if self._pose and self._last_pose_t is not None and frame.t - self._last_pose_t >= _POSE_LOST_AFTER_S:
@@ -51,7 +57,19 @@ class Analyzer:
                 self.history.popleft()
         self._take(self.reps.update(f, frame.t), out)
         out.extend(self._verdicts(final=False))
-        return out
+        return self._as_view_allows(out)
+
+    def _as_view_allows(self, events: list[Event]) -> list[Event]:
+        """A fault the camera's view cannot judge is not called; the rep says why instead."""
+        view = self.view.current()
+        if view is None or not any(isinstance(e, (FaultFound, RepJudged)) for e in events):
+            return events
+        kept = (restrict_to_view(e, self.exercise.id, view) for e in events)
+        return [e for e in kept if e is not None]
+
+    def view_report(self) -> dict:
+        """The `view` object of the analysis report: the view that held for most of the set."""
+        return view_json(self.view.settled(), self.exercise.id)
 
     def _take(self, items: list, out: list[Event]) -> None:
         for item in items:
@@ -81,7 +99,7 @@ class Analyzer:
         out: list[Event] = []
         self._take(self.reps.finish(), out)
         out.extend(self._verdicts(final=True))
-        return out
+        return self._as_view_allows(out)
 
 
 def analyze(meta: TraceMeta, frames: Iterable[Frame], exercise: Exercise | str) -> Iterator[Event]:

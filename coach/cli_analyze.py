@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         events.extend(analyzer.finish())  # what was read before a bad line still counts
     if error and not frames_read:
         raise CliError(error)
-    report = summarize(exercise.id, events)
+    report = summarize(exercise.id, events, analyzer.view_report() if analyzer else None)
     if args.json:
         print(json.dumps(report))
     else:
