@@ -35,6 +35,9 @@ class PolicyConfig:
     count_every: int = 1  # 1 = every rep, 5 = every fifth rep, 0 = no counts
     countdown_from: int = 3  # "8. 2 more." when this many reps or fewer are left (0 = off)
     cooldown_reps: int = 2  # a cued fault is not cued again within this many reps
+    # after any correction, a style (non-safety) correction waits this many reps: one thing to
+    # think about at a time, and room for the counts; safety faults may come on the next rep
+    correction_gap_reps: int = 2
     escalate_at: int = 2  # the 2nd cue of a fault that persists uses the "escalate" wording
     lower_load_at: int = 3  # the 3rd suggests a lighter load
     praise: bool = True
@@ -52,7 +55,7 @@ class PolicyConfig:
     person_lost_repeat_s: float = 20.0
     rest_warning_s: float = 10.0
     priorities: Mapping[str, int] = field(default_factory=lambda: {
-        "safety": 90, "safety_correction": 80, "system": 70, "confirm": 65, "correction": 60,
+        "safety": 90, "safety_correction": 75, "system": 70, "confirm": 65, "correction": 60,
         "view": 55, "set": 50, "help": 45, "praise": 40, "count": 30})
     # pre-emption: a new cue cuts the playing one only if it is this much more important ...
     preempt_margin: int = 20
@@ -157,7 +160,7 @@ class SpeechQueue:
         """The playing cue ended at `now`: return the cue to start next (or None)."""
         self.playing = None
         while self.waiting:
-            best = max(self.waiting, key=lambda c: (c.priority, -c.t))
+            best = max(self.waiting, key=lambda c: self._turn(c, now))
             self.waiting.remove(best)
             if now - best.t > self.config.max_wait_s.get(best.kind, math.inf):
                 self.dropped.append(best)
@@ -165,6 +168,14 @@ class SpeechQueue:
             self.playing, self.playing_since = best, now
             return best
         return None
+
+    def _turn(self, cue: Cue, now: float) -> tuple[bool, bool, int, float]:
+        """Who goes next: safety first; then a count that is still fresh (it is short and goes
+        stale in a second, a correction can wait that long); then by priority, oldest first."""
+        urgent = cue.priority >= self.config.always_preempts
+        fresh_count = (cue.kind == "count"
+                       and now - cue.t <= self.config.max_wait_s.get("count", math.inf))
+        return (urgent, fresh_count, cue.priority, -cue.t)
 
     def _drop(self, cues: list[Cue]) -> None:
         for c in cues:
@@ -193,6 +204,7 @@ class CuePolicy:
         self._variant: dict[str, int] = {}
         self._faults: dict[str, _FaultState] = {}
         self._corrected_reps: set[int] = set()
+        self._last_correction_rep: int | None = None
         self._rep_faults: dict[int, set[str]] = {}
         self._severe_said_set: int | None = None
         self._session_mode = False  # a session feeds SetStarted/RepRecorded: count from those
@@ -249,7 +261,9 @@ class CuePolicy:
         out: list[Cue] = []
         for event in batch:
             out.extend(self._on(event))
-        out.sort(key=lambda c: -c.priority)  # at one moment, the most important goes first
+        # at one moment: the count first (it is short and it is what a rep counter is for; a
+        # correction waits the half second, see count_grace_s), then the most important first
+        out.sort(key=lambda c: (c.kind != "count", -c.priority))
         return out
 
     def tick(self, t: float) -> list[Cue]:
@@ -290,6 +304,9 @@ class CuePolicy:
             return out
         if self.config.mild_needs_repeat and e.fault.severity == "mild" and not repeated:
             return out
+        if (f not in self.config.safety_faults and self._last_correction_rep is not None
+                and e.rep - self._last_correction_rep < self.config.correction_gap_reps):
+            return out
         nth = st.cued_in_streak + 1
         if nth >= self.config.lower_load_at and self.exercise not in self.config.unloaded_exercises:
             which = "lower_load"
@@ -299,6 +316,7 @@ class CuePolicy:
             which = "short" if st.ever_cued else "long"
         st.cued_in_streak, st.last_cued_rep, st.ever_cued = nth, e.rep, True
         self._corrected_reps.add(e.rep)
+        self._last_correction_rep = e.rep
         kind = "correction"
         prio = self.config.priority("safety_correction" if f in self.config.safety_faults else "correction")
         out.append(self._cue(e.t, f"fault.{f}.{which}", kind, priority=prio, rep=e.rep, fault=f))
@@ -381,6 +399,7 @@ class CuePolicy:
             text = f"{self._text(note)} {text}"
         for st in self._faults.values():  # a new set starts every streak afresh
             st.cued_in_streak, st.last_rep, st.last_cued_rep = 0, None, None
+        self._last_correction_rep = None
         self._set_open = True
         cue = Cue(e.t, text, "set", self.config.priority("set"), key)
         self._last_said = cue

@@ -294,3 +294,25 @@ def test_a_mild_one_off_is_not_cued_but_a_mild_repeat_is():
     assert [c.rep for c in corrections(cues_for(rep_events(1, ["balance"], severity="moderate"), LIB))] == [1]
     loose = PolicyConfig(mild_needs_repeat=False)
     assert [c.rep for c in corrections(cues_for(events, LIB, loose))] == [1, 3]
+
+
+def test_a_waiting_fresh_count_goes_before_a_waiting_correction_but_not_before_safety():
+    q = SpeechQueue()
+    q.offer(cue(0.0, "correction", "Keep your back flat."), 0.0)
+    assert q.offer(cue(1.0, "correction", "Knees back."), 1.0) == WAIT  # corrections never cut corrections
+    assert q.offer(cue(1.0, "count", "2."), 1.0) == WAIT
+    assert q.finished(1.5).text == "2."
+    assert q.finished(1.9).text == "Knees back."
+    q.offer(cue(2.0, "count", "3."), 2.0)
+    q.offer(cue(2.1, "set", "Set 1 done."), 2.1)
+    q.offer(cue(2.2, "safety", "Stop."), 2.2)  # pre-empts
+    q.offer(cue(2.3, "count", "4."), 2.3)
+    assert q.finished(2.8).text == "4."  # fresh count before the set cue
+    assert q.finished(3.0).text == "Set 1 done."
+
+
+def test_style_corrections_leave_a_rep_between_them_safety_does_not_wait():
+    style = corrections(run([["knee_dominant"], ["incomplete_lockout"], ["lockout_lean_back"]]))
+    assert [(c.rep, c.fault) for c in style] == [(1, "knee_dominant"), (3, "lockout_lean_back")]
+    safety = corrections(run([["knee_dominant"], ["balance"]]))
+    assert [(c.rep, c.fault) for c in safety] == [(1, "knee_dominant"), (2, "balance")]
