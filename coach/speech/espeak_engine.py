@@ -8,7 +8,6 @@ gives the samples directly in a few milliseconds and keeps stdout clean.
 
 from __future__ import annotations
 
-import ctypes
 import threading
 
 import numpy as np
@@ -90,5 +89,3 @@ def available_voices() -> list[str]:
         _initialise(E)
         return sorted(v.identifier.decode("utf-8") for v in E.ListVoices(None))
 
-
-_ = ctypes  # the binding returns ctypes pointers; numpy reads them directly
