@@ -35,6 +35,15 @@ def match_reps(detected: dict[int, tuple[float, float]], labelled: list[dict]) -
 
 
 def run_trace(path: str, exercise: str, labelled: list[dict]) -> dict:
+    try:
+        return _run_trace(path, exercise, labelled)
+    except Exception as e:  # noqa: BLE001 - one broken trace must not hide the others' figures
+        return {"file": os.path.basename(path), "exercise": exercise, "labelled_reps": len(labelled),
+                "detected_reps": 0, "faulty_reps": sum(1 for r in labelled if r["faults"]),
+                "faulty_reps_cued": 0, "cues": [], "error": f"{type(e).__name__}: {e}"}
+
+
+def _run_trace(path: str, exercise: str, labelled: list[dict]) -> dict:
     from coach.analysis import analyze
     from coach.cue_policy import cues_for
     from coach.cues import load_cues_or_builtin, load_policy_config
@@ -98,13 +107,17 @@ def main() -> int:
         per_rep = f"{n / r['detected_reps']:5.2f}" if r["detected_reps"] else "    -"
         print(f"{r['file']:40s} {r['detected_reps']:>4d}/{r['labelled_reps']:<4d} {n:>5d} {per_rep} {share}  "
               f"{r['faulty_reps_cued']}/{r['faulty_reps']}")
+        if r.get("error"):
+            print(f"    FAILED: {r['error']}")
         if args.verbose:
             for c in r["cues"]:
                 mark = "ok " if c["right"] else "NO "
                 print(f"    {mark} {c['t']:7.2f}s rep {c['rep']} (label {c['label_rep']}, "
                       f"truth {','.join(c['truth']) or 'clean'}): {c['fault']}: {c['text']}")
     print()
-    print(f"sets (traces): {sets}   detected reps: {reps}   corrective cues: {total}")
+    failed = [r["file"] for r in results if r.get("error")]
+    print(f"sets (traces): {sets}   detected reps: {reps}   corrective cues: {total}"
+          + (f"   FAILED traces: {len(failed)}" if failed else ""))
     if sets and reps:
         print(f"corrective cues per set: {total / sets:.2f}   per rep: {total / reps:.3f}")
     if total:
