@@ -104,6 +104,13 @@ def spoken_summary(data: LoggedSession) -> str:
     return " ".join(parts)
 
 
+_COLOURS = ("#c0392b", "#d35400", "#8e44ad", "#b7950b", "#16a085", "#2c3e50", "#e84393", "#6d4c41")
+
+
+def _fault_colour(fid: str) -> str:
+    return _COLOURS[sum(map(ord, fid)) % len(_COLOURS)]
+
+
 def plot(data: LoggedSession, png_path: str | os.PathLike[str]) -> str:
     """Hip angle over time, rep windows shaded, faults marked at their rep; writes a PNG."""
     import matplotlib
@@ -121,15 +128,15 @@ def plot(data: LoggedSession, png_path: str | os.PathLike[str]) -> str:
             ax.axvspan(r.start, r.end, color=colours[i % 2], alpha=0.8, lw=0)
             ax.text((r.start + r.end) / 2, 1.0, str(r.rep), transform=ax.get_xaxis_transform(),
                     ha="center", va="bottom", fontsize=7)
-            for j, f in enumerate(r.faults):
-                lbl = f["id"] if f["id"] not in labelled else None
+            for j, f in enumerate(r.faults):  # faults as crosses near the top, one row each
+                lbl = f["id"].replace("_", " ") if f["id"] not in labelled else None
                 labelled.add(f["id"])
-                ax.plot([r.end], [95 - 8 * j], marker="x", color="#c0392b", ms=8, mew=2, label=lbl)
-                ax.annotate(f["id"].replace("_", " "), (r.end, 95 - 8 * j), fontsize=7,
-                            color="#c0392b", xytext=(3, 3), textcoords="offset points")
+                ax.plot([r.end], [0.9 - 0.07 * j], marker="x", color=_fault_colour(f["id"]), ms=8, mew=2,
+                        label=lbl, transform=ax.get_xaxis_transform(), ls="none")
         ax.text(s.reps[0].start, 0.02, f"set {s.set_no}: {_exercise_name(s.exercise)}",
                 transform=ax.get_xaxis_transform(), fontsize=8)
-    ax.set_ylim(60, 190)
+    seen = [a for a in ys if not math.isnan(a)]
+    ax.set_ylim(max(0, min(seen, default=60) - 10), 190)
     ax.set_xlabel("time (s)")
     ax.set_ylabel("hip angle (degrees)")
     ax.set_title(f"Session {data.session_id}: {len(data.sets)} sets, {data.total_reps} reps")
