@@ -198,7 +198,8 @@ def run_live(args: argparse.Namespace) -> int:
     rt = Runtime(session, log, camera=devices.camera, mic=devices.mic, recognizer=devices.recognizer,
                  speaker=devices.speaker,
                  options=RuntimeOptions(exercise=session.exercise, realtime=True, language=cfg.language,
-                                        count_every=cfg.count_every, handle_signals=True),
+                                        count_every=cfg.count_every, corrections=cfg.corrections,
+                                        handle_signals=True),
                  transcript=Transcript(sys.stdout), messages=devices.messages)
     result = rt.run()
     print(f"coach live: {result.reps} reps in {result.sets} sets; log {log.path}", file=sys.stderr)

@@ -90,6 +90,8 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
         raise ConfigError(f"{source}: speech.rate_wpm must be between 60 and 400 words a minute")
     if not 0 <= cfg.volume <= 1:
         raise ConfigError(f"{source}: speech.volume must be between 0 and 1")
+    if cfg.recognizer == "vosk" and not cfg.vosk_model:
+        raise ConfigError(f"{source}: voice.recognizer is vosk but voice.vosk_model names no model directory")
     if cfg.exercise is not None:
         from .session import EXERCISES
         if cfg.exercise not in EXERCISES:

@@ -628,6 +628,7 @@ class RuntimeOptions:
     count_every: int = 1
     wake_word: str | None = None
     angle_every_s: float = 0.1
+    corrections: bool = True  # False: no form corrections during the set (summaries still say them)
     handle_signals: bool = False  # the CLI: SIGTERM finishes the workout cleanly
 
 
@@ -875,6 +876,8 @@ class Runtime:
                                                     and type(e.command).__name__ == "Help"):
                 cues += self.session_cues.handle(e)
         # by time; the goodbye goes after the last set's summary whatever its priority
+        if not self.options.corrections:
+            cues = [c for c in cues if c.kind != "correction"]
         for c in sorted(cues, key=lambda c: (c.t, c.key == "system.session_end")):
             self._speech_q.put(c)
         return analyzer

@@ -1,0 +1,44 @@
+import os
+
+import pytest
+
+from coach.config import ConfigError, load_config, parse_config
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_the_example_station_config_loads():
+    cfg = load_config(os.path.join(REPO, "deploy", "config.example.toml"))
+    assert cfg.camera == "0" and cfg.microphone is None and cfg.wake_word == "coach"
+    assert cfg.exercise == "deadlift" and cfg.log_dir == "/var/lib/coach/sessions"
+
+
+def test_the_example_plan_loads():
+    from coach.session import load_plan
+    plan = load_plan(os.path.join(REPO, "deploy", "plan.example.toml"))
+    assert [p.exercise for p in plan.exercises] == ["kettlebell_deadlift", "romanian_deadlift", "kettlebell_swing"]
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"voice": {"wakeword": "coach"}}, "c.toml: unknown key voice.wakeword"),
+    ({"audio": {}}, "c.toml: unknown section [audio]"),
+    ({"cues": {"count_every": "five"}}, "c.toml: cues.count_every must be whole number"),
+    ({"speech": {"engine": "festival"}}, "c.toml: speech.engine must be one of espeak, piper"),
+    ({"speech": {"rate_wpm": 1000}}, "c.toml: speech.rate_wpm must be between 60 and 400"),
+    ({"voice": {"wake_word_enabled": "yes"}}, "c.toml: voice.wake_word_enabled must be true/false"),
+    ({"voice": {"recognizer": "vosk"}}, "c.toml: voice.recognizer is vosk but"),
+    ({"session": {"exercise": "bench_press"}}, "c.toml: session.exercise 'bench_press' is not one of"),
+])
+def test_config_errors_name_the_file_and_key(data, message):
+    with pytest.raises(ConfigError) as e:
+        parse_config(data, "c.toml")
+    assert message in str(e.value)
+
+
+def test_a_broken_config_file_is_one_sentence_from_the_cli(tmp_path, capsys):
+    from coach.cli import main
+    bad = tmp_path / "config.toml"
+    bad.write_text("[voice\n")
+    assert main(["live", "--config", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "config.toml: not valid TOML" in err and "Traceback" not in err
