@@ -810,6 +810,13 @@ class Runtime:
     def _core_loop(self) -> None:
         s = self.session
         analyzer = self._new_analyzer(s.exercise)
+        view = None
+        if self.camera is not None:
+            try:
+                from .view import ViewEstimator  # where the camera is: said to the lifter
+                view = ViewEstimator(self.camera.meta)
+            except Exception:
+                view = None
         if self.camera is not None and self._analyzer_cls is None:
             self._say_system(0.0, "Rep counting is not installed in this build; only voice commands work.")
         t_last = 0.0
@@ -828,6 +835,10 @@ class Runtime:
                 self.log.angle(item.t, angle, self.options.angle_every_s)
                 if analyzer is not None:
                     inputs += analyzer.feed(item)
+                if view is not None:
+                    changed = view.feed(item)
+                    if changed is not None:
+                        inputs.append(changed)
                 outs = s.tick(item.t)
             elif isinstance(item, ev.CommandHeard):
                 t_last = max(t_last, item.t)

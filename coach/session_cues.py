@@ -29,6 +29,7 @@ class SessionCues:
         self._target: int | None = None
         self._set_no = 0
         self._pose_lost = False
+        self._view: tuple[str, bool] | None = None  # (side, in frame) last said
         self.last: ev.Cue | None = None
 
     def _say(self, t: float, key: str, kind: str, rep: int | None = None, fault: str | None = None,
@@ -113,6 +114,8 @@ class SessionCues:
         if isinstance(e, ev.PoseFound) and self._pose_lost:
             self._pose_lost = False
             return [self._say(t, "system.person_back", "system")]
+        if isinstance(e, ev.ViewChanged):
+            return self._view_changed(e)
         if isinstance(e, ev.CommandHeard):
             kind = type(e.command).__name__
             if kind == "Help" and self.help_text:
@@ -138,6 +141,23 @@ class SessionCues:
                 self._cued_rep.add(key)
                 worst = max(e.faults, key=lambda f: {"severe": 3, "moderate": 2, "mild": 1}.get(f.severity, 0))
                 out.append(self._say(e.t, f"fault.{worst.id}.short", "correction", rep=e.rep, fault=worst.id))
+        return out
+
+    def _view_changed(self, e: ev.ViewChanged) -> list[ev.Cue | None]:
+        """What the camera sees, said when it is first known and when it changes."""
+        before, self._view = self._view, (e.side, e.in_frame)
+        if not e.in_frame:
+            if before is None or before[1]:
+                return [self._say(e.t, "view.framing.too_close", "view")]
+            return []
+        out: list[ev.Cue | None] = []
+        if before is not None and not before[1]:
+            out.append(self._say(e.t, "view.framing.good", "view"))
+        if before is None or before[0] != e.side:
+            if abs(e.yaw_deg) > 60 and self.lib.has("view.side.front_sentence"):
+                out.append(self._say(e.t, "view.side.front_sentence", "view"))
+            elif self.lib.has(f"view.side.{e.side}"):
+                out.append(self._say(e.t, "view.side.sentence", "view", side=self.lib.render(f"view.side.{e.side}")))
         return out
 
     def _answer(self, e: ev.Answered) -> ev.Cue | None:
