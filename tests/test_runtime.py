@@ -117,17 +117,17 @@ def test_kill_9_mid_set_leaves_a_valid_log_with_every_finished_rep(tmp_path, med
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "coach.cli", "demo", "--realtime", "--speed", "4",
                              "--out", str(out), "--quiet"],
-                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "err.txt", "w"))
     log = out / "demo-session.jsonl"
     seen: list[dict] = []
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # a loaded machine starts Python slowly
         while time.monotonic() < deadline:  # synchronise on the log itself: 2 reps written
             if log.exists():
                 seen = [r for r in read_records(log) if r["type"] == "rep_recorded"]
                 if len({r["rep"] for r in seen}) >= 2:
                     break
-            assert proc.poll() is None, "the demo ended before two reps"
+            assert proc.poll() is None, "the demo ended before two reps: " + (tmp_path / "err.txt").read_text()
             time.sleep(0.02)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
@@ -146,7 +146,7 @@ def test_kill_9_mid_set_leaves_a_valid_log_with_every_finished_rep(tmp_path, med
         json.loads(line)
     # and the report reads it
     r = subprocess.run([sys.executable, "-m", "coach.cli", "report", str(log), "--out", str(tmp_path / "rep"),
-                        "--json"], cwd=REPO, capture_output=True, text=True, timeout=60)
+                        "--json"], cwd=REPO, capture_output=True, text=True, timeout=180)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["reps"] == len(reps)
 
