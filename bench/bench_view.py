@@ -28,6 +28,7 @@ import numpy as np  # noqa: E402
 
 from coach.trace import Frame, read_trace  # noqa: E402
 from coach.view import ViewEstimator  # noqa: E402
+from coach.view_rules import judgeable_faults  # noqa: E402
 
 BUCKETS = {"yaw_0": (0.0, 8.0), "yaw_15": (8.0, 22.0), "yaw_30": (22.0, 38.0), "yaw_45": (38.0, 60.0)}
 TOLERANCE_DEG = 12.0
@@ -143,6 +144,8 @@ def main() -> int:
             row[f"{when}_in_bucket"] = v is not None and in_bucket(yaw_tag, v.yaw_deg)
             row[f"{when}_yaw"] = None if v is None else v.yaw_deg
             row[f"{when}_side"] = None if v is None else v.side
+        _, not_ok = judgeable_faults(tr["exercise"], res["final"])
+        row["not_judgeable"] = sorted(not_ok)
         s = res["sides"]
         row["time_side_ok"] = (sum(1 for _, side in s if side == truth_side) / len(s)) if s else 0.0
         rows.append(row)
@@ -163,6 +166,10 @@ def main() -> int:
               f"yaw within {TOLERANCE_DEG:g} deg of bucket {pct(rows, when + '_yaw_ok')} %   "
               f"yaw inside the bucket {pct(rows, when + '_in_bucket')} %")
     print(f"whole body in frame (settled view): {pct(rows, 'final_in_frame')} % of traces")
+    blocked = [r for r in rows if r["not_judgeable"]]
+    yaws = [r["final_yaw"] for r in rows if r["final_yaw"] is not None]
+    print(f"largest settled yaw {max(yaws):.1f} deg; traces with a fault the view cannot judge: "
+          f"{len(blocked)}" + (f" ({', '.join(r['file'] for r in blocked[:5])})" if blocked else ""))
     mean_time = 100.0 * sum(r["time_side_ok"] for r in rows) / n
     print(f"share of time (after the first estimate) with the right side: {mean_time:.1f} %")
 
