@@ -642,7 +642,8 @@ class RunResult:
     messages: list[str] = field(default_factory=list)
     dropped_frames: int = 0
     rep_lag_s: list[float] = field(default_factory=list)   # wall time from a frame to its rep event
-    cue_latency_s: list[float] = field(default_factory=list)  # timeline: rep end -> first sample
+    cue_latency_s: list[float] = field(default_factory=list)  # timeline: count moment -> first sample
+    cue_wall_s: list[float] = field(default_factory=list)  # real time: count frame released -> audio placed
     frames: int = 0
 
 
@@ -789,6 +790,8 @@ class Runtime:
                 return
             try:
                 span = self.speaker.say(cue)
+                if cue.kind == "count" and self.options.realtime:
+                    self.result.cue_wall_s.append(time.monotonic() - self.clock.wall_of(cue.t))
             except Exception as e:  # TTS failure: print from now on, keep going
                 self.speaker = NullSpeaker()
                 self._messages.append(f"speech failed ({e}); cues are printed instead")
