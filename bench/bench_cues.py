@@ -40,14 +40,15 @@ def run_trace(path: str, exercise: str, labelled: list[dict]) -> dict:
     except Exception as e:  # noqa: BLE001 - one broken trace must not hide the others' figures
         return {"file": os.path.basename(path), "exercise": exercise, "labelled_reps": len(labelled),
                 "detected_reps": 0, "faulty_reps": sum(1 for r in labelled if r["faults"]),
-                "faulty_reps_cued": 0, "cues": [], "error": f"{type(e).__name__}: {e}"}
+                "faulty_reps_cued": 0, "cues": [], "found": 0, "found_right": 0,
+                "error": f"{type(e).__name__}: {e}"}
 
 
 def _run_trace(path: str, exercise: str, labelled: list[dict]) -> dict:
     from coach.analysis import analyze
     from coach.cue_policy import cues_for
     from coach.cues import load_cues_or_builtin, load_policy_config
-    from coach.events import RepCounted
+    from coach.events import FaultFound, RepCounted
     from coach.trace import read_trace
 
     meta, frames = read_trace(path)
@@ -63,11 +64,15 @@ def _run_trace(path: str, exercise: str, labelled: list[dict]) -> dict:
         truth = labelled[lab]["faults"] if lab is not None else []
         rows.append({"t": round(c.t, 2), "rep": c.rep, "label_rep": None if lab is None else lab + 1,
                      "fault": c.fault, "right": c.fault in truth, "truth": truth, "text": c.text})
+    found = {(e.rep, e.fault.id) for e in events if isinstance(e, FaultFound)}
+    found_right = sum(1 for rep, f in found
+                      if matched.get(rep) is not None and f in labelled[matched[rep]]["faults"])
     faulty_labelled = sum(1 for r in labelled if r["faults"])
     cued_labelled = {r["label_rep"] for r in rows if r["right"]}
     return {"file": os.path.basename(path), "exercise": exercise, "labelled_reps": len(labelled),
             "detected_reps": len(detected), "faulty_reps": faulty_labelled,
-            "faulty_reps_cued": len(cued_labelled), "cues": rows}
+            "faulty_reps_cued": len(cued_labelled), "cues": rows,
+            "found": len(found), "found_right": found_right}
 
 
 def main() -> int:
@@ -127,6 +132,11 @@ def main() -> int:
             print(f"    {f:20s} {per_fault_right[f]:>4d}/{n:<4d} right")
     else:
         print("no corrective cues: the analysis reported no faults")
+    found = sum(r["found"] for r in results)
+    if found:
+        found_right = sum(r["found_right"] for r in results)
+        print(f"for comparison, every fault the analysis found (rep, fault): {found_right}/{found} = "
+              f"{100 * found_right / found:.1f} % right; the policy's choice raises that to the line above")
     if faulty:
         print(f"labelled faulty reps that got a right cue: {faulty_cued}/{faulty} = "
               f"{100 * faulty_cued / faulty:.1f} % (cooldown and one-cue-per-rep cap this on purpose)")
