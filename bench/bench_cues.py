@@ -136,7 +136,7 @@ def main() -> int:
     if found:
         found_right = sum(r["found_right"] for r in results)
         print(f"for comparison, every fault the analysis found (rep, fault): {found_right}/{found} = "
-              f"{100 * found_right / found:.1f} % right; the policy's choice raises that to the line above")
+              f"{100 * found_right / found:.1f} % right (the cued share is the line above)")
     if faulty:
         print(f"labelled faulty reps that got a right cue: {faulty_cued}/{faulty} = "
               f"{100 * faulty_cued / faulty:.1f} % (cooldown and one-cue-per-rep cap this on purpose)")
