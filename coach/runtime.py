@@ -500,11 +500,12 @@ class LiveSpeaker:
         except ImportError as e:
             raise DeviceMissing(f"no speech module ({e})") from None
         voice = EngineVoice(engine, rate_wpm, volume)
+        self.rate_wpm = rate_wpm or 170
         self.clock = clock or Clock(realtime=True)
         self.listeners: list[Callable[[ev.CueSpoken], None]] = [on_spoken] if on_spoken else []
         self._speaker = _Speaker(voice.cache, device=device, volume=volume,
                                  on_spoken=lambda cs: [f(cs) for f in self.listeners],
-                                 text_stream=io.StringIO(), clock=self.clock.now)
+                                 text_stream=io.StringIO(), clock=lambda: self.clock.now())
         if self._speaker.problem:
             problem = self._speaker.problem
             self._speaker.close()
@@ -673,13 +674,18 @@ def _cue_policy(library: Any, count_every: int, exercise: str) -> Any | None:
     return CuePolicy(library, config, exercise)
 
 
-def _help_text(language: str) -> str | None:
+def _help_text(language: str, state: str = "set") -> str | None:
+    """What the lifter can say now (idle, set, rest, paused), read from the vocabulary."""
     try:
         from .commands import help_lines
         from .vocabulary import default_vocabulary
-        return " ".join(help_lines("set", default_vocabulary(language)))
+        return " ".join(help_lines(state, default_vocabulary(language)))
     except Exception:
         return None
+
+
+def _state(s: Session) -> str:
+    return "paused" if s.paused else "set" if s.current else "rest" if s.resting else "idle"
 
 
 class Runtime:
@@ -695,6 +701,8 @@ class Runtime:
         self.options = options or RuntimeOptions()
         self.transcript = transcript or Transcript()
         self.clock = Clock(self.options.realtime, self.options.speed)
+        if isinstance(self.speaker, LiveSpeaker):
+            self.speaker.clock = self.clock  # speech times on the session's timeline
         self.inbox = Inbox(lossless=not self.options.realtime)
         self._stop = threading.Event()
         self._speech_q: queue.Queue = queue.Queue()
@@ -703,6 +711,7 @@ class Runtime:
         self.result = RunResult(log.path, 0, 0, messages=self._messages)
         self._frame_hook = frame_hook
         self._rep_frame_wall: dict[float, float] = {}
+        self._analysis_errors = 0
 
         from .cues import load_cues_or_builtin
         self.library = load_cues_or_builtin(self.options.language)
@@ -808,6 +817,10 @@ class Runtime:
         if cue.kind == "count" and cue.rep is not None:
             self.result.cue_latency_s.append(start - cue.t)
         self.log.event(spoken)
+        if isinstance(self.speaker, LiveSpeaker):  # its own voice must not become a command
+            gate = getattr(getattr(self.recognizer, "rec", None), "gate", None)
+            if gate is not None:
+                gate(start + len(cue.text.split()) / (self.speaker.rate_wpm / 60.0))
 
     # -- the core ------------------------------------------------------------------------------
     def _core_loop(self) -> None:
@@ -837,7 +850,13 @@ class Runtime:
                 angle = hip_angle(item.landmarks, self.camera.meta.width, self.camera.meta.height)
                 self.log.angle(item.t, angle, self.options.angle_every_s)
                 if analyzer is not None:
-                    inputs += analyzer.feed(item)
+                    try:
+                        inputs += analyzer.feed(item)
+                    except Exception as e:  # a bug in one frame's analysis must not end the workout
+                        self._analysis_errors += 1
+                        if self._analysis_errors == 1:
+                            self._messages.append(f"analysis error at {item.t:.1f} s: {e!r}")
+                            self.transcript.add(item.t, "note", f"analysis error ({e!r}); counting goes on")
                 if view is not None:
                     changed = view.feed(item)
                     if changed is not None:
@@ -886,6 +905,9 @@ class Runtime:
             cues += self.policy.tick(t)
         for e in everything:
             name = type(e).__name__
+            if isinstance(e, ev.CommandHeard) and type(e.command).__name__ == "Help":
+                self.session_cues.help_text = _help_text(self.options.language, _state(s)) or \
+                    self.session_cues.help_text
             if name not in self._fallback_types or (isinstance(e, ev.CommandHeard)
                                                     and type(e.command).__name__ == "Help"):
                 cues += self.session_cues.handle(e)

@@ -139,7 +139,8 @@ def test_kill_9_mid_set_leaves_a_valid_log_with_every_finished_rep(tmp_path, med
     data = load_session(log)
     assert not data.finished  # really killed: no closing line
     reps = [r.rep for s in data.sets for r in s.reps]
-    assert reps[:len({r['rep'] for r in seen})] == sorted({r["rep"] for r in seen})
+    kept = {(s.set_no, r.rep) for s in data.sets for r in s.reps}
+    assert {(r["set_no"], r["rep"]) for r in seen} <= kept  # every rep written before the kill
     with open(log, encoding="utf-8") as fh:  # every complete line is valid JSON
         lines = fh.read().split("\n")
     for line in lines[:-1]:
@@ -149,6 +150,39 @@ def test_kill_9_mid_set_leaves_a_valid_log_with_every_finished_rep(tmp_path, med
                         "--json"], cwd=REPO, capture_output=True, text=True, timeout=180)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["reps"] == len(reps)
+
+
+def _start_paced_demo(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "coach.cli", "demo", "--realtime", "--speed", "4",
+                             "--out", str(out), "--quiet"], cwd=REPO, stdout=subprocess.DEVNULL,
+                            stderr=open(tmp_path / "err.txt", "w"))
+    log = out / "demo-session.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # synchronise on the log: two reps of the set written
+        if log.exists() and len({r["rep"] for r in read_records(log) if r["type"] == "rep_recorded"}) >= 2:
+            return proc, log
+        assert proc.poll() is None, "the demo ended before two reps: " + (tmp_path / "err.txt").read_text()
+        time.sleep(0.02)
+    proc.kill()
+    raise AssertionError("no two reps within 120 s")
+
+
+def test_sigterm_mid_set_says_the_set_summary_and_closes_the_log(tmp_path):
+    proc, log = _start_paced_demo(tmp_path)
+    try:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    records = list(read_records(log))
+    kinds = [r["type"] for r in records]
+    assert kinds[-1] == "session_end" and "set_ended" in kinds and "workout_finished" in kinds
+    ended = [r for r in records if r["type"] == "set_ended"][-1]
+    assert ended["reps"] >= 1
+    said = [r["text"] for r in records if r["type"] == "cue_spoken"]
+    assert any(t.startswith(f"Set {ended['set_no']} done") for t in said)
 
 
 def test_missing_microphone_is_said_and_the_coach_keeps_counting(tmp_path, media):
