@@ -325,7 +325,10 @@ def make_recognizer(language: str = "en", wake_word: str | None = None,
             vocab = default_vocabulary(language)
             # bestpath=False: the final lattice pass costs ~5 s an utterance on a loaded 2-core
             # machine and changed no result on the demo's commands (first pass only: ~0.1 s)
-            rec = PocketSphinxRecognizer(vocab, wake_word, bestpath=False)
+            try:
+                rec = PocketSphinxRecognizer(vocab, wake_word, bestpath=False)
+            except TypeError:  # a recognizer without decoder options
+                rec = PocketSphinxRecognizer(vocab, wake_word)
             listener = Listener(rec, vocab, wake_word=wake_word, require_wake_word=wake_word is not None)
             return _StreamingAdapter(listener), "PocketSphinx"
         except Exception as e:  # a broken model or grammar: say it, fall back below
