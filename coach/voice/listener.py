@@ -4,8 +4,9 @@ The same Listener serves a WAV file, a microphone, the tests and the benchmark: 
 AudioChunks, get back Heard records (accepted commands and everything that was not one).
 
 Self-speech: while the coach speaks, the speech side calls `gate(until_t)` or sets `speaking`;
-gated audio reaches the endpointer as silence, so the coach's own voice never becomes a command,
-and an utterance that overlaps the coach's speech is dropped. Both are thread-safe.
+gated audio reaches neither the endpointer nor the recognizer, so the coach's own voice never
+becomes a command, and an utterance that overlaps the coach's speech is dropped. Both are
+thread-safe.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..commands import Command, normalize, parse, split_wake_word, strip_fillers
 from ..events import CommandHeard, CommandRejected
 from ..vocabulary import Vocabulary
 from .audio import RATE, AudioChunk
+from .endpoint import EndpointConfig, EnergyEndpointer
 from .recognizers import GARBAGE, Recognizer
 
 FRAME = 480           # 30 ms at 16 kHz: the endpointer's frame
@@ -66,16 +68,14 @@ def to_event(heard: Heard) -> CommandHeard | CommandRejected | None:
 
 
 class Listener:
-    def __init__(self, recognizer: Recognizer, vocab: Vocabulary, wake_word: str | None = "coach",
+    def __init__(self, recognizer: Recognizer, vocab: Vocabulary, wake_word: str | None = None,
                  require_wake_word: bool = True, min_confidence: float = 0.5,
-                 vad_mode: int = 2, end_window_s: float = 0.3):
-        from pocketsphinx import Endpointer
-
+                 endpoint: EndpointConfig | None = None):
         self.recognizer, self.vocab = recognizer, vocab
         self.wake_words = (wake_word,) if wake_word else vocab.wake_words
         self.require_wake_word = require_wake_word and bool(self.wake_words)
         self.min_confidence = min_confidence
-        self._ep = Endpointer(window=end_window_s, ratio=0.9, vad_mode=vad_mode, sample_rate=RATE)
+        self._ep = EnergyEndpointer(endpoint)
         self._pending = np.zeros(0, np.int16)
         self._pending_t = 0.0
         self._offset: float | None = None   # audio clock - endpointer clock
@@ -131,37 +131,30 @@ class Listener:
 
     def flush(self) -> list[Heard]:
         """End of input: finish an utterance in progress."""
+        self._pending = np.zeros(0, np.int16)
         if not self._in_utt:
             return []
-        speech = self._ep.end_stream(self._pending.tobytes())
-        if speech is not None and not self._utt_gated:
-            self.recognizer.feed(np.frombuffer(speech, np.int16))
-        self._pending = np.zeros(0, np.int16)
         return self._end_utterance(self._ep.speech_start, self._now - (self._offset or 0.0))
 
     def _frame(self, frame: np.ndarray, t0: float) -> list[Heard]:
         gated = self._gated(t0, t0 + FRAME / RATE)
-        ep_t = self._ep_time()
-        self._offset = t0 - ep_t
-        was_in = self._ep.in_speech
-        speech = self._ep.process((np.zeros_like(frame) if gated else frame).tobytes())
-        if gated and self._in_utt:
-            self._utt_gated = True
-        if speech is None:
+        if gated and not self._in_utt:
+            return []   # the coach is talking: its voice reaches neither endpointer nor recognizer
+        self._offset = t0 - self._ep_frames * FRAME / RATE
+        self._ep_frames += 1
+        event, audio = self._ep.process(frame)
+        if gated:
+            self._utt_gated = True   # the coach started talking mid-utterance: drop it
+        if event is None:
             return []
-        if not was_in and not self._in_utt:
-            self._in_utt, self._utt_gated = True, gated
+        if event == "start":
+            self._in_utt = True
             self.recognizer.start()
         if not self._utt_gated:
-            self.recognizer.feed(np.frombuffer(speech, np.int16))
-        if not self._ep.in_speech:
+            self.recognizer.feed(audio)
+        if event == "end":
             return self._end_utterance(self._ep.speech_start, self._ep.speech_end)
         return []
-
-    def _ep_time(self) -> float:
-        """This frame's time on the endpointer's own clock (frames fed so far)."""
-        self._ep_frames += 1
-        return (self._ep_frames - 1) * FRAME / RATE
 
     def _end_utterance(self, start: float, end: float) -> list[Heard]:
         self._in_utt = False

@@ -1,0 +1,94 @@
+"""Where an utterance starts and ends, from frame energy against a tracked noise floor (pure).
+
+PocketSphinx's own endpointer (a WebRTC-style VAD) calls gym music and crowd babble speech, so
+at 10 dB SNR an "utterance" never ended and every command drowned in one long segment. Here the
+noise floor is the 20th percentile of the recent non-speech frames, speech is a run of frames a
+few dB above it, and an utterance is cut after `max_utt_s` whatever happens (commands are short).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class EndpointConfig:
+    frame: int = 480            # samples (30 ms at 16 kHz)
+    rate: int = 16000
+    start_db: float = 8.0       # above the floor, for `start_frames` frames in a row: speech starts
+    end_db: float = 5.0         # below floor + this for `hang_s`: speech ended
+    start_frames: int = 3
+    hang_s: float = 0.27
+    preroll_s: float = 0.25     # audio before the detected start handed to the recognizer
+    max_utt_s: float = 6.0
+    min_speech_db: float = 38.0  # absolute: a quiet room's floor is near digital silence
+    floor_window_s: float = 3.0
+
+
+def frame_db(frame: np.ndarray) -> float:
+    x = frame.astype(np.float64)
+    return float(10 * np.log10(np.mean(x * x) + 1.0))
+
+
+class EnergyEndpointer:
+    """Feed fixed-size frames; get ("start", audio incl. pre-roll), ("speech", frame), ("end", frame)
+    or (None, nothing). `speech_start` / `speech_end` are times (s) on the frames' own clock."""
+
+    def __init__(self, config: EndpointConfig | None = None):
+        self.c = config or EndpointConfig()
+        fs = self.c.frame / self.c.rate
+        self._floor_hist: deque[float] = deque(maxlen=max(10, int(self.c.floor_window_s / fs)))
+        self._pre: deque[np.ndarray] = deque(maxlen=max(1, int(self.c.preroll_s / fs)) + self.c.start_frames)
+        self._hang_frames = max(1, int(round(self.c.hang_s / fs)))
+        self._max_frames = int(self.c.max_utt_s / fs)
+        self.in_speech = False
+        self._above = 0
+        self._below = 0
+        self._utt_frames = 0
+        self._utt_db: list[float] = []
+        self._n = 0
+        self.speech_start = 0.0
+        self.speech_end = 0.0
+
+    @property
+    def floor_db(self) -> float:
+        if not self._floor_hist:
+            return 0.0
+        return float(np.percentile(self._floor_hist, 20))
+
+    def process(self, frame: np.ndarray) -> tuple[str | None, np.ndarray]:
+        t = self._n * self.c.frame / self.c.rate
+        self._n += 1
+        db = frame_db(frame)
+        floor = self.floor_db if len(self._floor_hist) >= 5 else min(db, 40.0)
+        loud = db > max(floor + self.c.start_db, self.c.min_speech_db)
+        if not self.in_speech:
+            self._pre.append(frame)
+            self._above = self._above + 1 if loud else 0
+            if self._above >= self.c.start_frames:
+                self.in_speech = True
+                self._below = 0
+                self._utt_frames = len(self._pre)
+                self._utt_db = []
+                self.speech_start = max(0.0, t - (len(self._pre) - 1) * self.c.frame / self.c.rate)
+                audio = np.concatenate(list(self._pre))
+                self._pre.clear()
+                return "start", audio
+            self._floor_hist.append(db)
+            return None, frame[:0]
+        self._utt_frames += 1
+        self._utt_db.append(db)
+        quiet = db < max(floor + self.c.end_db, self.c.min_speech_db - 3)
+        self._below = self._below + 1 if quiet else 0
+        if self._below >= self._hang_frames or self._utt_frames >= self._max_frames:
+            self.in_speech = False
+            self._above = 0
+            end_t = t + self.c.frame / self.c.rate
+            self.speech_end = end_t - (self._below - 1) * self.c.frame / self.c.rate if self._below else end_t
+            if self._utt_frames >= self._max_frames:
+                self._floor_hist.extend(self._utt_db)   # a long "utterance" is likely louder noise
+            return "end", frame
+        return "speech", frame
