@@ -87,7 +87,7 @@ class Analyzer:
         out: list[Event] = []
         while self._awaiting:
             rep = self._awaiting[0]
-            if not final and not self.faults.ready(rep, self.t):
+            if not final and not self.faults.ready(rep, self.t, self.reps.reps):
                 break
             self._awaiting.pop(0)
             verdict = self.faults.verdict(rep, self.history, self.reps.reps)

@@ -40,11 +40,11 @@ def _at(history: Iterable[Features], name: str, t: float) -> float | None:
     return statistics.median(vals) if vals else None
 
 
-def _severity(value: float, limit: float, direction: int = 1) -> str:
-    """How far past the limit: mild up to 1.25x, moderate up to 1.6x, severe beyond."""
-    ratio = (value / limit) if direction > 0 else (value / limit if limit else 1.0)
-    ratio = abs(ratio)
-    return "mild" if ratio < 1.25 else "moderate" if ratio < 1.6 else "severe"
+def _severity(value: float, limit: float) -> str:
+    """How far past the limit, in shares of the limit: mild up to +25 %, moderate up to +60 %,
+    severe beyond."""
+    over = (value - limit) / max(abs(limit), 1e-6)
+    return "mild" if over < 0.25 else "moderate" if over < 0.6 else "severe"
 
 
 def _deepest_t(rep: Rep, kind: str) -> float:
@@ -79,21 +79,36 @@ def _lockout_lean_back(h, rep, lim, kind):
 
 
 def _arm_driven_swing(h, rep, lim, kind):
-    # The bell lifted by the arms: at the float the arms are raised far above the chest.
-    v = _at(h, "shoulder_flexion", rep.end)
-    return None if v is None else (v, lim["max_arm_raise_deg"], "arm_raise_at_float_deg")
+    # The bell lifted by the arms: the elbows bend in the upswing, or the arms raise the bell
+    # past the chest (a hip-driven swing floats it at chest height on straight arms).
+    elbow = _values(h, "elbow_flexion", rep.end - 0.3, rep.end + 0.1)
+    if elbow and statistics.median(elbow) >= lim["max_elbow_flexion_deg"]:
+        return statistics.median(elbow), lim["max_elbow_flexion_deg"], "elbow_flexion_at_float_deg"
+    raise_ = _at(h, "shoulder_flexion", rep.end)
+    return None if raise_ is None else (raise_, lim["max_arm_raise_deg"], "arm_raise_at_float_deg")
+
+
+def _top_t(rep: Rep, kind: str) -> float:
+    """When this rep stands tall: before the descent for top-start lifts, at lockout or the
+    float otherwise. Its own posture there is the reference for what changes in the rep."""
+    return rep.start if kind == "top_start" else rep.end
 
 
 def _load_drift(h, rep, lim, kind):
-    # The load drifts away from the body: hands ahead of the midfoot during the rep.
-    vals = _values(h, "wrist_forward", rep.start, rep.end)
-    return None if not vals else (max(vals), lim["max_forward_leg_lengths"], "load_ahead_of_midfoot")
+    # The load drifts away from the body: the arms swing forward from hanging straight down
+    # (compared with this rep's own standing), or the hands get far ahead of the midfoot.
+    ref = _at(h, "arm_from_vertical", _top_t(rep, kind))
+    vals = _values(h, "arm_from_vertical", rep.start, rep.end)
+    if ref is not None and vals and max(vals) - ref >= lim["max_arm_swing_deg"]:
+        return max(vals) - ref, lim["max_arm_swing_deg"], "arms_forward_of_vertical_deg"
+    ahead = _values(h, "wrist_forward", rep.start, rep.end)
+    return None if not ahead else (max(ahead), lim["max_forward_leg_lengths"], "load_ahead_of_midfoot")
 
 
 def _balance(h, rep, lim, kind):
-    # Weight to the toes: the shoulders drift ahead of the midfoot at the bottom.
-    vals = _values(h, "shoulder_forward", rep.start, rep.end)
-    return None if not vals else (max(vals), lim["max_shoulder_ahead_leg_lengths"], "shoulders_ahead_of_midfoot")
+    # Weight to the toes: the body's centre of mass ahead of the midfoot at the bottom.
+    v = _at(h, "com_forward", _deepest_t(rep, kind))
+    return None if v is None else (v, lim["max_com_ahead_leg_lengths"], "centre_of_mass_ahead_of_midfoot")
 
 
 def _spine_rounding(h, rep, lim, kind):
@@ -154,11 +169,15 @@ class FaultJudge:
         self._said[rep.index] = {f.id for f in faults}
         return faults
 
-    def ready(self, rep: Rep, now: float) -> bool:
-        # Floor-start lifts: the lowering after lockout belongs to the rep.
-        if self.ex.kind == "floor_start" and "rushed_lowering" in self.ex.faults:
-            return rep.lowering is not None or now - rep.end > 6.0
-        return True
+    def ready(self, rep: Rep, now: float, reps: list[Rep]) -> bool:
+        """Can this rep get its final verdict now? Floor-start lifts wait for the lowering after
+        lockout (it belongs to the rep); a lowering is only "rushed" against the lifter's usual,
+        which takes three lowerings to know."""
+        if "rushed_lowering" not in self.ex.faults:
+            return True
+        if self.ex.kind == "floor_start" and rep.lowering is None and now - rep.end < 6.0:
+            return False
+        return sum(1 for r in reps if r.lowering) >= 3
 
     def _rushed(self, rep: Rep, reps: list[Rep]) -> Fault | None:
         limits = self.ex.faults.get("rushed_lowering")

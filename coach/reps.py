@@ -242,6 +242,8 @@ class RepMachine:
         out: list = []
         if self.phase == RISING and self._f and self._min <= self._level(self.c.top_fraction):
             self._count(self._f[-1], out)
+        elif self.phase == BOTTOM and self._pending_lowering is not None:
+            self._finish_lowering()  # the set ended on the floor: the last lowering is complete
         rep, self._unconfirmed = self._unconfirmed, None
         if rep is not None:
             if self._unloaded(rep, self._last_t):
