@@ -63,7 +63,11 @@ class EnergyEndpointer:
         t = self._n * self.c.frame / self.c.rate
         self._n += 1
         db = frame_db(frame)
-        floor = self.floor_db if len(self._floor_hist) >= 5 else min(db, 40.0)
+        if len(self._floor_hist) < 5 and not self.in_speech:   # learn the room before listening
+            self._floor_hist.append(db)
+            self._pre.append(frame)
+            return None, frame[:0]
+        floor = self.floor_db
         loud = db > max(floor + self.c.start_db, self.c.min_speech_db)
         if not self.in_speech:
             self._pre.append(frame)
