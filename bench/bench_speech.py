@@ -134,7 +134,7 @@ def main() -> int:
             what = "cached  " if cached else "uncached"
             print(f"{name:7s} {what}  {summary(wall)}   target <= {target} ms", flush=True)
             print(f"{'':7s} {'':8s}  CPU work: median {statistics.median(cpu):6.1f} ms "
-                  f"(the latency with a free core)", flush=True)
+                  f"(~ the latency on one free core)", flush=True)
 
     try:
         import coach.analysis  # noqa: F401
