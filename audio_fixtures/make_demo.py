@@ -38,7 +38,7 @@ FPS = 15.0  # what a Raspberry Pi 4 gets from MediaPipe; keeps the bundled trace
 # (start time s, words). Times are on the trace's timeline; the wake word comes first.
 PHRASES = [
     (1.0, "coach, target five reps"),
-    (4.0, "coach, start set"),
+    (5.5, "coach, start set"),
     (None, "coach, how many reps"),                      # after the deadlifts
     (None, "coach, switch to kettlebell swings"),
     (None, "coach, start set"),
@@ -48,8 +48,8 @@ PHRASES = [
 
 # (exercise, reps, {rep (1-based): [fault ids]}, seconds standing before the first rep)
 SEGMENTS = [
-    ("deadlift", 5, {2: ["knee_dominant"], 3: ["knee_dominant"], 5: ["spine_rounding"]}, 6.5),
-    ("kettlebell_swing", 6, {3: ["arm_driven_swing"]}, 9.0),
+    ("deadlift", 5, {2: ["knee_dominant"], 3: ["knee_dominant"], 4: ["spine_rounding"], 5: ["spine_rounding"]}, 6.5),
+    ("kettlebell_swing", 6, {2: ["arm_driven_swing"], 3: ["arm_driven_swing"], 4: ["arm_driven_swing"]}, 9.0),
 ]
 TAIL_S = 9.0
 
@@ -126,28 +126,57 @@ def downsample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     return np.interp(np.arange(0, len(y), rate_in / rate_out), np.arange(len(y)), y)
 
 
+def unheard(pcm: np.ndarray, script: list[dict]) -> list[int]:
+    """Indexes of the phrases the runtime's recognizer does not hear as said (none if there is no
+    recognizer installed)."""
+    from coach.runtime import ScriptRecognizer, make_recognizer
+    from coach.voice.audio import AudioChunk, Resampler, to_int16
+    rec, _ = make_recognizer("en")
+    if rec is None or isinstance(rec, ScriptRecognizer):
+        return []
+    x = to_int16(Resampler(FILE_RATE).process(pcm.astype(np.float64), final=True))
+    heard = []
+    for k in range(0, len(x), 1600):
+        heard += rec.accept(AudioChunk(k / RATE, x[k: k + 1600]))
+    heard += rec.finish()
+    got = [(t, text) for t, text in heard]
+    missed = []
+    for i, p in enumerate(script):
+        want = p["text"].replace(",", "")
+        if not any(text == want and abs(t - p["t"]) < 1.5 for t, text in got):
+            missed.append(i)
+    return missed
+
+
 def main() -> None:
     from coach.trace import TraceMeta, TraceWriter
     meta, frames, marks, used_synth = build_trace()
     end = frames[-1].t
     (_, dl_start, dl_end), (_, sw_start, sw_end) = marks
-    times = [1.0, 4.0, dl_end - 5.5, dl_end - 3.0, sw_start + 5.0, sw_end - 0.5, end - 4.0]
+    times = [1.0, 5.5, dl_end - 5.5, dl_end - 3.0, sw_start + 5.0, sw_end - 0.5, end - 4.0]
     os.makedirs(DATA, exist_ok=True)
     meta = TraceMeta(meta.width, meta.height, FPS, "coach demo: deadlifts then kettlebell swings")
     with TraceWriter(os.path.join(DATA, "demo_trace.jsonl.gz"), meta) as w:
         for f in frames:
             w.write(f)
 
-    audio = np.zeros(int((end + 0.5) * RATE))
-    script = []
-    for t, (_, text) in zip(times, PHRASES):
-        y = speak(text)
-        i0 = int(t * RATE)
-        audio[i0: i0 + len(y)] += y[: len(audio) - i0]
-        script.append({"t": round(t + len(y) / RATE, 2), "start": round(t, 2), "text": text})
-    # 11.025 kHz keeps the bundled file small (< 300 KB gzipped); the audio input resamples it
-    audio = downsample(audio, RATE, FILE_RATE)
-    pcm = np.clip(audio, -32768, 32767).astype(np.int16)
+    said: dict[int, np.ndarray] = {}
+    for attempt in range(6):  # Piper's voice varies run to run: re-say a phrase until it is heard
+        audio = np.zeros(int((end + 0.5) * RATE))
+        script = []
+        for i, (t, (_, text)) in enumerate(zip(times, PHRASES)):
+            y = said.setdefault(i, speak(text))
+            i0 = int(t * RATE)
+            audio[i0: i0 + len(y)] += y[: len(audio) - i0]
+            script.append({"t": round(t + len(y) / RATE, 2), "start": round(t, 2), "text": text})
+        # 11.025 kHz keeps the bundled file small (< 300 KB gzipped); the audio input resamples it
+        pcm = np.clip(downsample(audio, RATE, FILE_RATE), -32768, 32767).astype(np.int16)
+        missed = unheard(pcm, script)
+        if not missed:
+            break
+        print(f"make_demo: not heard, saying again: {[script[i]['text'] for i in missed]}", file=sys.stderr)
+        for i in missed:
+            del said[i]
     buf = io.BytesIO()
     with wave.open(buf, "wb") as w:
         w.setnchannels(1)
