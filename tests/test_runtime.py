@@ -210,3 +210,20 @@ def test_missing_camera_is_said_and_voice_commands_still_work(tmp_path, media):
     assert "set_started" in kinds and "exercise_changed" in kinds and "workout_finished" in kinds
     said = [r["text"] for r in records if r["type"] == "cue_spoken"]
     assert any("camera" in s for s in said)
+
+
+def test_coach_demo_counts_cues_two_faults_and_obeys_three_voice_commands(tmp_path):
+    """The README's main command, on its bundled trace and WAV, through the real recogniser."""
+    from coach.cli import main
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--quiet"]) == 0
+    records = list(read_records(out / "demo-session.jsonl"))
+    commands = [r["command"] for r in records if r["type"] == "command_heard"]
+    assert {"SwitchExercise", "StartSet", "HowMany"} <= set(commands)
+    assert any(r["type"] == "exercise_changed" for r in records)
+    assert any(r["type"] == "answered" and r["question"] == "count" for r in records)
+    assert len([r for r in records if r["type"] == "rep_recorded" and not r["judged"]]) >= 8
+    cued = {r["key"].split(".")[1] for r in records if r["type"] == "cue_spoken" and r["key"].startswith("fault.")}
+    assert len(cued) >= 2, cued
+    for name in ("coach-speech.wav", "transcript.txt", "demo-session.report.txt", "demo-session.png"):
+        assert (out / name).stat().st_size > 500, name
