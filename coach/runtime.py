@@ -412,7 +412,8 @@ class EngineVoice:
         except ImportError as e:
             raise DeviceMissing(f"no speech module ({e})") from None
         try:
-            cfg = SpeechConfig(engine=engine, volume=volume, **({"rate_wpm": rate_wpm} if rate_wpm else {}))
+            # volume is applied here (it changes by voice), not baked into the cached audio
+            cfg = SpeechConfig(engine=engine, **({"rate_wpm": rate_wpm} if rate_wpm else {}))
             self.cache = AudioCache(make_engine(cfg))
         except TtsError as e:
             raise DeviceMissing(str(e)) from None
@@ -903,6 +904,9 @@ class Runtime:
                     self.policy.exercise = o.exercise
         everything = inputs + outs
         cues: list[ev.Cue] = []
+        for e in inputs:
+            if isinstance(e, ev.CommandHeard):
+                cues += self._speech_setting(e)
         if self.policy is not None:
             cues += self.policy.feed(everything)
             cues += self.policy.tick(t)
@@ -920,6 +924,27 @@ class Runtime:
         for c in sorted(cues, key=lambda c: (c.t, c.key == "system.session_end")):
             self._speech_q.put(c)
         return analyzer
+
+    def _speech_setting(self, e: ev.CommandHeard) -> list[ev.Cue]:
+        """Louder / quieter / slower / faster go to the speaker; the cue policy confirms them (and
+        handles count every n / quiet mode). Without the policy, a plain confirmation here."""
+        name, cmd = type(e.command).__name__, e.command
+        live = getattr(self.speaker, "_speaker", None)
+        if live is not None and hasattr(live, "apply_command"):
+            live.apply_command(cmd)
+        elif name in ("Louder", "Quieter") and hasattr(getattr(self.speaker, "voice", None), "volume"):
+            v = self.speaker.voice
+            v.volume = min(1.0, max(0.2, v.volume + (0.2 if name == "Louder" else -0.2)))
+        if self.policy is not None:
+            return []
+        said = None
+        if name in ("Louder", "Quieter", "Slower", "Faster"):
+            said = f"{name}."
+        elif name in ("CountEvery", "QuietMode"):
+            n = 0 if name == "QuietMode" else int(getattr(cmd, "n", 1) or 1)
+            self.session_cues.count_every = n
+            said = "Quiet mode." if n == 0 else "Counting every rep." if n == 1 else f"Counting every {n} reps."
+        return [ev.Cue(e.t, said, "confirm", 65, "confirm.setting")] if said else []
 
     def _note(self, o: object) -> None:
         """Session events in the transcript, so a reader sees the state the coach is in."""
