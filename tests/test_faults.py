@@ -1,0 +1,73 @@
+"""Fault checks on traces the tests build: each fault on a faulty rep and not on a clean one,
+with its evidence; a poorly seen rep is not judged."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from coach.analysis import analyze
+from coach.events import FaultFound, RepJudged
+from coach.synth import make_trace
+
+CASES = [
+    ("deadlift", "knee_dominant"), ("good_morning", "knee_dominant"), ("kettlebell_swing", "knee_dominant"),
+    ("deadlift", "lockout_lean_back"), ("hip_thrust", "lockout_lean_back"), ("kettlebell_swing", "lockout_lean_back"),
+    ("deadlift", "incomplete_lockout"), ("hip_thrust", "incomplete_lockout"), ("squat", "incomplete_lockout"),
+    ("romanian_deadlift", "incomplete_lockout"), ("deadlift", "load_drift"), ("deadlift", "balance"),
+    ("good_morning", "balance"), ("hip_hinge_drill", "balance"), ("kettlebell_swing", "arm_driven_swing"),
+    ("good_morning", "rushed_lowering"),
+]
+
+
+def verdicts(trace, exercise):
+    events = list(analyze(trace.meta, trace.frames, exercise))
+    judged = {e.rep: e for e in events if isinstance(e, RepJudged)}
+    found = [e for e in events if isinstance(e, FaultFound)]
+    return judged, found
+
+
+@pytest.mark.parametrize("exercise, fault", CASES)
+def test_fault_on_faulty_reps_only(exercise, fault):
+    trace = make_trace(exercise, reps=5, faults={2: [fault], 4: [fault]}, seed=11)
+    judged, found = verdicts(trace, exercise)
+    assert sorted(judged) == [1, 2, 3, 4, 5]
+    for rep in (2, 4):
+        ids = [f.id for f in judged[rep].faults]
+        assert fault in ids, (rep, ids)
+        f = next(f for f in judged[rep].faults if f.id == fault)
+        # Evidence: the measured number that tripped it and the limit.
+        assert "limit" in f.evidence and len(f.evidence) >= 2
+        assert f.severity in ("mild", "moderate", "severe")
+    for rep in (1, 3, 5):
+        assert fault not in [f.id for f in judged[rep].faults], rep
+    # Every fault in a verdict was announced once, as soon as it could be judged.
+    announced = [(e.rep, e.fault.id) for e in found]
+    assert len(announced) == len(set(announced))
+    assert {(r, f.id) for r, v in judged.items() for f in v.faults} == set(announced)
+
+
+@pytest.mark.parametrize("exercise", ["deadlift", "romanian_deadlift", "kettlebell_swing", "squat",
+                                      "hip_thrust", "good_morning", "hip_hinge_drill", "kettlebell_deadlift"])
+def test_clean_sets_have_no_faults(exercise):
+    judged, found = verdicts(make_trace(exercise, reps=5, seed=12), exercise)
+    assert len(judged) == 5 and all(v.judged for v in judged.values())
+    assert [f.fault.id for f in found] == []
+
+
+def test_a_poorly_seen_rep_is_not_judged():
+    trace = make_trace("good_morning", reps=4, faults={3: ["knee_dominant"]}, seed=13)
+    a, b = trace.reps[2]
+    frames = []
+    for f in trace.frames:
+        if f.landmarks is not None and a - 0.5 <= f.t <= b + 0.5:
+            lm = f.landmarks.copy()
+            lm[:, 3] = 0.4  # MediaPipe barely sure of anything during that rep
+            f = dataclasses.replace(f, landmarks=lm)
+        frames.append(f)
+    judged, found = verdicts(dataclasses.replace(trace, frames=frames), "good_morning")
+    assert len(judged) == 4  # still counted
+    assert judged[3].judged is False and judged[3].faults == ()
+    assert "poor visibility" in set(judged[3].not_judged.values())
+    assert all(e.rep != 3 for e in found)
