@@ -122,8 +122,8 @@ class FeatureExtractor:
         vr = np.where(np.isnan(right[:, 0]), 0.0, right[:, 3])
         # Square the visibilities: the far side, jittery and often collapsed, counts much less.
         wl, wr = vl * vl + 1e-6, vr * vr + 1e-6
-        xy_l = np.nan_to_num(left[:, :2])
-        xy_r = np.nan_to_num(right[:, :2])
+        xy_l = np.where(np.isnan(left[:, :2]), 0.0, left[:, :2])
+        xy_r = np.where(np.isnan(right[:, :2]), 0.0, right[:, :2])
         pts = (xy_l * wl[:, None] + xy_r * wr[:, None]) / (wl + wr)[:, None]
         return pts * self.scale, np.maximum(vl, vr)
 
@@ -149,9 +149,11 @@ class FeatureExtractor:
         if feet_visible:
             leg = math.hypot(*(hp - kn)) + math.hypot(*(kn - an))
             self._leg_lengths.append(leg)
-        if self._leg_lengths:
             # The longest recent legs: a bent or foreshortened leg only ever looks shorter.
-            self.leg_length = float(np.percentile(self._leg_lengths, 90))
+            # The body does not change size between frames: refresh it now and then.
+            if len(self._leg_lengths) % 8 == 1 or not math.isfinite(self.leg_length):
+                ordered = sorted(self._leg_lengths)
+                self.leg_length = ordered[int(0.9 * (len(ordered) - 1))]
         if not math.isfinite(self.leg_length) or self.leg_length <= 1.0:
             return None
         L = self.leg_length

@@ -45,7 +45,8 @@ class OneEuro:
         x_in = np.where(np.isnan(x), prev, x)
         dx = np.where(fresh, 0.0, (x_in - prev) / dt)
         a_d = _alpha(self.d_cutoff, dt)
-        self._dx = np.nan_to_num(a_d * dx + (1 - a_d) * self._dx)
+        dx = a_d * dx + (1 - a_d) * self._dx
+        self._dx = np.where(np.isnan(dx), 0.0, dx)
         cutoff = self.min_cutoff + self.beta * np.abs(self._dx)
         tau = 1.0 / (2.0 * math.pi * cutoff)
         a = 1.0 / (1.0 + tau / dt)
@@ -70,7 +71,7 @@ class Median3:
             self._hist.pop(0)
         if len(self._hist) < 3:
             return self._hist[-1].copy()
-        stack = np.stack(self._hist)
-        if np.isnan(stack).any():  # a point just went missing or came back: no spike test now
-            return self._hist[-1].copy()
-        return np.median(stack, axis=0)
+        a, b, c = self._hist
+        med = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
+        # Where a point just went missing or came back there is no spike test: take it as is.
+        return np.where(np.isnan(med), c, med)
