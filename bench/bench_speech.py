@@ -167,7 +167,7 @@ def main() -> int:
         caches[name].prerender(texts)
     best = {label: (0.0, 0.0) for label, _ in conditions}
     for r in range(args.repeats):  # interleaved, so load changes on the shared machine hit all
-        for label, cond in conditions:
+        for label, cond in conditions[r % len(conditions):] + conditions[:r % len(conditions)]:
             speaker = None
             said = texts
             if cond is not None:

@@ -136,7 +136,8 @@ class Speaker:
         self._inbox.put((_STOP, drain))
         self._thread.join(timeout=30)
         if self._tail_pool is not None:
-            self._tail_pool.shutdown(wait=False, cancel_futures=True)
+            # waits for at most the one phrase being rendered, so nothing outlives the speaker
+            self._tail_pool.shutdown(wait=True, cancel_futures=True)
         if self.output is not None:
             self.output.close()
 
