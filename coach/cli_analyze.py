@@ -78,14 +78,19 @@ def run(args: argparse.Namespace) -> int:
     error: str | None = None
     analyzer = None
     frames_read = 0
+    from .progress import Progress
+    progress = Progress(None, "frames")  # draws on a terminal only
     try:
         meta, frames = open_source(args.source)
         analyzer = Analyzer(meta, exercise)
         for frame in frames:
             frames_read += 1
             events.extend(analyzer.feed(frame))
+            progress.update(frames_read)
     except TraceError as e:  # the pose adapter's PoseSourceError is a TraceError too
         error = str(e)
+    finally:
+        progress.close()
     if analyzer is not None:
         events.extend(analyzer.finish())  # what was read before a bad line still counts
     if error and not frames_read:
