@@ -54,22 +54,32 @@ class OneEuro:
         return self._x.copy()
 
 
+_MAX_SPAN_S = 0.2  # the median of three is used up to this span (>= ~10 fps)
+
+
 class Median3:
     """Median of the last three samples, per entry: removes single-frame spikes at one frame's lag."""
 
     def __init__(self, reset_after_s: float = 1.0):
         self._hist: list[np.ndarray] = []
+        self._times: list[float] = []
         self._t = -math.inf
         self.reset_after = reset_after_s
 
     def __call__(self, t: float, x: np.ndarray) -> np.ndarray:
         if t - self._t > self.reset_after:
             self._hist.clear()
+            self._times.clear()
         self._t = t
         self._hist.append(np.asarray(x, dtype=float))
         if len(self._hist) > 3:
             self._hist.pop(0)
-        if len(self._hist) < 3:
+        self._times.append(t)
+        if len(self._times) > 3:
+            self._times.pop(0)
+        # At a low frame rate three samples span a whole phase of a fast rep (a swing's float
+        # is one or two frames at 6 fps): a median would erase it, so pass samples through.
+        if len(self._hist) < 3 or self._times[-1] - self._times[0] > _MAX_SPAN_S:
             return self._hist[-1].copy()
         a, b, c = self._hist
         med = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))

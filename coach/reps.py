@@ -175,45 +175,56 @@ class RepMachine:
         self._remember(f)
         if self._unconfirmed is not None:
             self._confirm(f, out)
+        # At a low frame rate one frame can cross two phases (the float of a swing and the
+        # start of the next backswing fall between two frames at 6 fps): step until it settles.
+        for _ in range(3):
+            if not self._step(f, d, t, out):
+                break
+        return out
+
+    def _step(self, f: Features, d: float, t: float, out: list) -> bool:
+        """One transition of the phase machine on this frame; True if the phase changed."""
         lo, bot, tz = self._level(self.c.lowering_fraction), self._level(self.c.bottom_fraction), \
             self._level(self.c.top_fraction)
         R = self.range
-
-        if self.phase == "unknown":
+        phase = self.phase
+        if phase == "unknown":
             if d >= bot:
                 self._start_bottom(t, d, f)
                 self._enter(BOTTOM, t, out)
             elif d <= lo:
                 self._enter(TOP, t, out)
-        elif self.phase == TOP:
+        elif phase == TOP:
             if d > lo:
                 self._enter(LOWERING, t, out)
                 self._lowering_start = None
-        elif self.phase == LOWERING:
+        elif phase == LOWERING:
             if d >= bot:
                 self._start_bottom(t, d, f)
                 self._enter(BOTTOM, t, out)
             elif d < self.top + 0.1 * R:
                 self.rejected.append(Rejected(t, "partial"))
                 self._enter(TOP, t, out)
-        elif self.phase == BOTTOM:
+        elif phase == BOTTOM:
             if d > self._peak:
                 self._peak, self._peak_t = d, t
-            if f.knee_flexion == f.knee_flexion:
-                self._peak_knee = max(self._peak_knee, f.knee_flexion)
+                # The knees where the hips are deepest (not the most bent frame: noise only
+                # ever adds to a maximum).
+                if f.knee_flexion == f.knee_flexion:
+                    self._peak_knee = f.knee_flexion
             if d < self._peak - 0.2 * R:
                 self._finish_lowering()
                 self._min, self._min_t = d, t
                 self._enter(RISING, t, out)
-        elif self.phase == RISING:
+        elif phase == RISING:
             if d < self._min:
                 self._min, self._min_t = d, t
-            if d > self._peak - 0.1 * R:
+            if self._min <= tz and (d - self._min > 0.05 * R or t - self._min_t >= 0.12):
+                self._count(f, out)  # the top was reached, even if this frame is already past it
+            elif d > self._peak - 0.1 * R:
                 self.rejected.append(Rejected(t, "partial rise"))
                 self._enter(BOTTOM, t, out)
-            elif self._min <= tz and (d - self._min > 0.05 * R or t - self._min_t >= 0.12):
-                self._count(f, out)
-        return out
+        return self.phase != phase
 
     def _top_in_gap(self, f: Features, gap_from: float, out: list) -> None:
         """The person vanished while rising fast and reappears lower again: the top of that rep
@@ -283,7 +294,7 @@ class RepMachine:
         if kind == "swing" and seen:
             # The float: the bell at its highest, around the hip snap. Standing up after parking
             # the bell has no float, so it is no rep.
-            near = [x for x in self._f if end - 0.5 <= x.t <= f.t and x.wrist_height == x.wrist_height]
+            near = [x for x in self._f if self._peak_t <= x.t <= f.t and x.wrist_height == x.wrist_height]
             if near:
                 top = max(near, key=lambda x: x.wrist_height)
                 if top.wrist_height < top.hip_height + _FLOAT_ABOVE_HIP:
