@@ -19,10 +19,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import math
 import os
-import shutil
-import subprocess
 import sys
 import wave
 

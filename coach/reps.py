@@ -80,7 +80,7 @@ class RepMachine:
         self._descent_start: float | None = None
         self._rise_start: float | None = None
         self._pending_lowering: Rep | None = None  # floor-start: the rep whose lowering is under way
-        self._lowering_start: float | None = None
+        self._last_descent: tuple[float, float] | None = None
         self._unconfirmed: Rep | None = None  # a loaded pull waiting for its lockout to be seen
 
     # -- the lifter's own scale ------------------------------------------------------------
@@ -155,7 +155,6 @@ class RepMachine:
         """Forget the rep in progress (the person left; a long gap)."""
         self.phase = "unknown"
         self._pending_lowering = None
-        self._lowering_start = None
 
     def update(self, f: Features | None, t: float) -> list:
         """Feed one frame's features (None: no usable pose). Returns PhaseChanged events and the
@@ -197,7 +196,6 @@ class RepMachine:
         elif phase == TOP:
             if d > lo:
                 self._enter(LOWERING, t, out)
-                self._lowering_start = None
         elif phase == LOWERING:
             if d >= bot:
                 self._start_bottom(t, d, f)
@@ -316,7 +314,7 @@ class RepMachine:
                   depth=self._peak, top_level=self.top, range_deg=self.range)
         rep.extra["top"] = self._min
         if kind != "floor_start":
-            rep.lowering = getattr(self, "_last_descent", None)
+            rep.lowering = self._last_descent
         if self.c.loaded_lockout:
             self._unconfirmed = rep
             self._confirm(f, out)

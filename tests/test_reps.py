@@ -8,7 +8,7 @@ import pytest
 
 from coach.analysis import analyze
 from coach.cli import main
-from coach.events import FaultFound, PhaseChanged, RepCounted, RepJudged
+from coach.events import PhaseChanged, RepCounted
 from coach.exercises import ExerciseError, exercise_ids, load_exercise, load_exercise_file
 from coach.synth import make_trace, write_trace
 

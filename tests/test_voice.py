@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib.resources
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,8 +14,8 @@ import pytest
 
 from coach import commands as c
 from coach.cli import main as coach_main
-from coach.vocabulary import VocabError, default_vocabulary, load_vocabulary, vocabulary_path
-from coach.voice.audio import RATE, AudioError, Resampler, array_chunks, read_wav, resolve_device, write_wav
+from coach.vocabulary import VocabError, default_vocabulary, load_vocabulary
+from coach.voice.audio import RATE, AudioError, Resampler, array_chunks, read_wav, resolve_device
 from coach.voice.listener import Listener, listen, to_event
 from coach.events import CommandHeard, CommandRejected
 

@@ -11,7 +11,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from ..cue_policy import DROP, PLAY, PREEMPT, PolicyConfig, SpeechQueue
+from ..cue_policy import PLAY, PREEMPT, PolicyConfig, SpeechQueue
 from ..events import Cue, CueSpoken
 
 _FADE_S = 0.01  # a cut cue fades out instead of clicking
