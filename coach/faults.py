@@ -98,9 +98,13 @@ def _load_drift(h, rep, lim, kind):
     # The load drifts away from the body: the arms swing forward from hanging straight down
     # (compared with this rep's own standing), or the hands get far ahead of the midfoot.
     ref = _at(h, "arm_from_vertical", _top_t(rep, kind))
-    vals = _values(h, "arm_from_vertical", rep.start, rep.end)
-    if ref is not None and vals and max(vals) - ref >= lim["max_arm_swing_deg"]:
-        return max(vals) - ref, lim["max_arm_swing_deg"], "arms_forward_of_vertical_deg"
+    if kind == "top_start":  # a hinge from the top: the bar should slide down the legs
+        swing = _at(h, "arm_from_vertical", rep.bottom_t)
+    else:  # a pull: the bar drifts out anywhere on the way up
+        vals = _values(h, "arm_from_vertical", rep.start, rep.end)
+        swing = max(vals) if vals else None
+    if ref is not None and swing is not None and swing - ref >= lim["max_arm_swing_deg"]:
+        return swing - ref, lim["max_arm_swing_deg"], "arms_forward_of_vertical_deg"
     ahead = _values(h, "wrist_forward", rep.start, rep.end)
     return None if not ahead else (max(ahead), lim["max_forward_leg_lengths"], "load_ahead_of_midfoot")
 
