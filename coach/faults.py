@@ -187,8 +187,10 @@ class FaultJudge:
         limits = self.ex.faults.get("rushed_lowering")
         if limits is None or rep.lowering is None:
             return None
-        times = [r.lowering[1] - r.lowering[0] for r in reps if r.lowering]
-        if len(times) < 3:
+        # The lifter's usual lowering, from their other reps: a rushed rep must not pull its
+        # own yardstick down (early in a set, one of three is a third of the median).
+        times = [r.lowering[1] - r.lowering[0] for r in reps if r.lowering and r is not rep]
+        if len(times) < 2:
             return None
         usual = statistics.median(times)
         took = rep.lowering[1] - rep.lowering[0]

@@ -273,18 +273,25 @@ class RepMachine:
         first_swing = self.ex.kind == "swing" and (not self.reps or self._peak_t - self.reps[-1].end > 3.0)
         start = self._onset(self._peak_t, +1, pause_near_extreme=first_swing)
         self._descent_start = start
-        # The lowering ends where the descent first comes close to the bottom.
+        # How long the lowering took: from 10 % to 90 % of the way down (the ends of a smooth
+        # movement are slow and noisy, the middle is not).
+        top = min((d for t_i, d in zip(self._t, self._d) if t_i >= start), default=self.top)
+        lo_level = top + 0.1 * (self._peak - top)
+        hi_level = top + 0.9 * (self._peak - top)
         end = self._peak_t
-        target = self._peak - 0.1 * self.range
         for t_i, d_i in zip(self._t, self._d):
-            if t_i >= start and d_i >= target:
+            if t_i >= start and d_i >= hi_level:
                 end = t_i
                 break
+        begin = start
+        for t_i, d_i in zip(self._t, self._d):
+            if start <= t_i <= end and d_i <= lo_level:
+                begin = t_i
         rep = self._pending_lowering
         if rep is not None and start >= rep.end:
-            rep.lowering = (start, end)
+            rep.lowering = (begin, end)
         self._pending_lowering = None
-        self._last_descent = (start, end)
+        self._last_descent = (begin, end)
 
     def _count(self, f: Features, out: list, seen: bool = True) -> None:
         end = self._min_t
