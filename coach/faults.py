@@ -116,8 +116,15 @@ def _balance(h, rep, lim, kind):
 
 
 def _spine_rounding(h, rep, lim, kind):
-    # The back rounds: the trunk folds onto the thighs well past a flat-back hinge.
-    v = _at(h, "hip_flexion", _deepest_t(rep, kind))
+    # The back rounds: the shoulders sink toward (or below) the hips at the bottom, further
+    # than a flat back of this lift allows; or the trunk folds onto the thighs well past a
+    # flat-back hinge.
+    t = _deepest_t(rep, kind)
+    sh, hip = _at(h, "shoulder_height", t), _at(h, "hip_height", t)
+    limit = lim.get("max_shoulders_below_hips_leg_lengths")
+    if limit is not None and sh is not None and hip is not None and hip - sh >= limit:
+        return hip - sh, limit, "shoulders_below_hips_leg_lengths"
+    v = _at(h, "hip_flexion", t)
     return None if v is None else (v, lim["max_fold_deg"], "trunk_fold_deg")
 
 
