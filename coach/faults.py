@@ -168,7 +168,7 @@ class FaultJudge:
             value, limit, name = res
             if value >= limit:
                 found.append(Fault(fid, phase, _severity(value, limit),
-                                   {name: round(value, 1), "limit": limit}))
+                                   {name: round(value, 3), "limit": limit}))
         return found
 
     def at_count(self, rep: Rep, history: Iterable[Features]) -> list[Fault]:
