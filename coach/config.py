@@ -8,9 +8,10 @@ See deploy/config.example.toml for every key with its default.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from typing import Any
+
+from .datafile import read_toml
 
 
 class ConfigError(Exception):
@@ -104,13 +105,4 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
 
 def load_config(path: str | os.PathLike[str]) -> Config:
     path = os.fspath(path)
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot be read ({e.strerror or e})") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML ({e})") from None
-    return parse_config(data, path)
+    return parse_config(read_toml(path, ConfigError, "config file"), path)

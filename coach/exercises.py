@@ -7,11 +7,12 @@ error, so a typo in a coach's edit is caught before a workout, not during it.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
+
+from .datafile import read_toml
 
 KINDS = ("top_start", "floor_start", "swing")
 FAULT_IDS = ("knee_dominant", "spine_rounding", "lockout_lean_back", "load_drift", "balance",
@@ -111,13 +112,7 @@ def parse_exercise(data: Mapping[str, Any], source: str) -> Exercise:
 
 def load_exercise_file(path: str | Path) -> Exercise:
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise ExerciseError(f"{path}: cannot be read ({e.strerror or e})") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ExerciseError(f"{path}: not valid TOML ({e})") from None
-    ex = parse_exercise(data, str(path))
+    ex = parse_exercise(read_toml(path, ExerciseError, "exercise file"), str(path))
     if ex.id != path.stem:
         raise ExerciseError(f"{path}: 'id' is {ex.id!r} but the file is named {path.stem!r}")
     return ex

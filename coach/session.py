@@ -11,10 +11,10 @@ person who just lifts without saying "start set" still wants their reps counted 
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from .datafile import read_toml
 from .events import (Answered, CommandHeard, ExerciseChanged, Fault, FaultFound, Paused,
                      RepCounted, RepJudged, RepRecorded, RepUndone, RestEnded, RestStarted,
                      Resumed, SetEnded, SetStarted, TargetChanged, WorkoutFinished)
@@ -91,16 +91,7 @@ def parse_plan(data: dict[str, Any], source: str = "<plan>") -> Plan:
 
 def load_plan(path: str | os.PathLike[str]) -> Plan:
     path = os.fspath(path)
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise PlanError(f"{path}: no such plan file") from None
-    except OSError as e:
-        raise PlanError(f"{path}: cannot be read ({e.strerror or e})") from None
-    except tomllib.TOMLDecodeError as e:
-        raise PlanError(f"{path}: not valid TOML ({e})") from None
-    return parse_plan(data, path)
+    return parse_plan(read_toml(path, PlanError, "plan file"), path)
 
 
 # --- commands ---------------------------------------------------------------------------------

@@ -4,13 +4,13 @@ load; judging which faults a view allows is pure."""
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from .datafile import read_toml
 from .events import FaultFound, RepJudged
 from .view import View
 
@@ -95,14 +95,7 @@ def parse_rules(data: Mapping[str, Any], path: str) -> ViewRules:
 def load_view_rules(path: str | os.PathLike[str] | None = None) -> ViewRules:
     """Read and check a rules file (the packaged one by default)."""
     p = Path(path) if path is not None else RULES_PATH
-    try:
-        with open(p, "rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as e:
-        raise ViewRulesError(f"{p}: not valid TOML ({e})") from None
-    except OSError as e:
-        raise ViewRulesError(f"{p}: cannot be read ({e.strerror or e})") from None
-    return parse_rules(data, str(p))
+    return parse_rules(read_toml(p, ViewRulesError, "view rules file"), str(p))
 
 
 @lru_cache(maxsize=1)

@@ -10,12 +10,13 @@ Phrasing syntax: words, `[optional words]`, `(a | b c)` alternatives, `{slot}` v
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping, Union
+
+from .datafile import read_toml
 
 # slot name -> value type. The slot name is also the Command field it fills.
 SLOT_TYPES = {"exercise": "exercise", "n": "count", "reps": "count", "seconds": "duration"}
@@ -234,13 +235,7 @@ def load_vocabulary(path: str | Path,
     passes it),
     so a phrasing that forgets a slot, or names a command that does not exist, fails here."""
     file = str(path)
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError:
-        raise VocabError(f"{file}: no such vocabulary file") from None
-    except tomllib.TOMLDecodeError as e:
-        raise VocabError(f"{file}: not valid TOML ({e})") from None
+    data = read_toml(path, VocabError, "vocabulary file")
 
     language = _need(data, "language", str, "", file)
     exercises_t = _need(data, "exercises", dict, "", file)
