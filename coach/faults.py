@@ -110,9 +110,19 @@ def _load_drift(h, rep, lim, kind):
 
 
 def _balance(h, rep, lim, kind):
-    # Weight to the toes: the body's centre of mass ahead of the midfoot at the bottom.
-    v = _at(h, "com_forward", _deepest_t(rep, kind))
-    return None if v is None else (v, lim["max_com_ahead_leg_lengths"], "centre_of_mass_ahead_of_midfoot")
+    # Weight to the toes: the body's centre of mass goes ahead of the midfoot at the bottom.
+    # Lifts from the top compare it with where this lifter stood balanced before the descent:
+    # how far it normally travels depends on the load (a bar held in front or across the back
+    # pulls the body's own centre back), so the limit is the exercise's usual travel plus margin.
+    t = _deepest_t(rep, kind)
+    bottom = _at(h, "com_forward", t)
+    if bottom is None:
+        return None
+    limit = lim.get("max_com_shift_leg_lengths")
+    if limit is not None and kind == "top_start":
+        top = _at(h, "com_forward", rep.start)
+        return None if top is None else (bottom - top, limit, "centre_of_mass_shift_forward")
+    return bottom, lim["max_com_ahead_leg_lengths"], "centre_of_mass_ahead_of_midfoot"
 
 
 def _spine_rounding(h, rep, lim, kind):
