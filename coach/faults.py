@@ -21,6 +21,9 @@ MIN_COVERAGE = 0.5  # share of the rep window with a usable pose
 _AROUND_S = 0.15  # half-width of the moment a position is read at
 SAFETY_FIRST = ("spine_rounding", "balance", "load_drift", "knee_dominant", "lockout_lean_back",
                 "rushed_lowering", "arm_driven_swing", "incomplete_lockout")
+# A fault that is the visible consequence of another on the same rep is not called on its own:
+# knees travelling forward carry the weight to the toes, and the fix is the knees' cue.
+CONSEQUENCE_OF = {"balance": ("knee_dominant",)}
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,8 @@ class FaultJudge:
             if value >= limit:
                 found.append(Fault(fid, phase, _severity(value, limit),
                                    {name: round(value, 3), "limit": limit}))
-        return found
+        ids = {f.id for f in found}
+        return [f for f in found if not ids.intersection(CONSEQUENCE_OF.get(f.id, ()))]
 
     def at_count(self, rep: Rep, history: Iterable[Features]) -> list[Fault]:
         """Faults that can be called the moment the rep counts (said while it still helps)."""

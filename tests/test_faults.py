@@ -71,3 +71,12 @@ def test_a_poorly_seen_rep_is_not_judged():
     assert judged[3].judged is False and judged[3].faults == ()
     assert "poor visibility" in set(judged[3].not_judged.values())
     assert all(e.rep != 3 for e in found)
+
+
+def test_weight_to_the_toes_from_the_knees_is_one_fault_with_the_knees_cue():
+    # Knees travelling forward carry the weight to the toes: the coach names the cause only.
+    trace = make_trace("hip_hinge_drill", reps=4, faults={2: ["knee_dominant", "balance"], 3: ["balance"]},
+                       seed=14)
+    judged, _ = verdicts(trace, "hip_hinge_drill")
+    assert [f.id for f in judged[2].faults] == ["knee_dominant"]
+    assert [f.id for f in judged[3].faults] == ["balance"]
