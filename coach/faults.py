@@ -97,6 +97,20 @@ def _top_t(rep: Rep, kind: str) -> float:
     return rep.start if kind == "top_start" else rep.end
 
 
+def _peak_in_hinge(history: Iterable[Features], name: str, start: float, end: float) -> float | None:
+    """The highest value while the hips are still bent (the pull, not the lockout, where the
+    arms settle), over a running median of three frames: a drift lasts, a one-frame flicker of
+    a wrist landmark does not."""
+    frames = [f for f in history if start <= f.t <= end and f.hip_flexion == f.hip_flexion]
+    if not frames:
+        return None
+    deepest = max(f.hip_flexion for f in frames)
+    vals = [v for f in frames if f.hip_flexion >= 0.3 * deepest and (v := getattr(f, name)) == v]
+    if len(vals) < 3:
+        return max(vals) if vals else None
+    return max(statistics.median(vals[i:i + 3]) for i in range(len(vals) - 2))
+
+
 def _load_drift(h, rep, lim, kind):
     # The load drifts away from the body: the arms swing forward from hanging straight down
     # (compared with this rep's own standing), or the hands get far ahead of the midfoot.
@@ -104,12 +118,11 @@ def _load_drift(h, rep, lim, kind):
     if kind == "top_start":  # a hinge from the top: the bar should slide down the legs
         swing = _at(h, "arm_from_vertical", rep.bottom_t)
     else:  # a pull: the bar drifts out anywhere on the way up
-        vals = _values(h, "arm_from_vertical", rep.start, rep.end)
-        swing = max(vals) if vals else None
+        swing = _peak_in_hinge(h, "arm_from_vertical", rep.start, rep.end)
     if ref is not None and swing is not None and swing - ref >= lim["max_arm_swing_deg"]:
         return swing - ref, lim["max_arm_swing_deg"], "arms_forward_of_vertical_deg"
-    ahead = _values(h, "wrist_forward", rep.start, rep.end)
-    return None if not ahead else (max(ahead), lim["max_forward_leg_lengths"], "load_ahead_of_midfoot")
+    ahead = _peak_in_hinge(h, "wrist_forward", rep.start, rep.end)
+    return None if ahead is None else (ahead, lim["max_forward_leg_lengths"], "load_ahead_of_midfoot")
 
 
 def _balance(h, rep, lim, kind):
