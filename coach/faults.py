@@ -43,6 +43,13 @@ def _at(history: Iterable[Features], name: str, t: float) -> float | None:
     return statistics.median(vals) if vals else None
 
 
+def _running_median3(vals: list[float]) -> list[float]:
+    """Each value with its neighbours' median: one flickering frame cannot make or hide a fault."""
+    if len(vals) < 3:
+        return vals
+    return [statistics.median(vals[i:i + 3]) for i in range(len(vals) - 2)]
+
+
 def _severity(value: float, limit: float) -> str:
     """How far past the limit, in shares of the limit: mild up to +25 %, moderate up to +60 %,
     severe beyond."""
@@ -65,9 +72,10 @@ def _knee_dominant(h, rep, lim, kind):
 
 
 def _incomplete_lockout(h, rep, lim, kind):
-    # At the count the hips should be fully open: shoulders, hips and knees in one line.
-    v = _at(h, "hip_flexion", rep.end)
-    return None if v is None else (v, lim["max_hip_flexion_deg"], "hip_flexion_at_top_deg")
+    # At the count the hips should be fully open: shoulders, hips and knees in one line. Judged
+    # on the most open they got around the count: a lifter who got there did lock out.
+    vals = _running_median3(_values(h, "hip_flexion", rep.end - 0.3, rep.end + 0.3))
+    return None if not vals else (min(vals), lim["max_hip_flexion_deg"], "hip_flexion_at_top_deg")
 
 
 def _lockout_lean_back(h, rep, lim, kind):
@@ -105,10 +113,8 @@ def _peak_in_hinge(history: Iterable[Features], name: str, start: float, end: fl
     if not frames:
         return None
     deepest = max(f.hip_flexion for f in frames)
-    vals = [v for f in frames if f.hip_flexion >= 0.3 * deepest and (v := getattr(f, name)) == v]
-    if len(vals) < 3:
-        return max(vals) if vals else None
-    return max(statistics.median(vals[i:i + 3]) for i in range(len(vals) - 2))
+    vals = _running_median3([v for f in frames if f.hip_flexion >= 0.3 * deepest and (v := getattr(f, name)) == v])
+    return max(vals) if vals else None
 
 
 def _load_drift(h, rep, lim, kind):
