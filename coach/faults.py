@@ -85,7 +85,7 @@ def _lockout_lean_back(h, rep, lim, kind):
     vals = _values(h, name, rep.end - 0.4, rep.end + 0.4)
     if not vals:
         return None
-    back = -min(vals)
+    back = -min(_running_median3(vals))
     return back, lim["max_lean_back_deg"], "lean_back_deg" if name == "trunk_lean" else "hips_past_line_deg"
 
 
