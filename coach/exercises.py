@@ -17,6 +17,18 @@ from .datafile import read_toml
 KINDS = ("top_start", "floor_start", "swing")
 FAULT_IDS = ("knee_dominant", "spine_rounding", "lockout_lean_back", "load_drift", "balance",
              "rushed_lowering", "arm_driven_swing", "incomplete_lockout")
+# The limits each fault check reads: (required, optional). A key not listed is a typo.
+_FAULT_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "knee_dominant": (("max_knee_flexion_deg",), ()),
+    "spine_rounding": (("max_fold_deg",), ("max_shoulders_below_hips_leg_lengths",
+                                           "max_shoulder_drop_vs_usual_leg_lengths")),
+    "lockout_lean_back": (("max_lean_back_deg",), ("hip_line",)),
+    "load_drift": (("max_arm_swing_deg", "max_forward_leg_lengths"), ()),
+    "balance": ((), ("max_com_ahead_leg_lengths", "max_com_shift_leg_lengths")),  # one or both
+    "rushed_lowering": (("max_share_of_usual",), ()),
+    "arm_driven_swing": (("max_elbow_flexion_deg", "max_arm_raise_deg"), ()),
+    "incomplete_lockout": (("max_hip_flexion_deg",), ()),
+}
 
 
 class ExerciseError(Exception):
@@ -106,6 +118,14 @@ def parse_exercise(data: Mapping[str, Any], source: str) -> Exercise:
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 raise ExerciseError(f"{source}: 'faults.{fid}.{k}' must be a number, got {v!r}")
             faults[fid][k] = float(v)
+        required, optional = _FAULT_KEYS[fid]
+        unknown = sorted(set(params) - set(required) - set(optional))
+        if unknown:
+            raise ExerciseError(f"{source}: unknown key 'faults.{fid}.{unknown[0]}' "
+                                f"(known: {', '.join(required + optional)})")
+        missing = [k for k in required if k not in params]
+        if missing or not params:
+            raise ExerciseError(f"{source}: 'faults.{fid}' needs '{(missing or optional)[0]}'")
     return Exercise(id=ex_id, name=_get(data, "name", str, source), spoken=_get(data, "spoken", str, source),
                     kind=kind, counting=counting, faults=faults, source=source)
 

@@ -144,7 +144,8 @@ def _balance(h, rep, lim, kind):
     if limit is not None and kind == "top_start":
         top = _at(h, "com_forward", rep.start)
         return None if top is None else (bottom - top, limit, "centre_of_mass_shift_forward")
-    return bottom, lim["max_com_ahead_leg_lengths"], "centre_of_mass_ahead_of_midfoot"
+    ahead = lim.get("max_com_ahead_leg_lengths")
+    return None if ahead is None else (bottom, ahead, "centre_of_mass_ahead_of_midfoot")
 
 
 def _spine_rounding(h, rep, lim, kind):
@@ -176,6 +177,7 @@ class FaultJudge:
     def __init__(self, exercise: Exercise):
         self.ex = exercise
         self._said: dict[int, set[str]] = {}
+        self._drops: dict[int, float] = {}  # rep -> hips minus shoulders at the bottom (leg lengths)
 
     def _judgeable(self, rep: Rep, history: list[Features]) -> str:
         frames = [f for f in history if rep.start <= f.t <= rep.end]
@@ -201,8 +203,30 @@ class FaultJudge:
             if value >= limit:
                 found.append(Fault(fid, phase, _severity(value, limit),
                                    {name: round(value, 3), "limit": limit}))
+        rounding = self._rounding_against_usual(rep, history)
+        if rounding and not any(f.id == rounding.id for f in found):
+            found.append(rounding)
         ids = {f.id for f in found}
         return [f for f in found if not ids.intersection(CONSEQUENCE_OF.get(f.id, ()))]
+
+    def _rounding_against_usual(self, rep: Rep, history: list[Features]) -> Fault | None:
+        """Rounding seen against this lifter's own hinge: at the bottom the shoulders sit lower
+        under the hips than on their usual reps (the median of the reps before) by about what
+        20 degrees of spinal flexion takes off a trunk bent toward horizontal."""
+        limit = self.ex.faults.get("spine_rounding", {}).get("max_shoulder_drop_vs_usual_leg_lengths")
+        t = _deepest_t(rep, self.ex.kind)
+        sh, hip = _at(history, "shoulder_height", t), _at(history, "hip_height", t)
+        if limit is None or sh is None or hip is None:
+            return None
+        self._drops[rep.index] = hip - sh
+        before = [d for i, d in self._drops.items() if i < rep.index]
+        if len(before) < 2:
+            return None
+        drop = hip - sh - statistics.median(before)
+        if drop < limit:
+            return None
+        return Fault("spine_rounding", "bottom", _severity(drop, limit),
+                     {"shoulder_drop_vs_usual_leg_lengths": round(drop, 3), "limit": limit})
 
     def at_count(self, rep: Rep, history: Iterable[Features]) -> list[Fault]:
         """Faults that can be called the moment the rep counts (said while it still helps)."""

@@ -80,3 +80,25 @@ def test_weight_to_the_toes_from_the_knees_is_one_fault_with_the_knees_cue():
     judged, _ = verdicts(trace, "hip_hinge_drill")
     assert [f.id for f in judged[2].faults] == ["knee_dominant"]
     assert [f.id for f in judged[3].faults] == ["balance"]
+
+
+@pytest.mark.parametrize("exercise", ["good_morning", "kettlebell_swing", "hip_hinge_drill"])
+def test_spine_rounding_on_rounded_reps_only(exercise):
+    trace = make_trace(exercise, reps=5, faults={3: ["spine_rounding"], 5: ["spine_rounding"]}, seed=15)
+    judged, _ = verdicts(trace, exercise)
+    assert [r for r, v in sorted(judged.items()) if "spine_rounding" in [f.id for f in v.faults]] == [3, 5]
+
+
+def test_rounding_against_the_lifters_own_usual_hinge():
+    # A lifter whose flat-back bottom already sits past the fixed limits: only the comparison
+    # with their own earlier reps can tell the rounded one.
+    from coach.exercises import load_exercise
+
+    ex = load_exercise("good_morning")
+    limits = dict(ex.faults["spine_rounding"], max_shoulders_below_hips_leg_lengths=9.0, max_fold_deg=179.0)
+    ex = dataclasses.replace(ex, faults={**ex.faults, "spine_rounding": limits})
+    trace = make_trace("good_morning", reps=5, faults={4: ["spine_rounding"]}, seed=16)
+    judged, _ = verdicts(trace, ex)
+    rounded = {r: f for r, v in judged.items() for f in v.faults if f.id == "spine_rounding"}
+    assert list(rounded) == [4]
+    assert rounded[4].evidence["shoulder_drop_vs_usual_leg_lengths"] >= limits["max_shoulder_drop_vs_usual_leg_lengths"]

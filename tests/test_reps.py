@@ -126,6 +126,12 @@ def test_broken_exercise_file_names_file_and_key(tmp_path):
     bad.write_text(text.replace("[faults.spine_rounding]", "[faults.spine_roundin]"))
     with pytest.raises(ExerciseError, match="spine_roundin"):
         load_exercise_file(bad)
+    bad.write_text(text.replace("max_fold_deg", "max_fold_dg"))  # a typo in a limit
+    with pytest.raises(ExerciseError, match=r"squat.toml.*faults\.spine_rounding\.max_fold_dg"):
+        load_exercise_file(bad)
+    bad.write_text(text.replace("max_hip_flexion_deg = 16\n", ""))  # a limit left out
+    with pytest.raises(ExerciseError, match=r"squat.toml.*faults\.incomplete_lockout.*max_hip_flexion_deg"):
+        load_exercise_file(bad)
     bad.write_text("id = ")
     with pytest.raises(ExerciseError, match="not valid TOML"):
         load_exercise_file(bad)
