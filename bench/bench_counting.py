@@ -51,16 +51,13 @@ def fault_scores(suite: str, labels: list[dict], reports: list[dict]) -> str:
                 json.dump(report, f)
         score = os.path.join(suite, "..", "score.py")
         out = subprocess.run([sys.executable, score, suite, "--preds", preds],
-                             capture_output=True, text=True).stdout.splitlines()
+                             capture_output=True, text=True, check=True).stdout.splitlines()
     section, lines = "", []
     for line in out:
         if line.startswith("== "):
             section = line
-        elif "per fault" in section and line.strip():
-            lines.append("  " + line)
-        elif "per exercise: faults" in section and line.startswith(("group", "overall")):
-            lines.append("  " + line)
-        elif line.startswith("SUMMARY"):
+        elif (("per fault" in section and line.strip()) or line.startswith("SUMMARY")
+              or ("per exercise: faults" in section and line.startswith(("group", "overall")))):
             lines.append("  " + line)
     return "\n".join(lines)
 
@@ -72,7 +69,8 @@ def main() -> None:
                     help="target rates (1000 = every frame)")
     ap.add_argument("--faults", action="store_true", help="also score fault detection")
     args = ap.parse_args()
-    labels = json.load(open(os.path.join(args.suite, "labels.json")))["traces"]
+    with open(os.path.join(args.suite, "labels.json")) as f:
+        labels = json.load(f)["traces"]
     with Pool(min(2, os.cpu_count() or 1)) as pool:
         for fps in args.fps:
             jobs = [(os.path.join(args.suite, t["file"]), t["exercise"], fps) for t in labels]
