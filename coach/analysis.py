@@ -71,7 +71,14 @@ class Analyzer:
         """The `view` object of the analysis report: the view that held for most of the set."""
         return view_json(self.view.settled(), self.exercise.id)
 
+    def _judge_as_seen(self) -> None:
+        """Angles are judged as the camera sees them: tell the judge its current yaw."""
+        view = self.view.current()
+        self.faults.camera_yaw_deg = view.yaw_deg if view is not None else 0.0
+
     def _take(self, items: list, out: list[Event]) -> None:
+        if items:
+            self._judge_as_seen()
         for item in items:
             if isinstance(item, Rep):
                 out.append(RepCounted(self.t, item.index, item.start, item.end))
@@ -85,6 +92,8 @@ class Analyzer:
         """A rep's verdict is final once everything belonging to it is seen: for floor-start
         lifts, the lowering after lockout (or the end of the clip)."""
         out: list[Event] = []
+        if self._awaiting:
+            self._judge_as_seen()
         while self._awaiting:
             rep = self._awaiting[0]
             if not final and not self.faults.ready(rep, self.t, self.reps.reps):

@@ -7,6 +7,7 @@ seen is "not judged" rather than guessed at.
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
@@ -61,35 +62,51 @@ def _deepest_t(rep: Rep, kind: str) -> float:
     return rep.start if kind == "floor_start" else rep.bottom_t
 
 
-# Each check: (history, rep, limits, exercise kind) -> (value, limit, evidence name) or None.
-Check = Callable[[list[Features], Rep, Mapping[str, float], str], "tuple[float, float, str] | None"]
+@dataclass(frozen=True)
+class Seen:
+    """How the lift is seen: the exercise's kind, and the camera's yaw off the person's side
+    (0 = square to the side), which shortens everything that points forward or back."""
+    kind: str
+    yaw_deg: float = 0.0
 
 
-def _knee_dominant(h, rep, lim, kind):
+def _true_angle_from_vertical(seen_deg: float, yaw_deg: float) -> float:
+    """An angle from vertical in the person's sagittal plane, from its image: the forward part
+    of a segment shows cos(yaw) of itself, the vertical part all of it."""
+    if not yaw_deg or abs(seen_deg) >= 89.0:
+        return seen_deg
+    return math.degrees(math.atan2(math.tan(math.radians(seen_deg)), math.cos(math.radians(yaw_deg))))
+
+
+# Each check: (history, rep, limits, how it is seen) -> (value, limit, evidence name) or None.
+Check = Callable[[list[Features], Rep, Mapping[str, float], Seen], "tuple[float, float, str] | None"]
+
+
+def _knee_dominant(h, rep, lim, seen):
     # Squatting instead of hinging: the knees bend far more than this hinge needs at the bottom.
-    v = _at(h, "knee_flexion", _deepest_t(rep, kind))
+    v = _at(h, "knee_flexion", _deepest_t(rep, seen.kind))
     return None if v is None else (v, lim["max_knee_flexion_deg"], "knee_flexion_deg")
 
 
-def _incomplete_lockout(h, rep, lim, kind):
+def _incomplete_lockout(h, rep, lim, seen):
     # At the count the hips should be fully open: shoulders, hips and knees in one line. Judged
     # on the most open they got around the count: a lifter who got there did lock out.
     vals = _running_median3(_values(h, "hip_flexion", rep.end - 0.3, rep.end + 0.3))
     return None if not vals else (min(vals), lim["max_hip_flexion_deg"], "hip_flexion_at_top_deg")
 
 
-def _lockout_lean_back(h, rep, lim, kind):
+def _lockout_lean_back(h, rep, lim, seen):
     # Finishing past vertical: the trunk leans behind the hips at the top (hip thrust: the hips
     # pushed above the shoulder-knee line).
-    name = "hip_flexion" if kind == "floor_start" and "hip_line" in lim else "trunk_lean"
+    name = "hip_flexion" if seen.kind == "floor_start" and "hip_line" in lim else "trunk_lean"
     vals = _values(h, name, rep.end - 0.4, rep.end + 0.4)
     if not vals:
         return None
-    back = -min(_running_median3(vals))
+    back = _true_angle_from_vertical(-min(_running_median3(vals)), seen.yaw_deg)
     return back, lim["max_lean_back_deg"], "lean_back_deg" if name == "trunk_lean" else "hips_past_line_deg"
 
 
-def _arm_driven_swing(h, rep, lim, kind):
+def _arm_driven_swing(h, rep, lim, seen):
     # The bell lifted by the arms: the elbows bend in the upswing, or the arms raise the bell
     # past the chest (a hip-driven swing floats it at chest height on straight arms).
     elbow = _values(h, "elbow_flexion", rep.end - 0.3, rep.end + 0.1)
@@ -117,42 +134,44 @@ def _peak_in_hinge(history: Iterable[Features], name: str, start: float, end: fl
     return max(vals) if vals else None
 
 
-def _load_drift(h, rep, lim, kind):
+def _load_drift(h, rep, lim, seen):
     # The load drifts away from the body: the arms swing forward from hanging straight down
     # (compared with this rep's own standing), or the hands get far ahead of the midfoot.
-    ref = _at(h, "arm_from_vertical", _top_t(rep, kind))
-    if kind == "top_start":  # a hinge from the top: the bar should slide down the legs
+    ref = _at(h, "arm_from_vertical", _top_t(rep, seen.kind))
+    if seen.kind == "top_start":  # a hinge from the top: the bar should slide down the legs
         swing = _at(h, "arm_from_vertical", rep.bottom_t)
     else:  # a pull: the bar drifts out anywhere on the way up
         swing = _peak_in_hinge(h, "arm_from_vertical", rep.start, rep.end)
+    if ref is not None and swing is not None:
+        ref, swing = (_true_angle_from_vertical(a, seen.yaw_deg) for a in (ref, swing))
     if ref is not None and swing is not None and swing - ref >= lim["max_arm_swing_deg"]:
         return swing - ref, lim["max_arm_swing_deg"], "arms_forward_of_vertical_deg"
     ahead = _peak_in_hinge(h, "wrist_forward", rep.start, rep.end)
     return None if ahead is None else (ahead, lim["max_forward_leg_lengths"], "load_ahead_of_midfoot")
 
 
-def _balance(h, rep, lim, kind):
+def _balance(h, rep, lim, seen):
     # Weight to the toes: the body's centre of mass goes ahead of the midfoot at the bottom.
     # Lifts from the top compare it with where this lifter stood balanced before the descent:
     # how far it normally travels depends on the load (a bar held in front or across the back
     # pulls the body's own centre back), so the limit is the exercise's usual travel plus margin.
-    t = _deepest_t(rep, kind)
+    t = _deepest_t(rep, seen.kind)
     bottom = _at(h, "com_forward", t)
     if bottom is None:
         return None
     limit = lim.get("max_com_shift_leg_lengths")
-    if limit is not None and kind == "top_start":
+    if limit is not None and seen.kind == "top_start":
         top = _at(h, "com_forward", rep.start)
         return None if top is None else (bottom - top, limit, "centre_of_mass_shift_forward")
     ahead = lim.get("max_com_ahead_leg_lengths")
     return None if ahead is None else (bottom, ahead, "centre_of_mass_ahead_of_midfoot")
 
 
-def _spine_rounding(h, rep, lim, kind):
+def _spine_rounding(h, rep, lim, seen):
     # The back rounds: the shoulders sink toward (or below) the hips at the bottom, further
     # than a flat back of this lift allows; or the trunk folds onto the thighs well past a
     # flat-back hinge.
-    t = _deepest_t(rep, kind)
+    t = _deepest_t(rep, seen.kind)
     sh, hip = _at(h, "shoulder_height", t), _at(h, "hip_height", t)
     limit = lim.get("max_shoulders_below_hips_leg_lengths")
     if limit is not None and sh is not None and hip is not None and hip - sh >= limit:
@@ -178,6 +197,7 @@ class FaultJudge:
         self.ex = exercise
         self._said: dict[int, set[str]] = {}
         self._drops: dict[int, float] = {}  # rep -> hips minus shoulders at the bottom (leg lengths)
+        self.camera_yaw_deg = 0.0  # the analysis keeps it at the view estimate
 
     def _judgeable(self, rep: Rep, history: list[Features]) -> str:
         frames = [f for f in history if rep.start <= f.t <= rep.end]
@@ -196,7 +216,7 @@ class FaultJudge:
             if fid not in CHECKS:
                 continue
             phase, check = CHECKS[fid]
-            res = check(history, rep, limits, self.ex.kind)
+            res = check(history, rep, limits, Seen(self.ex.kind, self.camera_yaw_deg))
             if res is None:
                 continue
             value, limit, name = res

@@ -102,3 +102,26 @@ def test_rounding_against_the_lifters_own_usual_hinge():
     rounded = {r: f for r, v in judged.items() for f in v.faults if f.id == "spine_rounding"}
     assert list(rounded) == [4]
     assert rounded[4].evidence["shoulder_drop_vs_usual_leg_lengths"] >= limits["max_shoulder_drop_vs_usual_leg_lengths"]
+
+
+def test_angles_from_vertical_are_judged_as_if_seen_from_the_side():
+    from coach.faults import _true_angle_from_vertical as true_angle
+
+    assert true_angle(10.0, 0.0) == 10.0
+    # 30 degrees off the side, a 12 degree lean shows as about 10.4: judged as the 12 it is.
+    assert abs(true_angle(10.4, 30.0) - 12.0) < 0.1
+    assert abs(true_angle(-10.4, 30.0) + 12.0) < 0.1
+
+
+@pytest.mark.parametrize("exercise", ["deadlift", "kettlebell_swing"])
+def test_lean_back_seen_from_thirty_degrees_off_the_side(exercise):
+    def lean(yaw):
+        trace = make_trace(exercise, reps=4, faults={3: ["lockout_lean_back"]}, seed=17, yaw_deg=yaw)
+        judged, _ = verdicts(trace, exercise)
+        found = {r: f for r, v in judged.items() for f in v.faults if f.id == "lockout_lean_back"}
+        assert list(found) == [3]
+        return found[3].evidence["lean_back_deg"]
+
+    side, turned = lean(0), lean(30)
+    # The image shortens a lean by cos(30) ~ 0.87; judged as seen from the side it stays close.
+    assert turned > 0.84 * side, (side, turned)  # unjudged, it would be ~0.78
