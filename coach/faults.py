@@ -69,6 +69,11 @@ class Seen:
     kind: str
     yaw_deg: float = 0.0
 
+    @property
+    def forward_scale(self) -> float:
+        """What a distance forward or back in the image is multiplied by to be as from the side."""
+        return 1.0 / max(0.5, math.cos(math.radians(self.yaw_deg)))
+
 
 def _true_angle_from_vertical(seen_deg: float, yaw_deg: float) -> float:
     """An angle from vertical in the person's sagittal plane, from its image: the forward part
@@ -159,10 +164,13 @@ def _balance(h, rep, lim, seen):
     bottom = _at(h, "com_forward", t)
     if bottom is None:
         return None
+    bottom *= seen.forward_scale
     limit = lim.get("max_com_shift_leg_lengths")
     if limit is not None and seen.kind == "top_start":
         top = _at(h, "com_forward", rep.start)
-        return None if top is None else (bottom - top, limit, "centre_of_mass_shift_forward")
+        if top is None:
+            return None
+        return bottom - top * seen.forward_scale, limit, "centre_of_mass_shift_forward"
     ahead = lim.get("max_com_ahead_leg_lengths")
     return None if ahead is None else (bottom, ahead, "centre_of_mass_ahead_of_midfoot")
 
