@@ -135,7 +135,8 @@ def _peak_in_hinge(history: Iterable[Features], name: str, start: float, end: fl
     if not frames:
         return None
     deepest = max(f.hip_flexion for f in frames)
-    vals = _running_median3([v for f in frames if f.hip_flexion >= 0.3 * deepest and (v := getattr(f, name)) == v])
+    bent = [v for f in frames if f.hip_flexion >= 0.3 * deepest and (v := getattr(f, name)) == v]
+    vals = _running_median3(bent)
     return max(vals) if vals else None
 
 
