@@ -207,6 +207,7 @@ class FaultJudge:
         self._said: dict[int, set[str]] = {}
         self._drops: dict[int, float] = {}  # rep -> hips minus shoulders at the bottom (leg lengths)
         self.camera_yaw_deg = 0.0  # the analysis keeps it at the view estimate
+        self._rushed_reps: set[int] = set()
 
     def _judgeable(self, rep: Rep, history: list[Features]) -> str:
         frames = [f for f in history if rep.start <= f.t <= rep.end]
@@ -280,15 +281,19 @@ class FaultJudge:
         limits = self.ex.faults.get("rushed_lowering")
         if limits is None or rep.lowering is None:
             return None
-        # The lifter's usual lowering, from their other reps: a rushed rep must not pull its
-        # own yardstick down (early in a set, one of three is a third of the median).
-        times = [r.lowering[1] - r.lowering[0] for r in reps if r.lowering and r is not rep]
-        if len(times) < 2:
+        # The lifter's usual lowering, from their other controlled reps: a rushed rep must not
+        # pull its own yardstick down (early in a set, one of three is a third of the median),
+        # nor must the ones already called rushed.
+        others = [r for r in reps if r.lowering and r is not rep]
+        controlled = [r for r in others if r.index not in self._rushed_reps]
+        if len(others) < 2:
             return None
+        times = [r.lowering[1] - r.lowering[0] for r in (controlled or others)]
         usual = statistics.median(times)
         took = rep.lowering[1] - rep.lowering[0]
         share = took / usual if usual > 0 else 1.0
         if share <= limits["max_share_of_usual"]:
+            self._rushed_reps.add(rep.index)
             return Fault("rushed_lowering", "lowering", "moderate",
                          {"lowering_s": round(took, 2), "usual_s": round(usual, 2),
                           "limit": limits["max_share_of_usual"]})

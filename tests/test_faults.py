@@ -125,3 +125,11 @@ def test_lean_back_seen_from_thirty_degrees_off_the_side(exercise):
     side, turned = lean(0), lean(30)
     # The image shortens a lean by cos(30) ~ 0.87; judged as seen from the side it stays close.
     assert turned > 0.84 * side, (side, turned)  # unjudged, it would be ~0.78
+
+
+def test_rushed_lowerings_early_in_a_set_do_not_become_the_usual():
+    # Three of the first four lowerings dropped: the yardstick is the lifter's controlled ones.
+    trace = make_trace("good_morning", reps=7, faults={n: ["rushed_lowering"] for n in (1, 2, 4)}, seed=18)
+    judged, _ = verdicts(trace, "good_morning")
+    rushed = [r for r, v in sorted(judged.items()) if "rushed_lowering" in [f.id for f in v.faults]]
+    assert rushed == [1, 2, 4]
