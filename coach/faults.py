@@ -288,7 +288,8 @@ class FaultJudge:
         controlled = [r for r in others if r.index not in self._rushed_reps]
         if len(others) < 2:
             return None
-        times = [r.lowering[1] - r.lowering[0] for r in (controlled or others)]
+        # (two at least: one odd lowering, say a rep that began early, is no yardstick alone)
+        times = [r.lowering[1] - r.lowering[0] for r in (controlled if len(controlled) >= 2 else others)]
         usual = statistics.median(times)
         took = rep.lowering[1] - rep.lowering[0]
         share = took / usual if usual > 0 else 1.0
