@@ -48,3 +48,14 @@ def test_an_utterance_is_cut_at_the_maximum_length():
     x = np.concatenate([rng.standard_normal(RATE) * 10, rng.standard_normal(RATE * 6) * 5000]).astype(np.int16)
     ev = _events(x, EndpointConfig(max_utt_s=2.0))
     assert ev[:2] == [("start", ev[0][1]), ("end", ev[1][1])] and ev[1][1] - ev[0][1] <= 2.1
+
+
+def test_talk_that_was_cut_starts_no_new_utterance_until_it_pauses():
+    rng = np.random.default_rng(3)
+    quiet = lambda s: rng.standard_normal(int(RATE * s)) * 10
+    loud = lambda s: rng.standard_normal(int(RATE * s)) * 5000
+    x = np.concatenate([quiet(1), loud(3.5), quiet(1), loud(0.8), quiet(1)]).astype(np.int16)
+    ev = _events(x, EndpointConfig(max_utt_s=2.0))
+    # the first talk is cut once (its last 1.5 s are no utterance); the next one is heard
+    assert [e for e, _ in ev] == ["start", "end", "start", "end"]
+    assert abs(ev[2][1] - 5.5) < 0.4

@@ -23,7 +23,7 @@ class EndpointConfig:
     start_frames: int = 3
     hang_s: float = 0.27
     preroll_s: float = 0.25     # audio before the detected start handed to the recognizer
-    max_utt_s: float = 6.0
+    max_utt_s: float = 4.5     # the longest command said slowly is ~3.5 s; longer is talk or noise
     min_speech_db: float = 38.0  # absolute: a quiet room's floor is near digital silence
     floor_window_s: float = 3.0
 
@@ -52,6 +52,8 @@ class EnergyEndpointer:
         self._n = 0
         self.speech_start = 0.0
         self.speech_end = 0.0
+        self.cut = False    # the last utterance was cut at `max_utt_s` (it never paused)
+        self._wait_pause = False
 
     @property
     def floor_db(self) -> float:
@@ -69,6 +71,14 @@ class EnergyEndpointer:
             return None, frame[:0]
         floor = self.floor_db
         loud = db > max(floor + self.c.start_db, self.c.min_speech_db)
+        if not self.in_speech and self._wait_pause:
+            # after a cut, the rest of that talk is no new utterance: wait for it to pause
+            self._pre.append(frame)
+            self._floor_hist.append(db)
+            quiet = db < max(floor + self.c.end_db, self.c.min_speech_db - 3)
+            self._below = self._below + 1 if quiet else 0
+            self._wait_pause = self._below < self._hang_frames
+            return None, frame[:0]
         if not self.in_speech:
             self._pre.append(frame)
             self._above = self._above + 1 if loud else 0
@@ -90,8 +100,10 @@ class EnergyEndpointer:
         if self._below >= self._hang_frames or self._utt_frames >= self._max_frames:
             self.in_speech = False
             self._above = 0
+            self.cut = self._wait_pause = self._below < self._hang_frames
             end_t = t + self.c.frame / self.c.rate
             self.speech_end = end_t - (self._below - 1) * self.c.frame / self.c.rate if self._below else end_t
+            self._below = 0
             if self._utt_frames >= self._max_frames:
                 self._floor_hist.extend(self._utt_db)   # a long "utterance" is likely louder noise
             return "end", frame

@@ -70,11 +70,15 @@ def to_event(heard: Heard) -> CommandHeard | CommandRejected | None:
 class Listener:
     def __init__(self, recognizer: Recognizer, vocab: Vocabulary, wake_word: str | None = None,
                  require_wake_word: bool = True, min_confidence: float = 0.5,
+                 min_confidence_unaddressed: float = 0.9,
                  endpoint: EndpointConfig | None = None):
         self.recognizer, self.vocab = recognizer, vocab
         self.wake_words = (wake_word,) if wake_word else vocab.wake_words
         self.require_wake_word = require_wake_word and bool(self.wake_words)
+        # Without the wake word nothing says the speech was meant for the coach, so the
+        # recognizer must be surer (a quiet room, someone reading aloud nearby).
         self.min_confidence = min_confidence
+        self.min_confidence_unaddressed = max(min_confidence, min_confidence_unaddressed)
         self._ep = EnergyEndpointer(endpoint)
         self._pending = np.zeros(0, np.int16)
         self._pending_t = 0.0
@@ -134,6 +138,7 @@ class Listener:
         self._pending = np.zeros(0, np.int16)
         if not self._in_utt:
             return []
+        self._ep.cut = False
         return self._end_utterance(self._ep.speech_start, self._now - (self._offset or 0.0))
 
     def _frame(self, frame: np.ndarray, t0: float) -> list[Heard]:
@@ -165,6 +170,8 @@ class Listener:
             return [Heard(end, start, hyp.text if hyp else "", None, False, False, "gated")]
         if hyp is None:
             return []
+        if self._ep.cut:   # speech that never paused for `max_utt_s`: talk or noise, not a command
+            return [Heard(end, start, hyp.text, None, False, False, "too long", hyp.confidence)]
         return [self._decide(hyp.text, hyp.confidence, start, end)]
 
     def _decide(self, text: str, confidence: float, start: float, end: float) -> Heard:
@@ -182,8 +189,11 @@ class Listener:
         if self.require_wake_word and not wake:
             return Heard(end, start, text, None, False, False, "no wake word", confidence)
         addressed = wake or not self.require_wake_word
-        if confidence < self.min_confidence:
-            return Heard(end, start, text, None, addressed, False, "low confidence", confidence, wake)
+        if confidence < (self.min_confidence if wake else self.min_confidence_unaddressed):
+            # "Say that again" only when called by name and nearly understood: talk nearby or
+            # noise decodes with a confidence near 0, the wake word included
+            clearly = wake and confidence >= self.min_confidence / 5
+            return Heard(end, start, text, None, clearly, False, "low confidence", confidence, wake)
         command = parse(rest, self.vocab)
         if command is None:
             return Heard(end, start, text, None, addressed, False, "not a command", confidence, wake)
