@@ -90,6 +90,7 @@ def test_phone_loop_confidence_separates_commands_from_other_speech(sphinx):
     from coach.voice.recognizers import grammar_confidence
     assert grammar_confidence(0.0) > 0.95 and grammar_confidence(-25.0) < 0.05
     assert grammar_confidence(0.0, phone_ratio=3.0) < 0.05   # a sentence squeezed into a command
+    assert grammar_confidence(0.0, phone_ratio=0.1) < 0.05   # a noise burst stretched into one
     said = _run(sphinx, mf.stream([("coach how many", mf.piper("coach how many"), None)])[0])
     assert said[0].accepted and said[0].confidence > 0.8
     book = read_wav(LIBRIVOX[0])[: RATE * 3]

@@ -18,7 +18,7 @@ from typing import Iterator
 import numpy as np
 
 RATE = 16000
-CHUNK_S = 0.1
+CHUNK_S = 0.05   # 50 ms blocks: a command is ready up to 50 ms sooner after the endpointer fires
 
 
 class AudioError(Exception):

@@ -50,12 +50,14 @@ class Recognizer(Protocol):
 # - margin: the grammar path's score minus the phone loop's, per 10 ms frame (PocketSphinx's log
 #   units): commands said clearly sit near 0, other speech and noise well below;
 # - phone ratio: phones the loop found / phones of the hypothesis: a sentence squeezed into a
-#   short command has far more phones than the command (commands measured <= ~1.5).
+#   short command has far more phones than the command (commands measured <= ~1.5), and a
+#   burst of noise stretched into "coach go on" far fewer (commands measured >= ~0.4).
 # Chosen on three of the five synthetic voices (clean and 10 dB SNR) against real
 # out-of-vocabulary speech; checked on five other voices.
 CONFIDENCE_CENTER = -13.0
 CONFIDENCE_SCALE = 3.0
 MAX_PHONE_RATIO = 1.8
+MIN_PHONE_RATIO = 0.35
 
 
 def _spoken_phones(decoder) -> int:
@@ -68,12 +70,14 @@ def _log_score(log, score: float) -> float:
 
 
 def grammar_confidence(margin: float, phone_ratio: float = 1.0, center: float = CONFIDENCE_CENTER,
-                       scale: float = CONFIDENCE_SCALE, max_ratio: float = MAX_PHONE_RATIO) -> float:
-    """0..1, below 0.5 when either sign says "not a command" (margin under `center`, or more
-    than `max_ratio` times the hypothesis' phones heard)."""
+                       scale: float = CONFIDENCE_SCALE, max_ratio: float = MAX_PHONE_RATIO,
+                       min_ratio: float = MIN_PHONE_RATIO) -> float:
+    """0..1, below 0.5 when any sign says "not a command" (margin under `center`, or the
+    phones heard outside `min_ratio`..`max_ratio` times the hypothesis' phones)."""
     def sigmoid(z: float) -> float:
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
-    return min(sigmoid((margin - center) / scale), sigmoid((max_ratio - phone_ratio) / 0.1))
+    return min(sigmoid((margin - center) / scale), sigmoid((max_ratio - phone_ratio) / 0.1),
+               sigmoid((phone_ratio - min_ratio) / 0.05))
 
 
 class PocketSphinxRecognizer:
