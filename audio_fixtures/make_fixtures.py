@@ -60,6 +60,14 @@ VOICES = (
     Voice("piper-joe", "piper", length=1.0),
     Voice("piper-joe-slow", "piper", length=1.15),
 )
+# Voices no setting was chosen on: the bench confirms on them what was tuned on VOICES.
+HELD_OUT_VOICES = (
+    Voice("espeak-us-m7", "espeak", "en-us+m7", 170, 45),
+    Voice("espeak-gb-rp-f1", "espeak", "en-gb-x-rp+f1", 150, 60),
+    Voice("espeak-us-klatt", "espeak", "en-us+klatt", 165, 50),
+    Voice("espeak-scot", "espeak", "en-gb-scotland", 155, 45),
+    Voice("piper-joe-fast", "piper", length=0.9),
+)
 KOREAN_VOICES = (Voice("espeak-ko", "espeak", "ko", 150, 50), Voice("espeak-ko-slow", "espeak", "ko", 125, 40))
 
 

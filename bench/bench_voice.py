@@ -91,7 +91,7 @@ def score(heard, segs):
     return right, wrong, extra, lat
 
 
-def accuracy(name, rec, vocab, utterances, voices, per_command, require_wake, seed=1):
+def accuracy(name, rec, vocab, utterances, voices, per_command, require_wake, seed=1, snrs=None):
     """Accuracy in each noise condition; each utterance said by `per_command` of the voices."""
     items, item_voice = [], []
     for i, (text, cmd) in enumerate(utterances):
@@ -101,7 +101,7 @@ def accuracy(name, rec, vocab, utterances, voices, per_command, require_wake, se
             item_voice.append(v.name)
     rows, lats = [], []
     cpu_total = audio_total = wall_total = 0.0
-    for snr in SNRS:
+    for snr in snrs or SNRS:
         audio, segs = mf.stream(items, gap_s=1.0, snr_db=snr, seed=seed)
         heard, cpu, wall = run_stream(rec, vocab, audio, require_wake)
         right, wrong, extra, lat = score(heard, segs)
@@ -193,6 +193,10 @@ def main(argv=None) -> int:
     results = {"machine_load_1min": load0, "recognizers": []}
     results["recognizers"].append(bench_recognizer(
         "pocketsphinx-en", ps, en, mf.command_utterances(en), mf.VOICES, args.voices_per_command, True, oov_sets))
+    log("pocketsphinx-en: held-out voices (no setting was chosen on them), other noise")
+    rows, *_ = accuracy("pocketsphinx-en held-out", ps, en, mf.command_utterances(en), mf.HELD_OUT_VOICES,
+                        args.voices_per_command, True, seed=5, snrs=(None, 10.0))
+    results["held_out_voices"] = rows
     log("pocketsphinx-en: real voice (asterisk digits, 8 kHz) after a synthetic 'coach rest'")
     riv = mf.real_in_vocab()
     if riv:
@@ -244,6 +248,12 @@ def main(argv=None) -> int:
                   f"({fa['per_hour_no_wake']:.1f}/h); CPU {100 * fa['cpu_share']:.1f} % of a core")
         if "model_load_s" in r:
             print(f"  model load {r['model_load_s']:.1f} s")
+    if "held_out_voices" in results:
+        print("\npocketsphinx-en, held-out voices (settings were chosen on the voices above; other noise seed):")
+        for row in results["held_out_voices"]:
+            print(f"  accuracy {row['condition']:>6}: {100 * row['accuracy']:5.1f} %  "
+                  f"({row['right']}/{row['n']} exact; {row['wrong']} wrong, {row['missed']} missed)  "
+                  + ", ".join(f"{k} {v}" for k, v in row["by_voice"].items()))
     if "real_voice_numbers" in results:
         rv = results["real_voice_numbers"]
         print(f"\nreal voice numbers (8 kHz asterisk after synthetic 'coach rest'): {rv['right']}/{rv['n']} right, "

@@ -54,7 +54,7 @@ class Recognizer(Protocol):
 #   burst of noise stretched into "coach go on" far fewer (commands measured >= ~0.4).
 # Chosen on three of the five synthetic voices (clean and 10 dB SNR) against real
 # out-of-vocabulary speech; checked on five other voices.
-CONFIDENCE_CENTER = -13.0
+CONFIDENCE_CENTER = -15.0
 CONFIDENCE_SCALE = 3.0
 MAX_PHONE_RATIO = 1.8
 MIN_PHONE_RATIO = 0.35
@@ -102,8 +102,10 @@ class PocketSphinxRecognizer:
         hmm = str(model_dir) if model_dir else pocketsphinx.get_model_path("en-us/en-us")
         # Wider beams than the old 1e-40: with no garbage loop the search is cheap, and narrow
         # beams lost the whole path ("no hypothesis") on voices unlike the model's training data.
+        # fillprob: noise before and after a command goes to the model's noise filler rather
+        # than into words (gym noise had become "coach go on hey"; the default is 1e-8)
         kwargs = {"hmm": hmm, "lm": None, "loglevel": "FATAL", "beam": 1e-60, "wbeam": 1e-40,
-                  "pbeam": 1e-60, "bestpath": False, **decoder_options}
+                  "pbeam": 1e-60, "bestpath": False, "fillprob": 1e-2, **decoder_options}
         if model_dir:
             dic = Path(model_dir).parent / "cmudict-en-us.dict"
             if dic.exists():
