@@ -47,15 +47,16 @@ class Recognizer(Protocol):
 
 
 # Rejection by the phone loop, two signs that speech was not a command:
-# - margin: the grammar path's score minus the phone loop's, per 10 ms frame (PocketSphinx's log
-#   units): commands said clearly sit near 0, other speech and noise well below;
+# - margin: the grammar path's score minus the phone loop's, per 10 ms frame of the words
+#   (PocketSphinx's log units; per frame of speech, so silence around a command does not dilute
+#   it): commands said clearly sit near 0, other speech and noise well below;
 # - phone ratio: phones the loop found / phones of the hypothesis: a sentence squeezed into a
 #   short command has far more phones than the command (commands measured <= ~1.5), and a
 #   burst of noise stretched into "coach go on" far fewer (commands measured >= ~0.4).
 # Chosen on three of the five synthetic voices (clean and 10 dB SNR) against real
 # out-of-vocabulary speech; checked on five other voices.
-CONFIDENCE_CENTER = -15.0
-CONFIDENCE_SCALE = 3.0
+CONFIDENCE_CENTER = -28.0
+CONFIDENCE_SCALE = 5.0
 MAX_PHONE_RATIO = 1.8
 MIN_PHONE_RATIO = 0.35
 
@@ -170,20 +171,22 @@ class PocketSphinxRecognizer:
         if phones is None:
             return Hypothesis(hyp.hypstr, 1.0)
         log = self._decoder.get_logmath().log
-        frames = max(1, self._decoder.n_frames())
-        margin = (_log_score(log, hyp.score) - _log_score(log, phones.score)) / frames
-        ratio = _spoken_phones(self._phones) / max(1, self._hyp_phones())
+        n_phones, frames = self._hyp_words()
+        margin = (_log_score(log, hyp.score) - _log_score(log, phones.score)) / max(1, frames)
+        ratio = _spoken_phones(self._phones) / max(1, n_phones)
         self.last_scores = (margin, ratio)   # for diagnosis and the bench
         return Hypothesis(hyp.hypstr, grammar_confidence(margin, ratio, self._center, self._scale))
 
-    def _hyp_phones(self) -> int:
-        n = 0
+    def _hyp_words(self) -> tuple[int, int]:
+        """Phones and frames of the hypothesis' words (silence and noise fillers left out)."""
+        n = frames = 0
         for seg in self._decoder.seg():
             if seg.word.startswith(("<", "[", "+", "(")):   # silence, fillers, null transitions
                 continue
             phones = self._decoder.lookup_word(seg.word)
             n += len(phones.split()) if phones else 0
-        return n
+            frames += seg.end_frame - seg.start_frame + 1
+        return n, frames
 
 
 def _phone_loop(pocketsphinx, hmm: str, model_dir, decoder_options: dict):
