@@ -169,6 +169,11 @@ class Vocabulary:
     commands: tuple[CommandSpec, ...]
     pronunciations: Mapping[str, str]          # word -> CMU phones, for PocketSphinx
     garbage_words: tuple[str, ...] = ()         # common non-command words: out-of-vocabulary paths
+    trailing_fillers: tuple[str, ...] | None = None   # fillers heard after a command (None: all)
+
+    @property
+    def fillers_after(self) -> tuple[str, ...]:
+        return self.fillers if self.trailing_fillers is None else self.trailing_fillers
 
     def words(self) -> set[str]:
         """Every word the grammar can produce (for recognizer dictionaries)."""
@@ -295,7 +300,18 @@ def load_vocabulary(path: str | Path,
         help_intro=str(data.get("help_intro", "")),
         exercises=exercises, numbers=numbers, commands=tuple(specs),
         pronunciations={k.lower(): v for k, v in pron_t.items()},
-        garbage_words=_garbage(data, file))
+        garbage_words=_garbage(data, file),
+        trailing_fillers=_trailing_fillers(data, file))
+
+
+def _trailing_fillers(data: Mapping[str, Any], file: str) -> tuple[str, ...] | None:
+    if "trailing_fillers" not in data:
+        return None
+    words = _str_list(data, "trailing_fillers", "", file, [])
+    unknown = [w for w in words if w not in _str_list(data, "fillers", "", file, [])]
+    if unknown:
+        raise VocabError(f"{file}: trailing_fillers: {', '.join(unknown)} not in fillers")
+    return words
 
 
 def _garbage(data: Mapping[str, Any], file: str) -> tuple[str, ...]:

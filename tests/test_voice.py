@@ -262,3 +262,14 @@ def test_vosk_needs_a_model_directory(tmp_path):
         VoskRecognizer(KO, tmp_path)
     assert coach_main(["listen", str(ROOT / "audio_fixtures" / "coach_how_many.wav"),
                        "--vosk-model", str(tmp_path / "nope")]) == 2
+
+
+def test_trailing_fillers_are_fillers_and_shape_the_grammar(tmp_path):
+    from coach.voice.grammar import jsgf
+    assert "hey" in EN.fillers and "hey" not in EN.fillers_after
+    assert "hey" not in jsgf(EN).splitlines()[-1]   # "coach count hey" was gym noise
+    p = tmp_path / "xx.toml"
+    p.write_text('language = "xx"\nfillers = ["please"]\ntrailing_fillers = ["hey"]\n[exercises]\nsquat = ["squat"]\n'
+                 '[commands.a]\ncommand = "SwitchExercise"\nphrasings = ["{exercise}"]\n')
+    with pytest.raises(VocabError, match=r"xx\.toml: trailing_fillers: hey"):
+        load_vocabulary(p, c.COMMAND_FIELDS)

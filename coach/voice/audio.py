@@ -18,7 +18,7 @@ from typing import Iterator
 import numpy as np
 
 RATE = 16000
-CHUNK_S = 0.05   # 50 ms blocks: a command is ready up to 50 ms sooner after the endpointer fires
+CHUNK_S = 0.03   # 30 ms blocks (one endpointer frame): a command is ready as soon as the endpointer fires
 
 
 class AudioError(Exception):

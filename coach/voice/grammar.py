@@ -62,7 +62,7 @@ def jsgf(vocab: Vocabulary, wake_word: str | None = None) -> str:
         names.append(name)
         lines.append(f"{name} = " + " | ".join(_jsgf_seq(s) for s in spec.phrasings) + ";")
     lines.append(f"<command> = {' | '.join(names)};")
-    filler = f" [{_alts(vocab.fillers)}]" if vocab.fillers else ""
+    filler = f" [{_alts(vocab.fillers_after)}]" if vocab.fillers_after else ""
     if wakes:   # "coach, how many", or "coach" alone, then the command
         lines.append(f"<wake> = {_alts(wakes)};")
         lines.append(f"public <utterance> = [<wake>] <command>{filler} | <wake>;")
