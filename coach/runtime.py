@@ -314,7 +314,7 @@ def make_recognizer(language: str = "en", wake_word: str | None = None,
     the WAV's script when one is given (a build without the voice module)."""
     try:
         from .voice.listener import Listener
-        from .voice.recognizers import PocketSphinxRecognizer, create_recognizer
+        from .voice.recognizers import QUIET_ROOM_GARBAGE_WEIGHT, PocketSphinxRecognizer, create_recognizer
         from .vocabulary import default_vocabulary
     except ImportError:
         create_recognizer = None  # type: ignore[assignment]
@@ -325,8 +325,9 @@ def make_recognizer(language: str = "en", wake_word: str | None = None,
             vocab = default_vocabulary(language)
             # bestpath=False: the final lattice pass costs ~5 s an utterance on a loaded 2-core
             # machine and changed no result on the demo's commands (first pass only: ~0.1 s)
+            garbage = 0.0 if wake_word else QUIET_ROOM_GARBAGE_WEIGHT  # nothing else guards a quiet room
             try:
-                rec = PocketSphinxRecognizer(vocab, wake_word, bestpath=False)
+                rec = PocketSphinxRecognizer(vocab, wake_word, garbage_weight=garbage, bestpath=False)
             except TypeError:  # a recognizer without decoder options
                 rec = PocketSphinxRecognizer(vocab, wake_word)
             listener = Listener(rec, vocab, wake_word=wake_word, require_wake_word=wake_word is not None)

@@ -274,3 +274,16 @@ def test_trailing_fillers_are_fillers_and_shape_the_grammar(tmp_path):
                  '[commands.a]\ncommand = "SwitchExercise"\nphrasings = ["{exercise}"]\n')
     with pytest.raises(VocabError, match=r"xx\.toml: trailing_fillers: hey"):
         load_vocabulary(p, c.COMMAND_FIELDS)
+
+
+def test_quiet_room_recognizer_lets_no_book_speech_through():
+    # Without the wake word the quiet-room recognizer also runs the garbage loop: a real voice
+    # reading a book is no command at all, while a command is still one.
+    from coach.voice.recognizers import QUIET_ROOM_GARBAGE_WEIGHT, PocketSphinxRecognizer
+
+    quiet = PocketSphinxRecognizer(EN, garbage_weight=QUIET_ROOM_GARBAGE_WEIGHT)
+    book = np.concatenate([read_wav(f) for f in LIBRIVOX[:3]] + [np.zeros(RATE, np.int16)])
+    heard = _run(quiet, book, require_wake_word=False)
+    assert heard and not _accepted(heard)
+    said = _run(quiet, mf.stream([("how many", mf.piper("how many"), None)])[0], require_wake_word=False)
+    assert [type(c).__name__ for c in _accepted(said)] == ["HowMany"]
