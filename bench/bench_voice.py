@@ -1,6 +1,6 @@
 """Voice-command figures: accuracy (clean and in gym noise), false accepts, latency, CPU, self-speech.
 
-    .venv/bin/python bench/bench_voice.py [--voices-per-command 2] [--skip-vosk] [--json]
+    .venv/bin/python bench/bench_voice.py [--voices-per-command 2] [--skip-vosk] [--json] [--quiet-room-only]
 
 PocketSphinx (English, the embedded default) and Vosk with the packaged Korean model. Speech is
 synthetic (espeak-ng voices, Piper's Joe) except the out-of-vocabulary set, which is real human
@@ -169,12 +169,34 @@ def bench_recognizer(name, rec, vocab, utterances, voices, per_command, require_
     return res
 
 
+def quiet_room(per_command: int) -> int:
+    """No wake word: nothing tells the coach that speech is meant for it, so its recognizer also
+    runs the garbage loop. Talk nearby (real recordings) and clean commands, with and without it."""
+    from coach.voice.recognizers import QUIET_ROOM_GARBAGE_WEIGHT, PocketSphinxRecognizer
+    en = default_vocabulary("en")
+    real = mf.real_oov_speech()
+    for label, weight in (("phone-loop check alone", 0.0), ("with the garbage loop (quiet room)",
+                                                             QUIET_ROOM_GARBAGE_WEIGHT)):
+        rec = PocketSphinxRecognizer(en, garbage_weight=weight)
+        fa = false_accepts(rec, en, real, "real OOV speech")
+        rows, *_ = accuracy("quiet room", rec, en, mf.command_utterances(en), mf.VOICES, per_command, False,
+                            snrs=(None,))
+        print(f"{label}: {fa['accepts_no_wake']} commands from {fa['minutes']:.1f} min of real speech; "
+              f"clean commands {100 * rows[0]['accuracy']:.1f} %  "
+              + ", ".join(f"{k} {v}" for k, v in rows[0]["by_voice"].items()), flush=True)
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--voices-per-command", type=int, default=2)
     ap.add_argument("--skip-vosk", action="store_true")
     ap.add_argument("--json", action="store_true", help="JSON on stdout instead of the summary")
+    ap.add_argument("--quiet-room-only", action="store_true",
+                    help="only the quiet-room recognizer (no wake word): real speech and clean commands")
     args = ap.parse_args(argv)
+    if args.quiet_room_only:
+        return quiet_room(args.voices_per_command)
     t_start = time.perf_counter()
     load0 = os.getloadavg()[0]
 
