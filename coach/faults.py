@@ -222,11 +222,12 @@ class FaultJudge:
 
     def _check(self, rep: Rep, history: list[Features]) -> list[Fault]:
         found = []
+        seen = Seen(self.ex.kind, self.camera_yaw_deg)
         for fid, limits in self.ex.faults.items():
             if fid not in CHECKS:
                 continue
             phase, check = CHECKS[fid]
-            res = check(history, rep, limits, Seen(self.ex.kind, self.camera_yaw_deg))
+            res = check(history, rep, limits, seen)
             if res is None:
                 continue
             value, limit, name = res
