@@ -287,12 +287,22 @@ ARTICLE = [
 ]
 
 
+def _asterisk_sounds() -> Path | None:
+    """The asterisk prompts: `en` is a link that only the asterisk-core-sounds-en package makes;
+    asterisk-core-sounds-en-wav alone installs the voice's own directory."""
+    for d in ("/usr/share/asterisk/sounds/en", "/usr/share/asterisk/sounds/en_US_f_Allison"):
+        if Path(d, "digits").is_dir():
+            return Path(d)
+    return None
+
+
 def real_oov_files() -> list[str]:
     """Real human speech shipped by Debian packages, none of it a command (sorted, stable)."""
     files = sorted(glob.glob("/usr/share/pocketsphinx/test/data/librivox/*.wav"))
     files += sorted(glob.glob("/usr/share/pocketsphinx/test/data/cards/*.wav"))
     files += sorted(f for f in glob.glob("/usr/share/sounds/alsa/*.wav") if "Noise" not in f)
-    ast = sorted(glob.glob("/usr/share/asterisk/sounds/en/*.wav"))
+    base = _asterisk_sounds()
+    ast = sorted(glob.glob(str(base / "*.wav"))) if base else []
     vocab_words = default_vocabulary("en").words()
     keep = [f for f in ast if not set(Path(f).stem.replace("-", " ").split()) & vocab_words
             and "tone" not in f and "beep" not in f and "silence" not in f]
@@ -311,8 +321,8 @@ def real_oov_speech() -> list[tuple[str, np.ndarray]]:
 def real_in_vocab() -> list[tuple[str, np.ndarray, Command]]:
     """Commands whose numbers and units are a real voice (asterisk, 8 kHz), spliced after a
     synthetic "coach rest": the closest thing to real command speech that ships here."""
-    base = Path("/usr/share/asterisk/sounds/en")
-    if not base.exists():
+    base = _asterisk_sounds()
+    if base is None:
         return []
     vocab = default_vocabulary("en")
     out = []

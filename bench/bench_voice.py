@@ -41,8 +41,6 @@ def log(msg: str) -> None:
 def run_stream(rec, vocab, audio, require_wake_word=True, gate_spans=()):
     """Feed `audio` like a microphone; returns (heard with emit time and latency, cpu s, wall s)."""
     listener = Listener(rec, vocab, require_wake_word=require_wake_word)
-    for start, end in gate_spans:   # the speech side's calls, made ahead on the same clock
-        pass
     out = []
     cpu0, wall0 = time.process_time(), time.perf_counter()
     spans = sorted(gate_spans)

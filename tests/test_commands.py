@@ -137,3 +137,23 @@ def test_vocabulary_errors_name_file_and_key(tmp_path, body, where):
     with pytest.raises(VocabError) as e:
         load_vocabulary(_write(tmp_path, body), c.COMMAND_FIELDS)
     assert "xx.toml" in str(e.value) and where in str(e.value)
+
+
+@pytest.mark.parametrize("text,final", [
+    ("coach pause", True),
+    ("coach start set", True),
+    ("coach rest ninety seconds", True),
+    ("coach switch to kettlebell swings", True),
+    ("coach", False),                          # the command is still to come
+    ("coach start", False),                    # "start a set"
+    ("coach stop", False),                     # "stop set" is another command
+    ("coach how many", False),                 # "how many reps"
+    ("coach rest ninety", False),              # "... seconds"
+    ("coach target twenty", False),            # "twenty five"
+    ("coach switch to kettlebell", False),     # "kettlebell swings"
+    ("coach how many please", False),          # a filler: wait for the whole pause
+    ("coach what is the weather", False),      # no command
+])
+def test_command_ends_when_nothing_can_follow(text, final):
+    from coach.voice.grammar import CommandEnds
+    assert CommandEnds(V).is_final(text) is final

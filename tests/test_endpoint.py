@@ -59,3 +59,18 @@ def test_talk_that_was_cut_starts_no_new_utterance_until_it_pauses():
     # the first talk is cut once (its last 1.5 s are no utterance); the next one is heard
     assert [e for e, _ in ev] == ["start", "end", "start", "end"]
     assert abs(ev[2][1] - 5.5) < 0.4
+
+
+def test_end_here_ends_at_the_start_of_the_quiet():
+    x = _burst(5, 3000)
+    ep = EnergyEndpointer()
+    ended = None
+    for i in range(0, len(x) - 479, 480):
+        ev, _ = ep.process(x[i:i + 480])
+        if ev == "speech" and ep.quiet_s >= 0.15:
+            assert ep.quiet_frames < ep.hang_frames
+            ep.end_here()
+            ended = ep.speech_end
+            break
+    assert ended is not None and abs(ended - 3.0) < 0.1
+    assert not ep.in_speech and ep.quiet_s == 0.0

@@ -287,3 +287,28 @@ def test_quiet_room_recognizer_lets_no_book_speech_through():
     assert heard and not _accepted(heard)
     said = _run(quiet, mf.stream([("how many", mf.piper("how many"), None)])[0], require_wake_word=False)
     assert [type(c).__name__ for c in _accepted(said)] == ["HowMany"]
+
+
+def _answer_delay(rec, text: str) -> tuple[list, float]:
+    """Commands heard in `text` (Piper) and how long after the speech ended the first came out."""
+    speech = mf.piper(text)
+    audio = np.concatenate([np.zeros(RATE // 2, np.int16), speech, np.zeros(RATE, np.int16)])
+    end = (RATE // 2 + len(speech)) / RATE
+    listener = Listener(rec, EN)
+    got, delay = [], None
+    for chunk in array_chunks(audio, 0.01):
+        for h in listener.process(chunk):
+            if h.accepted:
+                got.append(h.command)
+                delay = delay if delay is not None else chunk.t + len(chunk.samples) / RATE - end
+    return got, delay
+
+
+def test_a_whole_command_is_answered_after_a_short_pause(sphinx):
+    from coach.voice.endpoint import EndpointConfig
+    hang = EndpointConfig().hang_s
+    got, delay = _answer_delay(sphinx, "coach skip rest")
+    assert got == [c.SkipRest()] and delay < hang - 0.05, delay
+    # "how many" may go on ("how many reps"): the full pause
+    got, delay = _answer_delay(sphinx, "coach how many")
+    assert got == [c.HowMany()] and delay >= hang - 0.03, delay

@@ -56,6 +56,29 @@ class EnergyEndpointer:
         self._wait_pause = False
 
     @property
+    def hang_frames(self) -> int:
+        return self._hang_frames
+
+    @property
+    def quiet_frames(self) -> int:
+        return self._below if self.in_speech else 0
+
+    @property
+    def quiet_s(self) -> float:
+        """How long the utterance in progress has been quiet (0 outside one)."""
+        return self._below * self.c.frame / self.c.rate if self.in_speech else 0.0
+
+    def end_here(self) -> None:
+        """End the utterance in progress now, before the full hang (its words are a whole
+        command): `speech_end` is where the quiet began."""
+        if not self.in_speech:
+            return
+        t_next = self._n * self.c.frame / self.c.rate
+        self.speech_end = t_next - self._below * self.c.frame / self.c.rate
+        self.in_speech = self.cut = self._wait_pause = False
+        self._above = self._below = 0
+
+    @property
     def floor_db(self) -> float:
         if not self._floor_hist:
             return 0.0

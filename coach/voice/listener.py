@@ -12,7 +12,7 @@ thread-safe.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -22,11 +22,17 @@ from ..events import CommandHeard, CommandRejected
 from ..vocabulary import Vocabulary
 from .audio import RATE, AudioChunk
 from .endpoint import EndpointConfig, EnergyEndpointer
+from .grammar import CommandEnds
 from .recognizers import GARBAGE, Recognizer
 
 FRAME = 480           # 30 ms at 16 kHz: the endpointer's frame
 ARMED_S = 4.0         # after "coach" alone, the next utterance within this time is addressed
 GATE_TAIL_S = 0.3     # room echo after the coach stops speaking
+# A pause this long after words that are a whole command that cannot go on ends the utterance
+# (otherwise the endpointer's hang, ~0.27 s, does): the answer comes sooner. Shorter pauses occur
+# inside words (a stop consonant's closure).
+EARLY_END_S = 0.15
+EARLY_END_MIN_CONFIDENCE = 0.9
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,8 @@ class Listener:
         self.min_confidence = min_confidence
         self.min_confidence_unaddressed = max(min_confidence, min_confidence_unaddressed)
         self._ep = EnergyEndpointer(endpoint)
+        self._ends = CommandEnds(vocab)
+        self._held: tuple[Heard, int] | None = None   # an early, unsure command and its frame
         self._pending = np.zeros(0, np.int16)
         self._pending_t = 0.0
         self._offset: float | None = None   # audio clock - endpointer clock
@@ -136,32 +144,45 @@ class Listener:
     def flush(self) -> list[Heard]:
         """End of input: finish an utterance in progress."""
         self._pending = np.zeros(0, np.int16)
+        out = self._release_held(speech_resumed=False)
         if not self._in_utt:
-            return []
+            return out
         self._ep.cut = False
-        return self._end_utterance(self._ep.speech_start, self._now - (self._offset or 0.0))
+        return out + self._end_utterance(self._ep.speech_start, self._now - (self._offset or 0.0))
 
     def _frame(self, frame: np.ndarray, t0: float) -> list[Heard]:
         gated = self._gated(t0, t0 + FRAME / RATE)
         if gated and not self._in_utt:
-            return []   # the coach is talking: its voice reaches neither endpointer nor recognizer
+            # the coach is talking: its voice reaches neither endpointer nor recognizer
+            return self._release_held(speech_resumed=False)
         self._offset = t0 - self._ep_frames * FRAME / RATE
         self._ep_frames += 1
         event, audio = self._ep.process(frame)
+        out: list[Heard] = []
+        if self._held is not None and (event == "start" or self._ep_frames >= self._held[1]):
+            out = self._release_held(speech_resumed=event == "start")
         if gated:
             self._utt_gated = True   # the coach started talking mid-utterance: drop it
         if event is None:
-            return []
+            return out
         if event == "start":
             self._in_utt = True
             self.recognizer.start()
         if not self._utt_gated:
             self.recognizer.feed(audio)
         if event == "end":
-            return self._end_utterance(self._ep.speech_start, self._ep.speech_end)
-        return []
+            return out + self._end_utterance(self._ep.speech_start, self._ep.speech_end)
+        if (event == "speech" and not self._utt_gated and self._ep.quiet_s >= EARLY_END_S
+                and self._ends.is_final(self.recognizer.partial())):
+            hang_left = self._ep.hang_frames - self._ep.quiet_frames
+            self._ep.end_here()
+            return out + self._end_utterance(self._ep.speech_start, self._ep.speech_end,
+                                             hold_until=self._ep_frames + hang_left)
+        return out
 
-    def _end_utterance(self, start: float, end: float) -> list[Heard]:
+    def _end_utterance(self, start: float, end: float, hold_until: int | None = None) -> list[Heard]:
+        """The recognizer's verdict on the utterance that just ended. `hold_until`: it ended early
+        (a whole command and a short pause); an unsure acceptance waits until that frame."""
         self._in_utt = False
         hyp = self.recognizer.finish()
         off = self._offset or 0.0
@@ -172,7 +193,21 @@ class Listener:
             return []
         if self._ep.cut:   # speech that never paused for `max_utt_s`: talk or noise, not a command
             return [Heard(end, start, hyp.text, None, False, False, "too long", hyp.confidence)]
-        return [self._decide(hyp.text, hyp.confidence, start, end)]
+        heard = self._decide(hyp.text, hyp.confidence, start, end)
+        if hold_until is not None and heard.accepted and heard.confidence < EARLY_END_MIN_CONFIDENCE:
+            # Not sure enough to answer before the pause is a full one: the first half of a
+            # sentence can pass for a command. Held until the hang is over, dropped if talk resumes.
+            self._held = (heard, hold_until)
+            return []
+        return [heard]
+
+    def _release_held(self, speech_resumed: bool) -> list[Heard]:
+        if self._held is None:
+            return []
+        heard, self._held = self._held[0], None
+        if speech_resumed:
+            return [replace(heard, command=None, accepted=False, reason="speech went on")]
+        return [heard]
 
     def _decide(self, text: str, confidence: float, start: float, end: float) -> Heard:
         if text == GARBAGE:

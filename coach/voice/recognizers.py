@@ -2,7 +2,8 @@
 
 A recognizer decodes one utterance at a time (the listener finds where utterances start and end):
 `start()`, `feed(samples)` as audio arrives (so decoding keeps pace with speech and the result is
-ready soon after it ends), `finish() -> Hypothesis | None`.
+ready soon after it ends), `partial() -> str` (the words so far, for ending an utterance as soon
+as it is a whole command), `finish() -> Hypothesis | None`.
 
 A closed grammar always returns *some* command, so each recognizer also gives the listener a way
 to reject: PocketSphinx scores the grammar's best path against a free phone loop over the same
@@ -42,6 +43,8 @@ class Recognizer(Protocol):
     def start(self) -> None: ...
 
     def feed(self, samples: np.ndarray) -> None: ...
+
+    def partial(self) -> str: ...
 
     def finish(self) -> Hypothesis | None: ...
 
@@ -86,6 +89,11 @@ def grammar_confidence(margin: float, phone_ratio: float = 1.0, center: float = 
 # as well (at a cost: clean commands 85 -> 69 % on espeak voices; Piper's 35/35 either way).
 QUIET_ROOM_GARBAGE_WEIGHT = 1e-3
 
+# Scoring settings both decoders share, so that their scores compare: topn 8 (the model's default
+# is 4) scores more Gaussians per frame: +3 points of command accuracy at 10 dB SNR and +14 at
+# 5 dB, for ~15 % more CPU.
+ACOUSTIC_OPTIONS = {"topn": 8}
+
 
 class PocketSphinxRecognizer:
     """PocketSphinx 5 with its bundled US-English model and a JSGF grammar from the vocabulary.
@@ -114,7 +122,7 @@ class PocketSphinxRecognizer:
         # Not silprob 0.1: +5-14 points at 10 dB SNR, but pauses anywhere let real speech pass
         # for "coach <command>" (false accepts with the wake word 0 -> 1-2 per run).
         kwargs = {"hmm": hmm, "lm": None, "loglevel": "FATAL", "beam": 1e-60, "wbeam": 1e-40,
-                  "pbeam": 1e-60, "bestpath": False, "fillprob": 1e-2, **decoder_options}
+                  "pbeam": 1e-60, "bestpath": False, "fillprob": 1e-2, **ACOUSTIC_OPTIONS, **decoder_options}
         if model_dir:
             dic = Path(model_dir).parent / "cmudict-en-us.dict"
             if dic.exists():
@@ -160,6 +168,10 @@ class PocketSphinxRecognizer:
         self._decoder.process_raw(data, False, False)
         if self._phones is not None:
             self._phones.process_raw(data, False, False)
+
+    def partial(self) -> str:
+        hyp = self._decoder.hyp() if self._started else None
+        return hyp.hypstr if hyp is not None else ""
 
     def finish(self) -> Hypothesis | None:
         if not self._started:
@@ -208,7 +220,7 @@ def _phone_loop(pocketsphinx, hmm: str, model_dir, decoder_options: dict):
         return None
     opts = {k: v for k, v in decoder_options.items() if k not in ("jsgf", "fsg", "lm", "dict", "bestpath")}
     return pocketsphinx.Decoder(**{"hmm": hmm, "lm": None, "allphone": phone_lm, "loglevel": "FATAL",
-                                   "beam": 1e-60, "pbeam": 1e-60, **opts})
+                                   "beam": 1e-60, "pbeam": 1e-60, **ACOUSTIC_OPTIONS, **opts})
 
 
 def command_grammar_with_garbage(vocab: Vocabulary, wake_word: str | None, garbage: list[str],
@@ -261,6 +273,9 @@ class VoskRecognizer:
     def feed(self, samples: np.ndarray) -> None:
         if self._rec is not None:
             self._rec.AcceptWaveform(np.ascontiguousarray(samples, dtype=np.int16).tobytes())
+
+    def partial(self) -> str:
+        return json.loads(self._rec.PartialResult()).get("partial", "") if self._rec is not None else ""
 
     def finish(self) -> Hypothesis | None:
         if self._rec is None:
