@@ -158,6 +158,7 @@ COMMAND_FIELDS = {name: _fields(cls) for name, cls in COMMAND_CLASSES.items()}
 
 MAX_COUNT = 99          # sets, reps, "count every n"
 MAX_SECONDS = 60 * 60   # a rest longer than an hour is a mishearing
+GYM_HUNDREDS = (1, 2)   # the hundreds of the gym's "one twenty" (120) and "two ten" (210)
 
 
 # --- text and numbers ------------------------------------------------------------------------
@@ -212,8 +213,9 @@ def parse_number(tokens: Sequence[str], n: Numbers) -> int | None:
     value = _below_hundred(tokens, n)
     if value is not None:
         return value
-    # "one twenty", "one fifty five", "two ten": hundreds digit, then 10-99
-    if len(tokens) >= 2 and tokens[0] in n.units and tokens[1] not in n.units:
+    # "one twenty", "one fifty five", "two ten": hundreds digit, then 10-99. Only one or two
+    # hundred: longer rests are said in minutes, and "rest for ninety" must not be 490 seconds.
+    if len(tokens) >= 2 and n.units.get(tokens[0], 0) in GYM_HUNDREDS and tokens[1] not in n.units:
         rest = _below_hundred(tokens[1:], n)
         if rest is not None and rest >= 10:
             return n.units[tokens[0]] * 100 + rest

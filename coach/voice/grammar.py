@@ -3,6 +3,7 @@ parser understands: a JSGF grammar for PocketSphinx, a phrase list for Vosk."""
 
 from __future__ import annotations
 
+from ..commands import GYM_HUNDREDS, normalize, parse, split_wake_word
 from ..vocabulary import Alt, Optional_, Seq, Slot, Vocabulary, Word
 
 _SLOT_RULES = {"exercise": "<exercise>", "n": "<count>", "reps": "<count>", "seconds": "<duration>"}
@@ -39,13 +40,14 @@ def jsgf(vocab: Vocabulary, wake_word: str | None = None) -> str:
     n = vocab.numbers
     if n:
         ones = _alts(set(n.one_words) | set(n.units)) if n.one_words else _alts(n.units)
+        gym = _alts(w for w, v in n.units.items() if v in GYM_HUNDREDS)
         lines += [
             f"<digit> = {_alts(n.units)};",
             f"<teen> = {_alts(n.teens)};",
             f"<tens> = {_alts(n.tens)};",
             "<count> = <digit> | <teen> | <tens> [<digit>];",
-            # 1-999, including the gym's "one twenty"
-            f"<number> = <count> | <digit> (<teen> | <tens> [<digit>]) | ({ones}) {n.hundred} [[{n.and_word}] <count>];",
+            # 1-999, including the gym's "one twenty" and "two ten"
+            f"<number> = <count> | ({gym}) (<teen> | <tens> [<digit>]) | ({ones}) {n.hundred} [[{n.and_word}] <count>];",
             f"<sec> = {_alts(n.seconds_words)};",
             f"<min> = {_alts(n.minutes_words)};",
         ]
@@ -120,8 +122,7 @@ class CommandEnds:
     command ending in one is never final. Numbers and durations are compared as one token, "#"."""
 
     def __init__(self, vocab: Vocabulary):
-        from ..commands import parse   # the parser is built on the vocabulary; grammar stays below it
-        self._parse, self.vocab = parse, vocab
+        self.vocab = vocab
         n = vocab.numbers
         self._numeric = set()
         self._open_end = set()
@@ -151,12 +152,11 @@ class CommandEnds:
         return tuple(out)
 
     def is_final(self, text: str) -> bool:
-        from ..commands import normalize, split_wake_word
         _, rest = split_wake_word(normalize(text), self.vocab)
         # Not after a filler: in a long sentence's pause the decoder's best guess so far is often
         # a command plus "now" or "okay" (real speech: 3 false accepts in 5 min, 0 without).
         if not rest or rest[-1] in self._open_end or rest[-1] in self.vocab.fillers:
             return False
-        if self._parse(rest, self.vocab) is None:
+        if parse(rest, self.vocab) is None:
             return False
         return self._shape(rest) not in self._prefixes

@@ -88,6 +88,7 @@ class Listener:
         self._ep = EnergyEndpointer(endpoint)
         self._ends = CommandEnds(vocab)
         self._held: tuple[Heard, int] | None = None   # an early, unsure command and its frame
+        self._last_partial = ""
         self._pending = np.zeros(0, np.int16)
         self._pending_t = 0.0
         self._offset: float | None = None   # audio clock - endpointer clock
@@ -172,13 +173,23 @@ class Listener:
             self.recognizer.feed(audio)
         if event == "end":
             return out + self._end_utterance(self._ep.speech_start, self._ep.speech_end)
-        if (event == "speech" and not self._utt_gated and self._ep.quiet_s >= EARLY_END_S
-                and self._ends.is_final(self.recognizer.partial())):
+        if event == "speech" and not self._utt_gated and self._early_end():
             hang_left = self._ep.hang_frames - self._ep.quiet_frames
             self._ep.end_here()
             return out + self._end_utterance(self._ep.speech_start, self._ep.speech_end,
                                              hold_until=self._ep_frames + hang_left)
         return out
+
+    def _early_end(self) -> bool:
+        """A whole command, then a short pause that the decoder too sees as silence after the
+        last word (in noise it can stretch a short word like "help" over the pause), with the
+        same words as one frame before (the best guess so far still changes while words come)."""
+        if self._ep.quiet_s < EARLY_END_S:
+            self._last_partial = ""
+            return False
+        text, silent_s = self.recognizer.partial()
+        same, self._last_partial = text == self._last_partial, text
+        return same and silent_s >= EARLY_END_S - FRAME / RATE and self._ends.is_final(text)
 
     def _end_utterance(self, start: float, end: float, hold_until: int | None = None) -> list[Heard]:
         """The recognizer's verdict on the utterance that just ended. `hold_until`: it ended early

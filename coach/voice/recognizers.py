@@ -2,8 +2,8 @@
 
 A recognizer decodes one utterance at a time (the listener finds where utterances start and end):
 `start()`, `feed(samples)` as audio arrives (so decoding keeps pace with speech and the result is
-ready soon after it ends), `partial() -> str` (the words so far, for ending an utterance as soon
-as it is a whole command), `finish() -> Hypothesis | None`.
+ready soon after it ends), `partial() -> (words so far, seconds since the last of them ended)`
+(for ending an utterance as soon as it is a whole command), `finish() -> Hypothesis | None`.
 
 A closed grammar always returns *some* command, so each recognizer also gives the listener a way
 to reject: PocketSphinx scores the grammar's best path against a free phone loop over the same
@@ -44,7 +44,7 @@ class Recognizer(Protocol):
 
     def feed(self, samples: np.ndarray) -> None: ...
 
-    def partial(self) -> str: ...
+    def partial(self) -> tuple[str, float]: ...
 
     def finish(self) -> Hypothesis | None: ...
 
@@ -155,6 +155,7 @@ class PocketSphinxRecognizer:
         self._center, self._scale = confidence_center, confidence_scale
         self._phones = _phone_loop(pocketsphinx, hmm, model_dir, decoder_options) if phone_loop else None
         self._started = False
+        self._frames = 0     # 10 ms frames fed in this utterance
         self.last_scores: tuple[float, float] | None = None
 
     def start(self) -> None:
@@ -162,16 +163,22 @@ class PocketSphinxRecognizer:
         if self._phones is not None:
             self._phones.start_utt()
         self._started = True
+        self._frames = 0
 
     def feed(self, samples: np.ndarray) -> None:
         data = np.ascontiguousarray(samples, dtype=np.int16).tobytes()
+        self._frames += len(samples) // 160
         self._decoder.process_raw(data, False, False)
         if self._phones is not None:
             self._phones.process_raw(data, False, False)
 
-    def partial(self) -> str:
+    def partial(self) -> tuple[str, float]:
         hyp = self._decoder.hyp() if self._started else None
-        return hyp.hypstr if hyp is not None else ""
+        if hyp is None or not hyp.hypstr:
+            return "", 0.0
+        last = max((seg.end_frame for seg in self._decoder.seg() if not seg.word.startswith(("<", "[", "+", "("))),
+                   default=self._frames)
+        return hyp.hypstr, (self._frames - 1 - last) / 100.0   # 100 frames a second
 
     def finish(self) -> Hypothesis | None:
         if not self._started:
@@ -263,19 +270,27 @@ class VoskRecognizer:
         extra = sorted(self._garbage) + (["[unk]"] if find("[unk]") >= 0 else [])
         self._grammar = json.dumps(known + extra, ensure_ascii=False)
         self._rec = None
+        self._fed_s = 0.0
 
     def start(self) -> None:
         import vosk
 
         self._rec = vosk.KaldiRecognizer(self.model, RATE, self._grammar)
         self._rec.SetWords(True)
+        self._rec.SetPartialWords(True)
+        self._fed_s = 0.0
 
     def feed(self, samples: np.ndarray) -> None:
         if self._rec is not None:
             self._rec.AcceptWaveform(np.ascontiguousarray(samples, dtype=np.int16).tobytes())
+            self._fed_s += len(samples) / RATE
 
-    def partial(self) -> str:
-        return json.loads(self._rec.PartialResult()).get("partial", "") if self._rec is not None else ""
+    def partial(self) -> tuple[str, float]:
+        if self._rec is None:
+            return "", 0.0
+        result = json.loads(self._rec.PartialResult())
+        words = result.get("partial_result") or []
+        return result.get("partial", ""), self._fed_s - float(words[-1]["end"]) if words else 0.0
 
     def finish(self) -> Hypothesis | None:
         if self._rec is None:
