@@ -66,7 +66,7 @@ class EnergyEndpointer:
     @property
     def quiet_s(self) -> float:
         """How long the utterance in progress has been quiet (0 outside one)."""
-        return self._below * self.c.frame / self.c.rate if self.in_speech else 0.0
+        return self.quiet_frames * self.c.frame / self.c.rate
 
     def end_here(self) -> None:
         """End the utterance in progress now, before the full hang (its words are a whole

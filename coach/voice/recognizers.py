@@ -90,8 +90,8 @@ def grammar_confidence(margin: float, phone_ratio: float = 1.0, center: float = 
 QUIET_ROOM_GARBAGE_WEIGHT = 1e-3
 
 # Scoring settings both decoders share, so that their scores compare: topn 8 (the model's default
-# is 4) scores more Gaussians per frame: +3 points of command accuracy at 10 dB SNR and +14 at
-# 5 dB, for ~15 % more CPU.
+# is 4) scores more Gaussians per frame: command accuracy at 5 dB SNR 54 -> 68 % in an A/B run of
+# 176 commands (at 10 dB within run-to-run noise), for ~15 % more CPU.
 ACOUSTIC_OPTIONS = {"topn": 8}
 
 
