@@ -43,8 +43,7 @@ def run(args) -> int:
     from .vocabulary import VocabError, default_vocabulary
     from .voice.audio import AudioError, mic_chunks, wav_chunks
     from .voice.listener import Listener
-    from .voice.recognizers import (QUIET_ROOM_GARBAGE_WEIGHT, PocketSphinxRecognizer, RecognizerError,
-                                    VoskRecognizer)
+    from .voice.recognizers import RecognizerError, VoskRecognizer, pocketsphinx_for
 
     if bool(args.audio) == bool(args.mic):
         raise CliError("give a WAV file or --mic (one of them)")
@@ -60,8 +59,7 @@ def run(args) -> int:
         if args.vosk_model:
             rec = VoskRecognizer(vocab, args.vosk_model, wake)
         else:
-            rec = PocketSphinxRecognizer(vocab, wake, garbage_weight=0.0 if args.wake and wake
-                                         else QUIET_ROOM_GARBAGE_WEIGHT)
+            rec = pocketsphinx_for(vocab, wake, require_wake_word=args.wake)
     except (AudioError, RecognizerError, VocabError) as e:
         raise CliError(str(e)) from None
     listener = Listener(rec, vocab, wake_word=wake, require_wake_word=args.wake and bool(wake))

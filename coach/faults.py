@@ -150,8 +150,8 @@ def _load_drift(h, rep, lim, seen):
         swing = _peak_in_hinge(h, "arm_from_vertical", rep.start, rep.end)
     if ref is not None and swing is not None:
         ref, swing = (_true_angle_from_vertical(a, seen.yaw_deg) for a in (ref, swing))
-    if ref is not None and swing is not None and swing - ref >= lim["max_arm_swing_deg"]:
-        return swing - ref, lim["max_arm_swing_deg"], "arms_forward_of_vertical_deg"
+        if swing - ref >= lim["max_arm_swing_deg"]:
+            return swing - ref, lim["max_arm_swing_deg"], "arms_forward_of_vertical_deg"
     ahead = _peak_in_hinge(h, "wrist_forward", rep.start, rep.end)
     return None if ahead is None else (ahead, lim["max_forward_leg_lengths"], "load_ahead_of_midfoot")
 

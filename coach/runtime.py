@@ -313,25 +313,13 @@ def make_recognizer(language: str = "en", wake_word: str | None = None,
     """The speech recognizer of coach.voice (PocketSphinx, or Vosk with a model directory), else
     the WAV's script when one is given (a build without the voice module)."""
     try:
-        from .voice.listener import Listener
-        from .voice.recognizers import QUIET_ROOM_GARBAGE_WEIGHT, PocketSphinxRecognizer, create_recognizer
-        from .vocabulary import default_vocabulary
+        from .voice.recognizers import create_recognizer
     except ImportError:
         create_recognizer = None  # type: ignore[assignment]
     if create_recognizer is not None:
         try:
-            if vosk_model:
-                return _StreamingAdapter(create_recognizer(language, wake_word, vosk_model)), "Vosk"
-            vocab = default_vocabulary(language)
-            # bestpath=False: the final lattice pass costs ~5 s an utterance on a loaded 2-core
-            # machine and changed no result on the demo's commands (first pass only: ~0.1 s)
-            garbage = 0.0 if wake_word else QUIET_ROOM_GARBAGE_WEIGHT  # nothing else guards a quiet room
-            try:
-                rec = PocketSphinxRecognizer(vocab, wake_word, garbage_weight=garbage, bestpath=False)
-            except TypeError:  # a recognizer without decoder options
-                rec = PocketSphinxRecognizer(vocab, wake_word)
-            listener = Listener(rec, vocab, wake_word=wake_word, require_wake_word=wake_word is not None)
-            return _StreamingAdapter(listener), "PocketSphinx"
+            listener = create_recognizer(language, wake_word, vosk_model)
+            return _StreamingAdapter(listener), "Vosk" if vosk_model else "PocketSphinx"
         except Exception as e:  # a broken model or grammar: say it, fall back below
             if script is None:
                 return None, f"the speech recognizer failed to start ({e})"

@@ -308,7 +308,8 @@ def _trailing_fillers(data: Mapping[str, Any], file: str) -> tuple[str, ...] | N
     if "trailing_fillers" not in data:
         return None
     words = _str_list(data, "trailing_fillers", "", file, [])
-    unknown = [w for w in words if w not in _str_list(data, "fillers", "", file, [])]
+    fillers = _str_list(data, "fillers", "", file, [])
+    unknown = [w for w in words if w not in fillers]
     if unknown:
         raise VocabError(f"{file}: trailing_fillers: {', '.join(unknown)} not in fillers")
     return words
