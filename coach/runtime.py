@@ -91,7 +91,7 @@ class Inbox:
         self._max = max_frames
         self._cond = threading.Condition()
         self._frames: collections.deque[Frame] = collections.deque()
-        self._commands: collections.deque[ev.CommandHeard] = collections.deque()
+        self._commands: collections.deque[ev.CommandHeard | ev.CommandRejected] = collections.deque()
         self.camera_t = -math.inf
         self.voice_t = -math.inf
         self.camera_done = False
@@ -111,7 +111,7 @@ class Inbox:
             self.camera_t = frame.t
             self._cond.notify_all()
 
-    def put_command(self, command: ev.CommandHeard) -> None:
+    def put_command(self, command: ev.CommandHeard | ev.CommandRejected) -> None:
         with self._cond:
             self._commands.append(command)
             self._cond.notify_all()
@@ -283,28 +283,59 @@ class LiveMic:
 
 
 class Recognizer(Protocol):
-    def accept(self, chunk: Any) -> list[tuple[float, str]]: ...
-    def finish(self) -> list[tuple[float, str]]: ...
+    """Audio chunks in, what was said to the coach out: a command, or a "say that again"."""
+
+    def accept(self, chunk: Any) -> list[ev.CommandHeard | ev.CommandRejected]: ...
+    def finish(self) -> list[ev.CommandHeard | ev.CommandRejected]: ...
 
 
 class ScriptRecognizer:
-    """Stand-in when no speech recognizer is installed: the WAV's script (a JSON list of
+    """Stand-in when the speech recognizer cannot start: the WAV's script (a JSON list of
     {"t", "text"} next to the file, written by the script that made it) is "heard" when the
     audio reaches the end of each phrase."""
 
-    def __init__(self, script: list[dict[str, Any]]):
+    def __init__(self, script: list[dict[str, Any]], language: str = "en"):
+        from .commands import parse
+        from .vocabulary import default_vocabulary
+        vocab = default_vocabulary(language)
+        self._parse = lambda text: parse(text, vocab)
         self._todo = sorted(((float(x["t"]), str(x["text"])) for x in script), reverse=True)
 
-    def accept(self, chunk: Any) -> list[tuple[float, str]]:
+    def _event(self, t: float, text: str) -> ev.CommandHeard | ev.CommandRejected:
+        command = self._parse(text)
+        return ev.CommandHeard(t, command, text) if command is not None else ev.CommandRejected(t, text, "not a command")
+
+    def accept(self, chunk: Any) -> list[ev.CommandHeard | ev.CommandRejected]:
         end = chunk.t + len(chunk.samples) / 16000
         out = []
         while self._todo and self._todo[-1][0] <= end:
-            out.append(self._todo.pop())
+            out.append(self._event(*self._todo.pop()))
         return out
 
-    def finish(self) -> list[tuple[float, str]]:
-        out, self._todo = list(reversed(self._todo)), []
+    def finish(self) -> list[ev.CommandHeard | ev.CommandRejected]:
+        out, self._todo = [self._event(*x) for x in reversed(self._todo)], []
         return out
+
+
+class ListenerRecognizer:
+    """coach.voice's Listener as the runtime's recognizer: its accepted commands, and its
+    rejections of speech clearly meant for the coach; `gate` mutes it while the coach talks."""
+
+    def __init__(self, listener: Any):
+        from .voice.listener import to_event
+        self.listener, self._to_event = listener, to_event
+
+    def _events(self, heard: list[Any]) -> list[ev.CommandHeard | ev.CommandRejected]:
+        return [e for h in heard if (e := self._to_event(h)) is not None]
+
+    def accept(self, chunk: Any) -> list[ev.CommandHeard | ev.CommandRejected]:
+        return self._events(self.listener.process(chunk))
+
+    def finish(self) -> list[ev.CommandHeard | ev.CommandRejected]:
+        return self._events(self.listener.flush())
+
+    def gate(self, until_t: float) -> None:
+        self.listener.gate(until_t)
 
 
 def make_recognizer(language: str = "en", wake_word: str | None = None,
@@ -319,48 +350,13 @@ def make_recognizer(language: str = "en", wake_word: str | None = None,
     if create_recognizer is not None:
         try:
             listener = create_recognizer(language, wake_word, vosk_model)
-            return _StreamingAdapter(listener), "Vosk" if vosk_model else "PocketSphinx"
+            return ListenerRecognizer(listener), "Vosk" if vosk_model else "PocketSphinx"
         except Exception as e:  # a broken model or grammar: say it, fall back below
             if script is None:
                 return None, f"the speech recognizer failed to start ({e})"
     if script is not None:
-        return ScriptRecognizer(script), "the WAV's script (no speech recognizer installed)"
+        return ScriptRecognizer(script, language), "the WAV's script (no speech recognizer installed)"
     return None, "no speech recognizer installed"
-
-
-class _StreamingAdapter:
-    """Helper C's recognizer as (t, text) pairs, whatever the exact method names turn out to be."""
-
-    def __init__(self, rec: Any):
-        self.rec = rec
-
-    @staticmethod
-    def _pairs(result: Any) -> list[tuple[float, str]]:
-        if not result:
-            return []
-        items = result if isinstance(result, (list, tuple)) else [result]
-        out = []
-        for r in items:
-            if isinstance(r, tuple) and len(r) == 2:
-                out.append((float(r[0]), str(r[1])))
-            elif isinstance(r, str):
-                out.append((math.nan, r))
-            else:
-                text = getattr(r, "text", None)
-                if text:
-                    out.append((float(getattr(r, "t", getattr(r, "end", math.nan))), str(text)))
-        return out
-
-    def accept(self, chunk: Any) -> list[tuple[float, str]]:
-        for name in ("accept", "feed", "process"):
-            fn = getattr(self.rec, name, None)
-            if fn is not None:
-                return self._pairs(fn(chunk))
-        return []
-
-    def finish(self) -> list[tuple[float, str]]:
-        fn = getattr(self.rec, "finish", None) or getattr(self.rec, "flush", None)
-        return self._pairs(fn()) if fn else []
 
 
 # --- speakers ---------------------------------------------------------------------------------
@@ -714,17 +710,16 @@ class Runtime:
         self.session_cues = SessionCues(self.library, self.options.count_every,
                                         _help_text(self.options.language), corrections=self.policy is None)
         self._analyzer_cls = _analysis_factory()
-        self._command_parser = self._make_parser()
+        self._rejection = self._rejection_text()
 
     # -- parts ---------------------------------------------------------------------------------
-    def _make_parser(self) -> Callable[[str], Any] | None:
+    def _rejection_text(self) -> str:
+        """What the coach says to speech meant for it that it did not understand (the vocabulary's)."""
+        from .vocabulary import VocabError, default_vocabulary
         try:
-            from .commands import parse
-            from .vocabulary import default_vocabulary
-            vocab = default_vocabulary(self.options.language)
-        except Exception:
-            return None
-        return lambda text: parse(text, vocab)
+            return default_vocabulary(self.options.language).rejection
+        except VocabError:
+            return ""
 
     def _new_analyzer(self, exercise: str) -> Any:
         if self._analyzer_cls is None or self.camera is None:
@@ -766,24 +761,17 @@ class Runtime:
                 end = chunk.t + len(chunk.samples) / 16000
                 if not self.clock.wait_until(end, self._stop):
                     break
-                for _, text in self.recognizer.accept(chunk):
-                    self._heard(end, text)
+                for heard in self.recognizer.accept(chunk):
+                    self.inbox.put_command(heard)
                 self.inbox.voice_progress(end)
             else:
-                for _, text in self.recognizer.finish():
-                    self._heard(self.inbox.voice_t, text)
+                for heard in self.recognizer.finish():
+                    self.inbox.put_command(heard)
         except Exception as e:
             self._say_system(max(self.inbox.voice_t, 0.0), self.library.render("system.microphone_missing")
                              if self.library.has("system.microphone_missing") else f"The microphone stopped ({e}).")
         finally:
             self.inbox.done("voice")
-
-    def _heard(self, t: float, text: str) -> None:
-        command = self._command_parser(text) if self._command_parser else None
-        if command is None:
-            self.transcript.add(t, "heard", f'"{text}" (not a command)')
-            return
-        self.inbox.put_command(ev.CommandHeard(t, command, text))
 
     def _speech_loop(self) -> None:
         while True:
@@ -811,7 +799,7 @@ class Runtime:
             self.result.cue_latency_s.append(start - cue.t)
         self.log.event(spoken)
         if isinstance(self.speaker, LiveSpeaker):  # its own voice must not become a command
-            gate = getattr(getattr(self.recognizer, "rec", None), "gate", None)
+            gate = getattr(self.recognizer, "gate", None)
             if gate is not None:
                 gate(start + len(cue.text.split()) / (self.speaker.rate_wpm / 60.0))
 
@@ -855,6 +843,13 @@ class Runtime:
                     if changed is not None:
                         inputs.append(changed)
                 outs = s.tick(item.t)
+            elif isinstance(item, ev.CommandRejected):
+                t_last = max(t_last, item.t)
+                self.transcript.add(item.t, "you", f'"{item.text}" -> not understood')
+                self.log.event(item)
+                if self._rejection:
+                    self._speech_q.put(ev.Cue(item.t, self._rejection, "confirm", 65, "system.rejection"))
+                outs = []
             elif isinstance(item, ev.CommandHeard):
                 t_last = max(t_last, item.t)
                 self.transcript.add(item.t, "you", f'"{item.text}" -> {_describe(item.command)}')

@@ -227,3 +227,25 @@ def test_coach_demo_counts_cues_two_faults_and_obeys_three_voice_commands(tmp_pa
     assert len(cued) >= 2, cued
     for name in ("coach-speech.wav", "transcript.txt", "demo-session.report.txt", "demo-session.png"):
         assert (out / name).stat().st_size > 500, name
+
+
+def test_speech_meant_for_the_coach_but_not_understood_gets_say_that_again(tmp_path):
+    from coach.runtime import Devices, ScriptRecognizer
+    from coach.vocabulary import default_vocabulary
+    wav = tmp_path / "asides.wav"
+    script = command_wav(wav, [(0.5, "coach, banana bread"), (3.0, "coach, finish workout")], 6.0)
+    d = Devices()
+    d.mic = WavMic(str(wav))
+    d.recognizer = ScriptRecognizer(script)   # what was said, as said: the runtime's part only
+    d.speaker = WavSpeaker(str(tmp_path / "speech.wav"))
+    log = SessionLog(tmp_path, "asides")
+    rt = Runtime(Session(exercise=EXERCISE), log, camera=None, mic=d.mic, recognizer=d.recognizer,
+                 speaker=d.speaker, options=RuntimeOptions(), transcript=Transcript(None), messages=[])
+    rt.run()
+    records = list(read_records(log.path))
+    rejected = [r for r in records if r["type"] == "command_rejected"]
+    assert [r["text"] for r in rejected] == ["coach, banana bread"]
+    said = [r for r in records if r["type"] == "cue_spoken"]
+    sorry = [r for r in said if r["text"] == default_vocabulary("en").rejection]
+    assert len(sorry) == 1 and sorry[0]["t"] >= rejected[0]["t"]
+    assert "workout_finished" in [r["type"] for r in records]   # the next command still obeyed
