@@ -339,6 +339,13 @@ def real_in_vocab() -> list[tuple[str, np.ndarray, Command]]:
     return out
 
 
+# Said to the coach but no command: what a lifter might ask or say after "coach,".
+ASIDES = ["what is the weather like", "banana bread", "call my mother", "open the window please", "tell me a joke",
+          "how heavy should I go", "is my back straight", "what time is it", "play some music", "I need some water",
+          "where are my shoes", "turn on the lights", "is this right", "who made you", "what did I eat today",
+          "I'm tired", "you're great", "where is the bathroom", "can you hear me", "good job buddy"]
+
+
 def coach_cue_texts(limit: int = 40) -> list[str]:
     """What the coach itself says: the cue library (cues/en/*.toml) with sample values filled in."""
     texts: list[str] = []

@@ -1,6 +1,6 @@
 """Voice-command figures: accuracy (clean and in gym noise), false accepts, latency, CPU, self-speech.
 
-    .venv/bin/python bench/bench_voice.py [--voices-per-command 2] [--skip-vosk] [--json] [--quiet-room-only]
+    .venv/bin/python bench/bench_voice.py [--voices-per-command 2] [--skip-vosk] [--json] [--quiet-room-only] [--addressed]
 
 PocketSphinx (English, the embedded default) and Vosk with the packaged Korean model. Speech is
 synthetic (espeak-ng voices, Piper's Joe) except the out-of-vocabulary set, which is real human
@@ -185,6 +185,29 @@ def quiet_room(per_command: int) -> int:
     return 0
 
 
+def addressed(per_command: int) -> int:
+    """Speech meant for the coach that is no command ("coach, call my mother"): how much of it
+    becomes a command, with and without the word-loop check, and what that check costs."""
+    from coach.voice.recognizers import PocketSphinxRecognizer
+    en = default_vocabulary("en")
+    asides = [(f"coach, {t}", mf.say(f"coach, {t}", mf.VOICES[(i + k * 2) % len(mf.VOICES)]), None)
+              for i, t in enumerate(mf.ASIDES) for k in range(2)]
+    for label, word_loop in (("phone-loop check", False), ("phone loop and word loop", True)):
+        rec = PocketSphinxRecognizer(en, "coach", word_loop=word_loop)
+        taken = []
+        for snr in (None, 10.0):
+            audio, _ = mf.stream(asides, gap_s=1.0, snr_db=snr, seed=3)
+            heard, _, _ = run_stream(rec, en, audio)
+            taken.append(sum(1 for h, _, _ in heard if h.accepted))
+        rows, _, cpu, _, audio_s = accuracy("addressed", rec, en, mf.command_utterances(en), mf.VOICES,
+                                            per_command, True, snrs=(None, 10.0))
+        print(f"{label}: asides taken for commands {taken[0]}/{len(asides)} clean, {taken[1]}/{len(asides)} at 10 dB; "
+              f"commands {100 * rows[0]['accuracy']:.1f} % clean ({rows[0]['wrong']} wrong), "
+              f"{100 * rows[1]['accuracy']:.1f} % at 10 dB ({rows[1]['wrong']} wrong); "
+              f"CPU {100 * cpu / audio_s:.1f} % of a core", flush=True)
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--voices-per-command", type=int, default=2)
@@ -192,7 +215,11 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true", help="JSON on stdout instead of the summary")
     ap.add_argument("--quiet-room-only", action="store_true",
                     help="only the quiet-room recognizer (no wake word): real speech and clean commands")
+    ap.add_argument("--addressed", action="store_true",
+                    help="only speech after the wake word that is no command, with and without the word loop")
     args = ap.parse_args(argv)
+    if args.addressed:
+        return addressed(args.voices_per_command)
     if args.quiet_room_only:
         return quiet_room(args.voices_per_command)
     t_start = time.perf_counter()

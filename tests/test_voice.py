@@ -312,3 +312,17 @@ def test_a_whole_command_is_answered_after_a_short_pause(sphinx):
     # "how many" may go on ("how many reps"): the full pause
     got, delay = _answer_delay(sphinx, "coach how many")
     assert got == [c.HowMany()] and delay >= hang - 0.03, delay
+
+
+def test_word_loop_refuses_what_is_said_to_the_coach_but_no_command():
+    from coach.voice.recognizers import PocketSphinxRecognizer
+    rec = PocketSphinxRecognizer(EN, "coach", word_loop=True)
+
+    def accepted(text):
+        audio = np.concatenate([np.zeros(RATE // 2, np.int16), mf.piper(text), np.zeros(RATE, np.int16)])
+        return _accepted(_run(rec, audio))
+
+    assert accepted("coach, call my mother") == []          # the phone loop alone: "coach volume up"
+    assert accepted("coach, is my back straight") == []     # ... and "coach start back squat"
+    assert accepted("coach, skip rest") == [c.SkipRest()]
+    assert accepted("coach, switch to kettlebell swings") == [c.SwitchExercise("kettlebell_swing")]
