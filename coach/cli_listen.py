@@ -23,6 +23,8 @@ def add_to(subparsers) -> None:
     p.add_argument("--wake", dest="wake_text", metavar="WORD",
                    help="the wake word (default: the vocabulary's, 'coach' in English)")
     p.add_argument("--vosk-model", metavar="DIR", help="use Vosk with this model directory")
+    p.add_argument("--word-loop", action="store_true",
+                   help="also refuse speech after the wake word that is no command (more CPU)")
     p.add_argument("--language", default="en", help="vocabulary language (coach/vocab/LANG.toml)")
     p.add_argument("--all", action="store_true", help="also show speech that was not accepted")
     p.set_defaults(run=run)
@@ -59,7 +61,7 @@ def run(args) -> int:
         if args.vosk_model:
             rec = VoskRecognizer(vocab, args.vosk_model, wake)
         else:
-            rec = pocketsphinx_for(vocab, wake, require_wake_word=args.wake)
+            rec = pocketsphinx_for(vocab, wake, require_wake_word=args.wake, word_loop=args.word_loop)
     except (AudioError, RecognizerError, VocabError) as e:
         raise CliError(str(e)) from None
     listener = Listener(rec, vocab, wake_word=wake, require_wake_word=args.wake and bool(wake))

@@ -28,6 +28,7 @@ class Config:
     wake_word_enabled: bool = True
     recognizer: str = "pocketsphinx"   # pocketsphinx | vosk
     vosk_model: str | None = None
+    word_loop: bool = False            # PocketSphinx: also refuse asides like "coach, call my mother" (CPU)
     speech_engine: str = "espeak"      # espeak | piper
     speech_rate_wpm: int = 170
     volume: float = 1.0
@@ -46,7 +47,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, tuple[type, ...], tuple[Any, ...] | None
     "voice": {"language": ("language", (str,), None), "wake_word": ("wake_word", (str,), None),
               "wake_word_enabled": ("wake_word_enabled", (bool,), None),
               "recognizer": ("recognizer", (str,), ("pocketsphinx", "vosk")),
-              "vosk_model": ("vosk_model", (str,), None)},
+              "vosk_model": ("vosk_model", (str,), None), "word_loop": ("word_loop", (bool,), None)},
     "speech": {"engine": ("speech_engine", (str,), ("espeak", "piper")),
                "rate_wpm": ("speech_rate_wpm", (int,), None), "volume": ("volume", (int, float), None)},
     "cues": {"count_every": ("count_every", (int,), None), "corrections": ("corrections", (bool,), None)},

@@ -340,7 +340,7 @@ class ListenerRecognizer:
 
 def make_recognizer(language: str = "en", wake_word: str | None = None,
                     script: list[dict[str, Any]] | None = None,
-                    vosk_model: str | None = None) -> tuple[Recognizer | None, str]:
+                    vosk_model: str | None = None, word_loop: bool = False) -> tuple[Recognizer | None, str]:
     """The speech recognizer of coach.voice (PocketSphinx, or Vosk with a model directory), else
     the WAV's script when one is given (a build without the voice module)."""
     try:
@@ -349,7 +349,7 @@ def make_recognizer(language: str = "en", wake_word: str | None = None,
         create_recognizer = None  # type: ignore[assignment]
     if create_recognizer is not None:
         try:
-            listener = create_recognizer(language, wake_word, vosk_model)
+            listener = create_recognizer(language, wake_word, vosk_model, word_loop=word_loop)
             return ListenerRecognizer(listener), "Vosk" if vosk_model else "PocketSphinx"
         except Exception as e:  # a broken model or grammar: say it, fall back below
             if script is None:
@@ -537,7 +537,7 @@ def _is_trace(path: str) -> bool:
 
 def open_devices(camera: str | None = None, mic: str | None = None, speaker: str | None = None, *,
                  language: str = "en", wake_word: str | None = "coach", vosk_model: str | None = None,
-                 speech_engine: str = "espeak", speech_rate_wpm: int | None = None, volume: float = 1.0,
+                 word_loop: bool = False, speech_engine: str = "espeak", speech_rate_wpm: int | None = None, volume: float = 1.0,
                  pose_model: str | None = None, script: list[dict[str, Any]] | None = None) -> Devices:
     """Camera: an index or device ("0", "/dev/video0") or a landmark trace. Microphone: a name or
     index (None: the default input) or a .wav file. Speaker: a name or index (None: the default
@@ -557,7 +557,7 @@ def open_devices(camera: str | None = None, mic: str | None = None, speaker: str
             else:
                 d.mic = LiveMic(int(mic) if mic and str(mic).isdigit() else mic,
                                 getattr(d.camera, "t0_monotonic", None))
-            d.recognizer, d.recognizer_kind = make_recognizer(language, wake_word, script, vosk_model)
+            d.recognizer, d.recognizer_kind = make_recognizer(language, wake_word, script, vosk_model, word_loop)
             if d.recognizer is None:
                 d.mic = None
                 d.messages.append("No speech recognizer is installed, so voice commands are off.")

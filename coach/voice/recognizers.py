@@ -389,9 +389,11 @@ def load_vosk_model(model_dir: str | Path | None):
 
 
 def create_recognizer(language: str = "en", wake_word: str | None = None,
-                      vosk_model: str | Path | None = None, vocab: Vocabulary | None = None):
+                      vosk_model: str | Path | None = None, vocab: Vocabulary | None = None,
+                      word_loop: bool = False):
     """A ready Listener for the runtime: PocketSphinx (or Vosk with `vosk_model`) on the
-    language's vocabulary. `wake_word` None: no wake word needed (a quiet room).
+    language's vocabulary. `wake_word` None: no wake word needed (a quiet room). `word_loop`:
+    PocketSphinx also refuses asides said after the wake word (see WORD_LOOP_CENTER; CPU).
 
     The Listener's `accept(chunk)` / `finish()` return the accepted utterances (with `.t` and
     `.text`); set `listener.speaking` or call `listener.gate(until_t)` while the coach talks."""
@@ -402,5 +404,5 @@ def create_recognizer(language: str = "en", wake_word: str | None = None,
     if vosk_model:
         rec: Recognizer = VoskRecognizer(vocab, vosk_model, wake_word)
     else:
-        rec = pocketsphinx_for(vocab, wake_word, require_wake_word=wake_word is not None)
+        rec = pocketsphinx_for(vocab, wake_word, require_wake_word=wake_word is not None, word_loop=word_loop)
     return Listener(rec, vocab, wake_word=wake_word, require_wake_word=wake_word is not None)
