@@ -92,8 +92,9 @@ def grammar_confidence(margin: float, phone_ratio: float = 1.0, center: float = 
 # utterance, on 3 of the 5 synthetic voices: commands said right scored >= -1.3 clean (p10 -2 at
 # 10 dB SNR); asides after the wake word a median of -5.6; wrong readings of commands mostly
 # below -2 too (a miss instead of a wrong command). Measured (bench_voice.py --addressed): asides
-# taken for commands 28 -> 10 of 40 clean and 25 -> 4 at 10 dB, but CPU 15 -> 53 % of a core
-# while commands are spoken, too much for a Raspberry Pi, hence off by default.
+# taken for commands 27 -> 11 of 40 clean and 28 -> 7 at 10 dB; commands at 10 dB 81 -> 71 %
+# (wrong ones 13 -> 7); CPU 15 -> 53 % of a core while commands are spoken, too much for a
+# Raspberry Pi 4, hence off by default.
 WORD_LOOP_CENTER = -3.0
 WORD_LOOP_SCALE = 0.5
 
