@@ -303,7 +303,9 @@ class ScriptRecognizer:
 
     def _event(self, t: float, text: str) -> ev.CommandHeard | ev.CommandRejected:
         command = self._parse(text)
-        return ev.CommandHeard(t, command, text) if command is not None else ev.CommandRejected(t, text, "not a command")
+        if command is None:
+            return ev.CommandRejected(t, text, "not a command")
+        return ev.CommandHeard(t, command, text)
 
     def accept(self, chunk: Any) -> list[ev.CommandHeard | ev.CommandRejected]:
         end = chunk.t + len(chunk.samples) / 16000
@@ -342,7 +344,7 @@ def make_recognizer(language: str = "en", wake_word: str | None = None,
                     script: list[dict[str, Any]] | None = None,
                     vosk_model: str | None = None, word_loop: bool = False) -> tuple[Recognizer | None, str]:
     """The speech recognizer of coach.voice (PocketSphinx, or Vosk with a model directory), else
-    the WAV's script when one is given (a build without the voice module)."""
+    the WAV's script when one is given and the recognizer cannot start."""
     try:
         from .voice.recognizers import create_recognizer
     except ImportError:
@@ -355,7 +357,7 @@ def make_recognizer(language: str = "en", wake_word: str | None = None,
             if script is None:
                 return None, f"the speech recognizer failed to start ({e})"
     if script is not None:
-        return ScriptRecognizer(script, language), "the WAV's script (no speech recognizer installed)"
+        return ScriptRecognizer(script, language), "the WAV's script (the speech recognizer could not start)"
     return None, "no speech recognizer installed"
 
 
@@ -537,8 +539,9 @@ def _is_trace(path: str) -> bool:
 
 def open_devices(camera: str | None = None, mic: str | None = None, speaker: str | None = None, *,
                  language: str = "en", wake_word: str | None = "coach", vosk_model: str | None = None,
-                 word_loop: bool = False, speech_engine: str = "espeak", speech_rate_wpm: int | None = None, volume: float = 1.0,
-                 pose_model: str | None = None, script: list[dict[str, Any]] | None = None) -> Devices:
+                 word_loop: bool = False, speech_engine: str = "espeak", speech_rate_wpm: int | None = None,
+                 volume: float = 1.0, pose_model: str | None = None,
+                 script: list[dict[str, Any]] | None = None) -> Devices:
     """Camera: an index or device ("0", "/dev/video0") or a landmark trace. Microphone: a name or
     index (None: the default input) or a .wav file. Speaker: a name or index (None: the default
     output) or a .wav file to write. "none" turns a device off. A device that cannot be used

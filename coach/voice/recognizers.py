@@ -73,15 +73,17 @@ def _log_score(log, score: float) -> float:
     return float(log(score)) if score > 0 else -1e9
 
 
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
 def grammar_confidence(margin: float, phone_ratio: float = 1.0, center: float = CONFIDENCE_CENTER,
                        scale: float = CONFIDENCE_SCALE, max_ratio: float = MAX_PHONE_RATIO,
                        min_ratio: float = MIN_PHONE_RATIO) -> float:
     """0..1, below 0.5 when any sign says "not a command" (margin under `center`, or the
     phones heard outside `min_ratio`..`max_ratio` times the hypothesis' phones)."""
-    def sigmoid(z: float) -> float:
-        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
-    return min(sigmoid((margin - center) / scale), sigmoid((max_ratio - phone_ratio) / 0.1),
-               sigmoid((phone_ratio - min_ratio) / 0.05))
+    return min(_sigmoid((margin - center) / scale), _sigmoid((max_ratio - phone_ratio) / 0.1),
+               _sigmoid((phone_ratio - min_ratio) / 0.05))
 
 
 # Rejection by a word loop (optional: `word_loop=True`): a third decoder hears any sequence of
@@ -101,7 +103,7 @@ WORD_LOOP_SCALE = 0.5
 
 def word_loop_confidence(margin: float) -> float:
     """0..1 from the grammar's score minus the word loop's, per frame (below 0.5 under the center)."""
-    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, (margin - WORD_LOOP_CENTER) / WORD_LOOP_SCALE))))
+    return _sigmoid((margin - WORD_LOOP_CENTER) / WORD_LOOP_SCALE)
 
 
 # Without the wake word nothing tells the coach that speech was meant for it: talk nearby read as
