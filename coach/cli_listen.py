@@ -23,9 +23,13 @@ def add_to(subparsers) -> None:
     p.add_argument("--wake", dest="wake_text", metavar="WORD",
                    help="the wake word (default: the vocabulary's, 'coach' in English)")
     p.add_argument("--vosk-model", metavar="DIR", help="use Vosk with this model directory")
+    p.add_argument("--vosk-lang", metavar="LANG",
+                   help="use Vosk with the installed model of this language (en-us, ko...: $VOSK_MODEL_PATH, "
+                        "/usr/share/vosk or ~/.cache/vosk; never downloaded)")
     p.add_argument("--word-loop", action="store_true",
                    help="also refuse speech after the wake word that is no command (more CPU)")
-    p.add_argument("--language", default="en", help="vocabulary language (coach/vocab/LANG.toml)")
+    p.add_argument("--language", help="vocabulary language (coach/vocab/LANG.toml; default: that of "
+                                      "--vosk-lang, else en)")
     p.add_argument("--all", action="store_true", help="also show speech that was not accepted")
     p.set_defaults(run=run)
 
@@ -45,21 +49,25 @@ def run(args) -> int:
     from .vocabulary import VocabError, default_vocabulary
     from .voice.audio import AudioError, mic_chunks, wav_chunks
     from .voice.listener import Listener
-    from .voice.recognizers import RecognizerError, VoskRecognizer, pocketsphinx_for
+    from .voice.recognizers import RecognizerError, VoskRecognizer, find_vosk_model, pocketsphinx_for
 
     if bool(args.audio) == bool(args.mic):
         raise CliError("give a WAV file or --mic (one of them)")
+    if args.vosk_model and args.vosk_lang:
+        raise CliError("give --vosk-model or --vosk-lang, not both")
+    language = args.language or (args.vosk_lang.split("-")[0] if args.vosk_lang else "en")
     try:
-        vocab = default_vocabulary(args.language)
-    except VocabError as e:
+        vosk_model = args.vosk_model or (find_vosk_model(args.vosk_lang) if args.vosk_lang else None)
+        vocab = default_vocabulary(language)
+    except (RecognizerError, VocabError) as e:
         raise CliError(str(e)) from None
     wake = args.wake_text or (vocab.wake_words[0] if vocab.wake_words else None)
     try:
         chunks = wav_chunks(args.audio) if args.audio else None
         if chunks is not None:
             first = next(chunks, None)   # fail on a bad file before loading a model
-        if args.vosk_model:
-            rec = VoskRecognizer(vocab, args.vosk_model, wake)
+        if vosk_model:
+            rec = VoskRecognizer(vocab, vosk_model, wake)
         else:
             rec = pocketsphinx_for(vocab, wake, require_wake_word=args.wake, word_loop=args.word_loop)
     except (AudioError, RecognizerError, VocabError) as e:

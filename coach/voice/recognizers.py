@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -391,11 +393,37 @@ def load_vosk_model(model_dir: str | Path | None):
     return _VOSK_MODELS[key]
 
 
+def vosk_model_dirs() -> list[Path]:
+    """Where Vosk itself looks for models by language: $VOSK_MODEL_PATH, /usr/share/vosk, ~/.cache/vosk."""
+    dirs = [os.environ.get("VOSK_MODEL_PATH"), "/usr/share/vosk",
+            Path.home() / "AppData/Local/vosk" if os.name == "nt" else None, Path.home() / ".cache/vosk"]
+    return [Path(d) for d in dirs if d]
+
+
+def find_vosk_model(lang: str) -> Path:
+    """The installed Vosk model for `lang` ("en-us", "de", "ko"), found without the network.
+
+    Vosk's own `Model(lang=...)` looks in the same places with the same name rule, but when it
+    finds nothing it downloads, and the coach never downloads at run time: here it says how to
+    fetch a model once instead. Small models first (they accept a grammar and suit a Pi)."""
+    if not re.fullmatch(r"[a-z]{2,3}(-[a-z]{2,4})?", lang):
+        raise RecognizerError(f"'{lang}' is not a Vosk language code (like en-us, de or ko)")
+    name = re.compile(rf"vosk-model(-small)?-{re.escape(lang)}(-|$)")
+    found = [p for d in vosk_model_dirs() if d.is_dir() for p in sorted(d.iterdir())
+             if p.is_dir() and name.match(p.name)]
+    if not found:
+        where = ", ".join(str(d) for d in vosk_model_dirs())
+        raise RecognizerError(f"no Vosk model for '{lang}' is installed (looked in {where}); on a connected "
+                              f"machine, python -c \"import vosk; vosk.Model(lang='{lang}')\" fetches one into "
+                              f"~/.cache/vosk once, or give a model directory")
+    return min(found, key=lambda p: ("-small-" not in p.name, p.name))
+
+
 def create_recognizer(language: str = "en", wake_word: str | None = None,
                       vosk_model: str | Path | None = None, vocab: Vocabulary | None = None,
-                      word_loop: bool = False):
-    """A ready Listener for the runtime: PocketSphinx (or Vosk with `vosk_model`) on the
-    language's vocabulary. `wake_word` None: no wake word needed (a quiet room). `word_loop`:
+                      word_loop: bool = False, vosk_lang: str | None = None):
+    """A ready Listener for the runtime: PocketSphinx (or Vosk with `vosk_model`, or the
+    installed model of `vosk_lang`) on the language's vocabulary. `wake_word` None: no wake word needed (a quiet room). `word_loop`:
     PocketSphinx also refuses asides said after the wake word (see WORD_LOOP_CENTER; CPU).
 
     The Listener's `accept(chunk)` / `finish()` return the accepted utterances (with `.t` and
@@ -404,6 +432,8 @@ def create_recognizer(language: str = "en", wake_word: str | None = None,
     from .listener import Listener
 
     vocab = vocab or default_vocabulary(language)
+    if vosk_lang and not vosk_model:
+        vosk_model = find_vosk_model(vosk_lang)
     if vosk_model:
         rec: Recognizer = VoskRecognizer(vocab, vosk_model, wake_word)
     else:
