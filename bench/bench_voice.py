@@ -140,17 +140,22 @@ def false_accepts(rec, vocab, clips, label):
 
 
 def self_speech(rec, vocab, cue_texts):
-    """The coach's cues (espeak-ng, as the speech engine renders them) played into the input."""
-    utts = [(t, mf.espeak(t, "en-us", 170), None) for t in cue_texts]
-    audio, segs = mf.stream(utts, gap_s=0.7)
-    spans = [(s.start, s.end) for s in segs]
+    """The coach's cues, as each speech engine renders them, played into the input: gated as a
+    live session gates them, and ungated (a speaker whose delay outlasts the gate, a recording)."""
     out = {}
-    for label, wake, gate in (("gated, wake word", True, True), ("gated, no wake word", False, True),
-                              ("ungated, wake word", True, False), ("ungated, no wake word", False, False)):
-        heard, _, _ = run_stream(rec, vocab, audio, wake, spans if gate else ())
-        cmds = [h.text for h, _, _ in heard if h.accepted]
-        out[label] = {"cues": len(segs), "commands": len(cmds), "examples": cmds[:4]}
-        log(f"  self-speech {label}: {len(cmds)} commands from {len(segs)} cues {cmds[:3]}")
+    for engine, render in (("espeak-ng", lambda t: mf.espeak(t, "en-us", 170)), ("piper", mf.piper)):
+        utts = [(t, render(t), None) for t in cue_texts]
+        audio, segs = mf.stream(utts, gap_s=0.7)
+        spans = [(s.start, s.end) for s in segs]
+        conditions = [("gated, wake word", True, True), ("ungated, wake word", True, False)]
+        if engine == "espeak-ng":   # the default engine: also the worst case, no wake word
+            conditions.append(("ungated, no wake word", False, False))
+        for label, wake, gate in conditions:
+            heard, _, _ = run_stream(rec, vocab, audio, wake, spans if gate else ())
+            cmds = [h.text for h, _, _ in heard if h.accepted]
+            key = f"{engine}, {label}"
+            out[key] = {"cues": len(segs), "commands": len(cmds), "examples": cmds[:4]}
+            log(f"  self-speech {key}: {len(cmds)} commands from {len(segs)} cues {cmds[:3]}")
     return out
 
 
@@ -305,7 +310,7 @@ def main(argv=None) -> int:
         rv = results["real_voice_numbers"]
         print(f"\nreal voice numbers (8 kHz asterisk after synthetic 'coach rest'): {rv['right']}/{rv['n']} right, "
               f"{rv['wrong']} wrong")
-    print("\nself-speech (coach cues via espeak-ng into the input, PocketSphinx):")
+    print("\nself-speech (the coach's cues into the input, PocketSphinx):")
     for label, s in results["self_speech"].items():
         print(f"  {label}: {s['commands']} commands from {s['cues']} cues  {s['examples'][:2]}")
     return 0
