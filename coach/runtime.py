@@ -541,7 +541,8 @@ def _is_trace(path: str) -> bool:
 
 def open_devices(camera: str | None = None, mic: str | None = None, speaker: str | None = None, *,
                  language: str = "en", wake_word: str | None = "coach", vosk_model: str | None = None,
-                 word_loop: bool = False, vosk_lang: str | None = None, speech_engine: str = "espeak", speech_rate_wpm: int | None = None,
+                 word_loop: bool = False, vosk_lang: str | None = None, speech_engine: str = "espeak",
+                 speech_rate_wpm: int | None = None,
                  volume: float = 1.0, pose_model: str | None = None,
                  script: list[dict[str, Any]] | None = None) -> Devices:
     """Camera: an index or device ("0", "/dev/video0") or a landmark trace. Microphone: a name or

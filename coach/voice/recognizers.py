@@ -423,8 +423,9 @@ def create_recognizer(language: str = "en", wake_word: str | None = None,
                       vosk_model: str | Path | None = None, vocab: Vocabulary | None = None,
                       word_loop: bool = False, vosk_lang: str | None = None):
     """A ready Listener for the runtime: PocketSphinx (or Vosk with `vosk_model`, or the
-    installed model of `vosk_lang`) on the language's vocabulary. `wake_word` None: no wake word needed (a quiet room). `word_loop`:
-    PocketSphinx also refuses asides said after the wake word (see WORD_LOOP_CENTER; CPU).
+    installed model of `vosk_lang`) on the language's vocabulary. `wake_word` None: no wake word
+    needed (a quiet room). `word_loop`: PocketSphinx also refuses asides said after the wake word
+    (see WORD_LOOP_CENTER; CPU).
 
     The Listener's `accept(chunk)` / `finish()` return the accepted utterances (with `.t` and
     `.text`); set `listener.speaking` or call `listener.gate(until_t)` while the coach talks."""
