@@ -409,10 +409,10 @@ def find_vosk_model(lang: str) -> Path:
     if not re.fullmatch(r"[a-z]{2,3}(-[a-z]{2,4})?", lang):
         raise RecognizerError(f"'{lang}' is not a Vosk language code (like en-us, de or ko)")
     name = re.compile(rf"vosk-model(-small)?-{re.escape(lang)}(-|$)")
-    found = [p for d in vosk_model_dirs() if d.is_dir() for p in sorted(d.iterdir())
-             if p.is_dir() and name.match(p.name)]
+    dirs = vosk_model_dirs()
+    found = [p for d in dirs if d.is_dir() for p in sorted(d.iterdir()) if p.is_dir() and name.match(p.name)]
     if not found:
-        where = ", ".join(str(d) for d in vosk_model_dirs())
+        where = ", ".join(str(d) for d in dirs)
         raise RecognizerError(f"no Vosk model for '{lang}' is installed (looked in {where}); on a connected "
                               f"machine, python -c \"import vosk; vosk.Model(lang='{lang}')\" fetches one into "
                               f"~/.cache/vosk once, or give a model directory")
