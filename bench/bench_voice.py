@@ -96,7 +96,7 @@ def accuracy(name, rec, vocab, utterances, voices, per_command, require_wake, se
         for k in range(per_command):
             v = voices[(i + k * 3) % len(voices)]
             items.append((text, mf.say(text, v), cmd))
-            item_voice.append(v.name)
+            item_voice.append(v)
     rows, lats = [], []
     cpu_total = audio_total = wall_total = 0.0
     for snr in snrs or SNRS:
@@ -108,13 +108,15 @@ def accuracy(name, rec, vocab, utterances, voices, per_command, require_wake, se
         audio_total += len(audio) / RATE
         lats += lat
         tag = "clean" if snr is None else f"{snr:g} dB"
-        by_voice = {}
-        for vname, good in zip(item_voice, score.per_segment):
-            n, r = by_voice.get(vname, (0, 0))
-            by_voice[vname] = (n + 1, r + int(good))
+        by_voice, by_engine = {}, {}
+        for v, good in zip(item_voice, score.per_segment):
+            for tally, key in ((by_voice, v.name), (by_engine, v.engine)):
+                n, r = tally.get(key, (0, 0))
+                tally[key] = (n + 1, r + int(good))
         rows.append({"condition": tag, "n": len(segs), "right": right, "wrong": wrong,
                      "missed": len(segs) - right - wrong, "extra": extra,
                      "accuracy": right / len(segs),
+                     "by_engine": {k: f"{r}/{n} ({100 * r / n:.0f} %)" for k, (n, r) in by_engine.items()},
                      "by_voice": {k: f"{r}/{n}" for k, (n, r) in by_voice.items()}})
         log(f"  {name} {tag:>6}: {100 * right / len(segs):5.1f} % right ({right}/{len(segs)}), "
             f"{wrong} wrong, {len(segs) - right - wrong} missed, {extra} extra")
@@ -287,7 +289,8 @@ def main(argv=None) -> int:
         for row in r["accuracy"]:
             print(f"  accuracy {row['condition']:>6}: {100 * row['accuracy']:5.1f} %  "
                   f"({row['right']}/{row['n']} exact; {row['wrong']} wrong, {row['missed']} missed)  "
-                  + ", ".join(f"{k} {v}" for k, v in row["by_voice"].items()))
+                  + ", ".join(f"{k} {v}" for k, v in row["by_engine"].items()))
+            print("    " + ", ".join(f"{k} {v}" for k, v in row["by_voice"].items()))
         lat = r["latency_ms"]
         if lat["median"] is not None:
             print(f"  latency end of speech -> command: median {lat['median']:.0f} ms, p90 {lat['p90']:.0f} ms, "
@@ -305,7 +308,8 @@ def main(argv=None) -> int:
         for row in results["held_out_voices"]:
             print(f"  accuracy {row['condition']:>6}: {100 * row['accuracy']:5.1f} %  "
                   f"({row['right']}/{row['n']} exact; {row['wrong']} wrong, {row['missed']} missed)  "
-                  + ", ".join(f"{k} {v}" for k, v in row["by_voice"].items()))
+                  + ", ".join(f"{k} {v}" for k, v in row["by_engine"].items()))
+            print("    " + ", ".join(f"{k} {v}" for k, v in row["by_voice"].items()))
     if "real_voice_numbers" in results:
         rv = results["real_voice_numbers"]
         print(f"\nreal voice numbers (8 kHz asterisk after synthetic 'coach rest'): {rv['right']}/{rv['n']} right, "

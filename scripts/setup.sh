@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 
 system=(espeak-ng libespeak-ng1 libportaudio2 sox)
 if [[ "${1:-}" == "--test" ]]; then
-  # Real media that ships in Debian: photos of people, human speech, a real voice saying numbers.
-  system+=(opencv-doc pocketsphinx-testdata alsa-utils asterisk-core-sounds-en-wav)
+  # Real media that ships in Debian: photos of people, human speech, a real voice saying numbers;
+  # flite: a second speech engine with natural voices for the voice bench.
+  system+=(opencv-doc pocketsphinx-testdata alsa-utils asterisk-core-sounds-en-wav flite)
   extras="[test]"
 else
   extras=""

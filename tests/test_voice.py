@@ -73,6 +73,23 @@ def test_pocketsphinx_hears_spoken_commands(sphinx, spoken_stream):
             assert s.end - 0.4 <= h.t <= s.end + 1.0
 
 
+def test_pocketsphinx_hears_a_womans_natural_voice(sphinx):
+    """Flite's slt (recorded speech of a US woman, another engine than any setting was chosen on)."""
+    utts = [(text, mf.flite(text, "slt"), cmd) for text, cmd in SPOKEN]
+    audio, segs = mf.stream(utts, gap_s=1.0)
+    assert _accepted(_run(sphinx, audio)) == [s.expected for s in segs]
+
+
+def test_noisy_stream_holds_every_voice_at_the_stated_snr():
+    """A quiet voice and a loud one (20 dB apart) are each heard 10 dB above the gym noise."""
+    t = np.arange(RATE // 2) / RATE
+    tone = np.sin(2 * np.pi * 300 * t)
+    utts = [("loud", (tone * 8000).astype(np.int16), None), ("quiet", (tone * 800).astype(np.int16), None)]
+    audio, segs = mf.stream(utts, gap_s=1.0, snr_db=10.0)
+    levels = [mf.speech_rms(audio[int(s.start * RATE): int(s.end * RATE)]) for s in segs]
+    assert abs(20 * np.log10(levels[0] / levels[1])) < 1.0, levels
+
+
 def test_real_book_speech_is_not_a_command(sphinx):
     """A closed grammar would turn any sentence into a command; the phone-loop confidence and
     the wake word must not. Without the wake word the bar is higher but not absolute: after the
