@@ -182,6 +182,52 @@ def test_odd_wavs_are_resampled_to_16k_mono(tmp_path, rate, channels):
     assert np.abs(x[200:-200] - ideal[200:-200]).max() < 80   # 1 % of full scale
 
 
+@pytest.mark.parametrize("sox_args", [
+    ["-e", "floating-point", "-b", "32"],   # DAWs' default export
+    ["-e", "floating-point", "-b", "64"],
+    ["-b", "24"],                            # extensible header
+    ["-b", "32"],
+    ["-e", "u-law"],                         # telephony
+    ["-e", "a-law"],
+    ["-b", "8"],
+    ["-c", "3"],                             # extensible, more channels than stereo
+])
+def test_wav_encodings_that_recorders_write_are_read(tmp_path, sox_args):
+    """sox writes each encoding for real; all decode to the same tone."""
+    import subprocess
+    import wave
+    tone = (8000 * np.sin(2 * np.pi * 440 * np.arange(RATE) / RATE)).astype(np.int16)
+    src, dst = tmp_path / "src.wav", tmp_path / "enc.wav"
+    with wave.open(str(src), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(tone.tobytes())
+    subprocess.run(["sox", str(src), *sox_args, str(dst)], check=True, capture_output=True)
+    x = read_wav(dst)
+    assert len(x) == RATE
+    assert np.abs(x.astype(float) - tone).max() < 400   # 5 %: the 8-bit ones (steps of 256, sox's dither)
+
+
+def test_a_recording_cut_short_gives_what_it_holds(tmp_path):
+    """A recorder killed mid-file: the header promises more (or, unfinished, nothing) than is there."""
+    import wave
+    p = tmp_path / "full.wav"
+    tone = (8000 * np.sin(2 * np.pi * 440 * np.arange(RATE) / RATE)).astype(np.int16)
+    with wave.open(str(p), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(tone.tobytes())
+    data = p.read_bytes()
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(data[: 44 + RATE + 1])              # half the samples and an odd byte
+    assert len(read_wav(cut)) == RATE // 2
+    unfinished = tmp_path / "unfinished.wav"
+    unfinished.write_bytes(data[:40] + b"\x00\x00\x00\x00" + data[44:])   # data length never written
+    assert len(read_wav(unfinished)) == RATE
+
+
 def test_resampler_streams_like_one_block():
     x = np.random.default_rng(0).standard_normal(44100) * 3000
     whole = Resampler(44100).process(x, final=True)

@@ -9,6 +9,7 @@ stereo...), so the recognizers only ever see 16 kHz mono.
 from __future__ import annotations
 
 import queue
+import struct
 import time
 import wave
 from dataclasses import dataclass
@@ -78,9 +79,42 @@ def to_int16(x: np.ndarray) -> np.ndarray:
     return np.clip(np.round(x), -32768, 32767).astype(np.int16)
 
 
-def _decode_pcm(raw: bytes, width: int, channels: int) -> np.ndarray:
-    """PCM bytes -> float64 mono in int16 units."""
-    if width == 1:
+# WAV encodings (the fmt chunk's tag): what phones, DAWs, sox and telephony tools write.
+_PCM, _FLOAT, _ALAW, _ULAW, _EXTENSIBLE = 1, 3, 6, 7, 0xFFFE
+_ENCODINGS = {_PCM: (1, 2, 3, 4), _FLOAT: (4, 8), _ALAW: (1,), _ULAW: (1,)}
+
+
+@dataclass(frozen=True)
+class WavFormat:
+    encoding: int    # _PCM, _FLOAT, _ALAW or _ULAW
+    channels: int
+    rate: int
+    width: int       # bytes per sample
+
+
+def _g711(b: np.ndarray, mu: bool) -> np.ndarray:
+    """G.711 mu-law / A-law bytes -> linear samples in int16 units (ITU-T G.711)."""
+    if mu:
+        u = ~b.astype(np.int32) & 0xFF
+        exp, mant = (u >> 4) & 7, u & 0x0F
+        mag = (((mant << 3) + 0x84) << exp) - 0x84
+        return np.where(u & 0x80, -mag, mag).astype(np.float64)
+    a = b.astype(np.int32) ^ 0x55
+    exp, mant = (a >> 4) & 7, a & 0x0F
+    mag = np.where(exp == 0, (mant << 4) + 8, ((mant << 4) + 0x108) << np.maximum(exp - 1, 0))
+    return np.where(a & 0x80, mag, -mag).astype(np.float64)
+
+
+def _decode(raw: bytes, fmt: WavFormat) -> np.ndarray:
+    """Sample bytes -> float64 mono in int16 units."""
+    width = fmt.width
+    raw = raw[: len(raw) // (width * fmt.channels) * width * fmt.channels]
+    if fmt.encoding == _FLOAT:
+        x = np.frombuffer(raw, "<f4" if width == 4 else "<f8").astype(np.float64) * 32767.0
+        x = np.nan_to_num(x, nan=0.0, posinf=32767.0, neginf=-32768.0)
+    elif fmt.encoding in (_ULAW, _ALAW):
+        x = _g711(np.frombuffer(raw, np.uint8), fmt.encoding == _ULAW)
+    elif width == 1:
         x = (np.frombuffer(raw, np.uint8).astype(np.float64) - 128.0) * 256.0
     elif width == 2:
         x = np.frombuffer(raw, "<i2").astype(np.float64)
@@ -89,36 +123,73 @@ def _decode_pcm(raw: bytes, width: int, channels: int) -> np.ndarray:
         v = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
         v = np.where(v >= 1 << 23, v - (1 << 24), v)
         x = v.astype(np.float64) / 256.0
-    elif width == 4:
-        x = np.frombuffer(raw, "<i4").astype(np.float64) / 65536.0
     else:
-        raise ValueError(width)
-    if channels > 1:
-        x = x[: len(x) // channels * channels].reshape(-1, channels).mean(axis=1)
+        x = np.frombuffer(raw, "<i4").astype(np.float64) / 65536.0
+    if fmt.channels > 1:
+        x = x.reshape(-1, fmt.channels).mean(axis=1)
     return x
 
 
+def _read_header(f, path) -> tuple[WavFormat, int | None]:
+    """Walks the RIFF chunks to the audio data: its format and length in bytes (None: to the end
+    of the file, as a recorder that was cut off before it wrote the length leaves it)."""
+    head = f.read(12)
+    if len(head) < 12 or head[:4] not in (b"RIFF", b"RF64") or head[8:12] != b"WAVE":
+        raise AudioError(f"{path}: not a WAV file (no RIFF/WAVE header); convert it first, "
+                         f"e.g. ffmpeg -i {path} -ac 1 -ar 16000 out.wav")
+    fmt = None
+    while True:
+        chunk = f.read(8)
+        if len(chunk) < 8:
+            raise AudioError(f"{path}: a WAV file without audio data (truncated?)")
+        cid, size = chunk[:4], int.from_bytes(chunk[4:], "little")
+        if cid == b"data":
+            if fmt is None:
+                raise AudioError(f"{path}: a WAV file whose audio comes before its format")
+            return fmt, None if size in (0, 0xFFFFFFFF) else size
+        if cid != b"fmt ":
+            f.seek(size + (size & 1), 1)
+            continue
+        body = f.read(size + (size & 1))
+        if len(body) < 16:
+            raise AudioError(f"{path}: a WAV file with a broken format chunk")
+        tag, channels, rate = struct.unpack_from("<HHI", body)
+        bits = struct.unpack_from("<H", body, 14)[0]
+        if tag == _EXTENSIBLE and len(body) >= 26:
+            tag = struct.unpack_from("<H", body, 24)[0]   # the sub-format GUID begins with the tag
+        width = (bits + 7) // 8
+        if tag not in _ENCODINGS or width not in _ENCODINGS[tag] or channels < 1 or rate < 4000:
+            raise AudioError(f"{path}: unsupported WAV encoding (format {tag}, {bits}-bit, {rate} Hz); "
+                             "PCM, float, mu-law and A-law WAVs are read (convert it first, e.g. with sox or ffmpeg)")
+        fmt = WavFormat(tag, channels, rate, width)
+
+
 def wav_chunks(path: str | Path, chunk_s: float = CHUNK_S) -> Iterator[AudioChunk]:
-    """The WAV file as 16 kHz mono chunks on its own timeline; AudioError for anything else."""
+    """The WAV file as 16 kHz mono chunks on its own timeline; AudioError for anything else.
+
+    Any rate, channel count and sample encoding a WAV commonly holds (PCM 8-32 bit, float,
+    G.711, the extensible header); a file cut short gives the audio it holds."""
     try:
-        w = wave.open(str(path), "rb")
+        f = open(path, "rb")
     except FileNotFoundError:
         raise AudioError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise AudioError(f"{path}: is a directory, not a WAV file") from None
-    except (wave.Error, EOFError) as e:
-        raise AudioError(f"{path}: not a PCM WAV file ({e})") from None
-    with w:
-        rate, width, channels = w.getframerate(), w.getsampwidth(), w.getnchannels()
-        if width not in (1, 2, 3, 4) or rate < 4000 or channels < 1:
-            raise AudioError(f"{path}: unsupported WAV format ({width * 8}-bit, {rate} Hz)")
-        res = Resampler(rate)
-        per_read = max(1, int(rate * chunk_s))
+    except OSError as e:
+        raise AudioError(f"{path}: cannot be read ({e.strerror or e})") from None
+    with f:
+        fmt, left = _read_header(f, path)
+        res = Resampler(fmt.rate)
+        frame_bytes = fmt.width * fmt.channels
+        per_read = max(1, int(fmt.rate * chunk_s)) * frame_bytes
         emitted = 0
         while True:
-            raw = w.readframes(per_read)
-            final = len(raw) < per_read * width * channels
-            y = res.process(_decode_pcm(raw, width, channels), final=final)
+            want = per_read if left is None else min(per_read, left)
+            raw = f.read(want)
+            if left is not None:
+                left -= len(raw)
+            final = len(raw) < per_read or left == 0
+            y = res.process(_decode(raw, fmt), final=final)
             if len(y):
                 yield AudioChunk(emitted / RATE, to_int16(y))
                 emitted += len(y)
