@@ -79,11 +79,6 @@ class EnergyEndpointer:
         self._above = self._below = 0
 
     @property
-    def utterance_s(self) -> float:
-        """How long the utterance in progress has run, pre-roll included (0 outside one)."""
-        return self._utt_frames * self.c.frame / self.c.rate if self.in_speech else 0.0
-
-    @property
     def floor_db(self) -> float:
         if not self._floor_hist:
             return 0.0

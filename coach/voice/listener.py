@@ -38,11 +38,6 @@ EARLY_END_MIN_CONFIDENCE = 0.9
 # and 6 wrong ones lay below 0.6, and so did the two false accepts with the wake word the bench
 # found (real speech 0.51, gym noise 0.57). Below it, "Sorry, say that again".
 MIN_CONFIDENCE = 0.6
-# With the wake word required, an utterance whose best guess this far in (pre-roll included) does
-# not begin with it is talk nearby: the recognizer stops there. The wake word comes first and
-# lasts under half a second. Measured: CPU in 5 minutes of real talk 20 -> 11 % of a core, the
-# same commands heard clean, at 10 and at 5 dB SNR (checking at 1.0 s lost 4 of 264 in noise).
-WAKE_CHECK_S = 1.4
 
 
 @dataclass(frozen=True)
@@ -104,7 +99,6 @@ class Listener:
         self._offset: float | None = None   # audio clock - endpointer clock
         self._in_utt = False
         self._utt_gated = False
-        self._utt_dropped = False   # not addressed to the coach: no longer fed to the recognizer
         self._armed_until = -1.0
         self._lock = threading.Lock()
         self._gate_until = -1.0
@@ -179,32 +173,17 @@ class Listener:
             return out
         if event == "start":
             self._in_utt = True
-            self._utt_dropped = False
             self.recognizer.start()
-        if not self._utt_gated and not self._utt_dropped:
+        if not self._utt_gated:
             self.recognizer.feed(audio)
-            if event == "speech" and self._not_addressed():
-                self._utt_dropped = True
         if event == "end":
             return out + self._end_utterance(self._ep.speech_start, self._ep.speech_end)
-        if event == "speech" and not self._utt_gated and not self._utt_dropped and self._early_end():
+        if event == "speech" and not self._utt_gated and self._early_end():
             hang_left = self._ep.hang_frames - self._ep.quiet_frames
             self._ep.end_here()
             return out + self._end_utterance(self._ep.speech_start, self._ep.speech_end,
                                              hold_until=self._ep_frames + hang_left)
         return out
-
-    def _not_addressed(self) -> bool:
-        """`WAKE_CHECK_S` into the utterance (not armed by "coach" alone), the best guess so far
-        does not begin with the wake word."""
-        if not self.require_wake_word or self._ep.utterance_s < WAKE_CHECK_S \
-                or self._ep.utterance_s >= WAKE_CHECK_S + FRAME / RATE:
-            return False
-        if self._ep.speech_start + (self._offset or 0.0) <= self._armed_until:
-            return False
-        text, _ = self.recognizer.partial()
-        addressed, _ = split_wake_word(normalize(text), self.vocab, self.wake_words)
-        return bool(text) and not addressed
 
     def _early_end(self) -> bool:
         """A whole command, then a short pause that the decoder too sees as silence after the
