@@ -15,7 +15,7 @@ import pytest
 from coach import commands as c
 from coach.cli import main as coach_main
 from coach.vocabulary import VocabError, default_vocabulary, load_vocabulary
-from coach.voice.audio import RATE, AudioError, Resampler, array_chunks, read_wav, resolve_device
+from coach.voice.audio import RATE, AudioError, Resampler, array_chunks, read_wav, resolve_device, write_wav
 from coach.voice.listener import Listener, listen, to_event
 from coach.events import CommandHeard, CommandRejected
 
@@ -184,6 +184,9 @@ def test_odd_wavs_are_resampled_to_16k_mono(tmp_path, rate, channels):
     assert np.abs(x[200:-200] - ideal[200:-200]).max() < 80   # 1 % of full scale
 
 
+TONE = (8000 * np.sin(2 * np.pi * 440 * np.arange(RATE) / RATE)).astype(np.int16)   # 1 s, 16 kHz
+
+
 @pytest.mark.parametrize("sox_args", [
     ["-e", "floating-point", "-b", "32"],   # DAWs' default export
     ["-e", "floating-point", "-b", "64"],
@@ -197,30 +200,18 @@ def test_odd_wavs_are_resampled_to_16k_mono(tmp_path, rate, channels):
 def test_wav_encodings_that_recorders_write_are_read(tmp_path, sox_args):
     """sox writes each encoding for real; all decode to the same tone."""
     import subprocess
-    import wave
-    tone = (8000 * np.sin(2 * np.pi * 440 * np.arange(RATE) / RATE)).astype(np.int16)
     src, dst = tmp_path / "src.wav", tmp_path / "enc.wav"
-    with wave.open(str(src), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(RATE)
-        w.writeframes(tone.tobytes())
+    write_wav(src, TONE)
     subprocess.run(["sox", str(src), *sox_args, str(dst)], check=True, capture_output=True)
     x = read_wav(dst)
     assert len(x) == RATE
-    assert np.abs(x.astype(float) - tone).max() < 400   # 5 %: the 8-bit ones (steps of 256, sox's dither)
+    assert np.abs(x.astype(float) - TONE).max() < 400   # 5 %: the 8-bit ones (steps of 256, sox's dither)
 
 
 def test_a_recording_cut_short_gives_what_it_holds(tmp_path):
     """A recorder killed mid-file: the header promises more (or, unfinished, nothing) than is there."""
-    import wave
     p = tmp_path / "full.wav"
-    tone = (8000 * np.sin(2 * np.pi * 440 * np.arange(RATE) / RATE)).astype(np.int16)
-    with wave.open(str(p), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(RATE)
-        w.writeframes(tone.tobytes())
+    write_wav(p, TONE)
     data = p.read_bytes()
     cut = tmp_path / "cut.wav"
     cut.write_bytes(data[: 44 + RATE + 1])              # half the samples and an odd byte
