@@ -91,6 +91,11 @@ class WavFormat:
     rate: int
     width: int       # bytes per sample
 
+    @property
+    def frame_bytes(self) -> int:
+        """One sample of every channel."""
+        return self.width * self.channels
+
 
 def _g711(b: np.ndarray, mu: bool) -> np.ndarray:
     """G.711 mu-law / A-law bytes -> linear samples in int16 units (ITU-T G.711)."""
@@ -108,7 +113,7 @@ def _g711(b: np.ndarray, mu: bool) -> np.ndarray:
 def _decode(raw: bytes, fmt: WavFormat) -> np.ndarray:
     """Sample bytes -> float64 mono in int16 units."""
     width = fmt.width
-    raw = raw[: len(raw) // (width * fmt.channels) * width * fmt.channels]
+    raw = raw[: len(raw) // fmt.frame_bytes * fmt.frame_bytes]   # a file cut mid-frame
     if fmt.encoding == _FLOAT:
         x = np.frombuffer(raw, "<f4" if width == 4 else "<f8").astype(np.float64) * 32767.0
         x = np.nan_to_num(x, nan=0.0, posinf=32767.0, neginf=-32768.0)
@@ -180,8 +185,7 @@ def wav_chunks(path: str | Path, chunk_s: float = CHUNK_S) -> Iterator[AudioChun
     with f:
         fmt, left = _read_header(f, path)
         res = Resampler(fmt.rate)
-        frame_bytes = fmt.width * fmt.channels
-        per_read = max(1, int(fmt.rate * chunk_s)) * frame_bytes
+        per_read = max(1, int(fmt.rate * chunk_s)) * fmt.frame_bytes
         emitted = 0
         while True:
             want = per_read if left is None else min(per_read, left)
