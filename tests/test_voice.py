@@ -420,3 +420,28 @@ def test_word_loop_refuses_what_is_said_to_the_coach_but_no_command():
     assert accepted("coach, is my back straight") == []     # ... and "coach start back squat"
     assert accepted("coach, skip rest") == [c.SkipRest()]
     assert accepted("coach, switch to kettlebell swings") == [c.SwitchExercise("kettlebell_swing")]
+
+
+# Cues that the command grammar alone hears as commands when the coach's voice reaches the
+# microphone ungated (espeak-ng, the default engine): "skip the rest", "repeat that okay", ...
+OWN_CUES = ["Skipping the rest.", "Keep the load close to your body.", "Weight in your heels.",
+            "Counting every 5 reps.", "I can see you mostly from behind.", "Good, the load stayed close."]
+
+
+def test_the_coachs_own_sentences_are_not_commands_when_the_gate_misses_them():
+    """Without the gate (a speaker's delay longer than its tail, a recording of a session) and
+    without the wake word, the worst case: the coach's sentences as paths of their own leave
+    none of its cues a command, and commands are still heard."""
+    from coach.cues import load_cues_or_builtin
+    from coach.voice.own_speech import coach_texts
+    from coach.voice.recognizers import PocketSphinxRecognizer
+    cues, _ = mf.stream([(t, mf.espeak(t, "en-us", 170), None) for t in OWN_CUES], gap_s=0.7)
+    plain = PocketSphinxRecognizer(EN)
+    own = PocketSphinxRecognizer(EN, own_speech=coach_texts(load_cues_or_builtin("en"), EN))
+    assert len(_accepted(_run(plain, cues, require_wake_word=False))) >= 2   # what there is to stop
+    heard = _run(own, cues, require_wake_word=False)
+    assert not _accepted(heard)
+    assert not any(h.rejected for h in heard)   # dropped silently: no "say that again"
+    commands, segs = mf.stream([(t, mf.espeak(t), cmd) for t, cmd in SPOKEN], gap_s=1.0)
+    got = _accepted(_run(own, commands))
+    assert len(got) >= len(segs) - 1 and all(g in [s.expected for s in segs] for g in got), got

@@ -3,6 +3,8 @@ parser understands: a JSGF grammar for PocketSphinx, a phrase list for Vosk."""
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from ..commands import GYM_HUNDREDS, normalize, parse, split_wake_word
 from ..vocabulary import Alt, Optional_, Seq, Slot, Vocabulary, Word
 
@@ -27,8 +29,32 @@ def _jsgf_seq(seq: Seq) -> str:
     return " ".join(parts)
 
 
-def jsgf(vocab: Vocabulary, wake_word: str | None = None) -> str:
+def _trie(sentences: Sequence[tuple[str, ...]]) -> str:
+    """Alternatives sharing their first words as one JSGF expression: "(keep (your back flat |
+    the load close) | ...)". The decoder then starts one path per first word, not per sentence."""
+    root: dict = {}
+    for tokens in sentences:
+        node = root
+        for tok in tokens:
+            node = node.setdefault(tok, {})
+        node[None] = {}   # a sentence ends here
+
+    def render(node: dict) -> str:
+        alts = [tok + (" " + render(child) if child.keys() - {None} else "")
+                for tok, child in node.items() if tok is not None]
+        body = alts[0] if len(alts) == 1 else "(" + " | ".join(alts) + ")"
+        return f"[{body}]" if None in node else body
+
+    return render(root)
+
+
+def jsgf(vocab: Vocabulary, wake_word: str | None = None, own: Sequence[tuple[str, ...]] = ()) -> str:
     """A JSGF grammar of every command, with an optional wake word in front and a filler after.
+
+    `own`: the coach's own sentences (coach.voice.own_speech, as tokens), a competing path: its
+    voice heard through the microphone decodes as itself, which is no command. One sentence per
+    utterance: `<own>+` caught a little more but cost 7x the CPU of the commands alone (the loop
+    restarts every sentence at every word end), the trie and a single sentence 1.6x.
 
     The wake word stays optional in the grammar: whether it is required is the listener's
     decision, so one grammar serves both modes. The wake word alone is a sentence too
@@ -65,11 +91,15 @@ def jsgf(vocab: Vocabulary, wake_word: str | None = None) -> str:
         lines.append(f"{name} = " + " | ".join(_jsgf_seq(s) for s in spec.phrasings) + ";")
     lines.append(f"<command> = {' | '.join(names)};")
     filler = f" [{_alts(vocab.fillers_after)}]" if vocab.fillers_after else ""
+    own_path = ""
+    if own:
+        lines.append(f"<own> = {_trie(own)};")
+        own_path = " | <own>"
     if wakes:   # "coach, how many", or "coach" alone, then the command
         lines.append(f"<wake> = {_alts(wakes)};")
-        lines.append(f"public <utterance> = [<wake>] <command>{filler} | <wake>;")
+        lines.append(f"public <utterance> = [<wake>] <command>{filler} | <wake>{own_path};")
     else:
-        lines.append(f"public <utterance> = <command>{filler};")
+        lines.append(f"public <utterance> = <command>{filler}{own_path};")
     return "\n".join(lines) + "\n"
 
 

@@ -18,13 +18,15 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Iterable, Protocol, Sequence
 
 import numpy as np
 
+from ..commands import parse, split_wake_word, strip_fillers
 from ..vocabulary import Vocabulary, VocabError
 from .audio import RATE
 from .grammar import jsgf, phrase_list
+from .own_speech import coach_texts, own_sentences
 
 GARBAGE = "<garbage>"   # the text a recognizer returns when the speech was not a command
 
@@ -125,6 +127,10 @@ class PocketSphinxRecognizer:
     Rejection: a second decoder runs a free phone loop (PocketSphinx's `allphone` search) over
     the same audio; `grammar_confidence` compares the two (see above).
 
+    Self-speech: `own_speech`, the texts the coach says, become sentences of their own in the
+    grammar (coach.voice.own_speech); when the decoder takes one, the utterance is GARBAGE, so
+    the coach's voice that the gate missed is dropped without a "say that again".
+
     A garbage loop of common words inside the grammar (`garbage_weight` > 0) is the older way:
     measured, it swallowed most commands at 10 dB SNR (gym noise fits short words better than
     the commands), so it is off by default.
@@ -135,7 +141,8 @@ class PocketSphinxRecognizer:
     def __init__(self, vocab: Vocabulary, wake_word: str | None = None,
                  garbage_weight: float = 0.0, model_dir: str | Path | None = None,
                  confidence_center: float = CONFIDENCE_CENTER, confidence_scale: float = CONFIDENCE_SCALE,
-                 phone_loop: bool = True, word_loop: bool = False, **decoder_options):
+                 phone_loop: bool = True, word_loop: bool = False, own_speech: Iterable[str] = (),
+                 **decoder_options):
         import pocketsphinx
 
         hmm = str(model_dir) if model_dir else pocketsphinx.get_model_path("en-us/en-us")
@@ -166,13 +173,15 @@ class PocketSphinxRecognizer:
                              f"{', '.join(missing)} (add them there in CMU phones)")
         garbage = [w for w in vocab.garbage_words
                    if w not in vocab.words() and d.lookup_word(w) is not None] if garbage_weight > 0 else []
-        self.grammar = command_grammar_with_garbage(vocab, wake_word, garbage, garbage_weight)
+        self.own = own_sentences(own_speech, vocab, lambda w: d.lookup_word(w) is not None)
+        self.grammar = command_grammar_with_garbage(vocab, wake_word, garbage, garbage_weight, self.own)
         try:
             d.add_jsgf_string("commands", self.grammar)
         except ValueError as e:
             raise RecognizerError(f"the command grammar did not load ({e})") from None
         d.activate_search("commands")
         self._garbage = set(garbage)
+        self._vocab = vocab
         self._center, self._scale = confidence_center, confidence_scale
         self._phones = _phone_loop(pocketsphinx, hmm, model_dir, decoder_options) if phone_loop else None
         self._words = self._word_loop(pocketsphinx, kwargs, vocab) if word_loop else None
@@ -232,7 +241,7 @@ class PocketSphinxRecognizer:
         if hyp is None or not hyp.hypstr.strip():
             return None
         words = hyp.hypstr.split()
-        if any(w in self._garbage for w in words):
+        if any(w in self._garbage for w in words) or self._own_speech(words):
             return Hypothesis(GARBAGE, 0.0)
         if phones is None:
             return Hypothesis(hyp.hypstr, 1.0)
@@ -248,6 +257,14 @@ class PocketSphinxRecognizer:
             confidence = min(confidence, word_loop_confidence(words_margin))
             self.last_scores = (margin, ratio, words_margin)
         return Hypothesis(hyp.hypstr, confidence)
+
+    def _own_speech(self, words: list[str]) -> bool:
+        """The decoder took the coach's own-sentence path: words that are neither a command nor
+        the wake word alone."""
+        if not self.own:
+            return False
+        _, rest = split_wake_word(tuple(words), self._vocab)
+        return bool(strip_fillers(rest, self._vocab)) and parse(tuple(words), self._vocab) is None
 
     def _hyp_words(self) -> tuple[int, int]:
         """Phones and frames of the hypothesis' words (silence and noise fillers left out)."""
@@ -272,11 +289,17 @@ def _add_pronunciations(decoder, vocab: Vocabulary) -> None:
 
 
 def pocketsphinx_for(vocab: Vocabulary, wake_word: str | None, require_wake_word: bool,
-                     **decoder_options) -> PocketSphinxRecognizer:
-    """PocketSphinx as a session uses it: the phone-loop check always; without a required wake
-    word nothing else says that speech was meant for the coach, so the garbage loop as well."""
+                     own_speech: Iterable[str] | None = None, **decoder_options) -> PocketSphinxRecognizer:
+    """PocketSphinx as a session uses it: the phone-loop check and the coach's own sentences as
+    paths of their own (`own_speech`; by default every text of the language's cue library)
+    always; without a required wake word nothing else says that speech was meant for the coach,
+    so the garbage loop as well."""
+    if own_speech is None:
+        from ..cues import load_cues_or_builtin
+        own_speech = coach_texts(load_cues_or_builtin(vocab.language), vocab)
     weight = 0.0 if require_wake_word and wake_word else QUIET_ROOM_GARBAGE_WEIGHT
-    return PocketSphinxRecognizer(vocab, wake_word, garbage_weight=weight, **decoder_options)
+    return PocketSphinxRecognizer(vocab, wake_word, garbage_weight=weight, own_speech=own_speech,
+                                  **decoder_options)
 
 
 def _phone_loop(pocketsphinx, hmm: str, model_dir, decoder_options: dict):
@@ -294,9 +317,9 @@ def _phone_loop(pocketsphinx, hmm: str, model_dir, decoder_options: dict):
 
 
 def command_grammar_with_garbage(vocab: Vocabulary, wake_word: str | None, garbage: list[str],
-                                 garbage_weight: float) -> str:
+                                 garbage_weight: float, own: Sequence[str] = ()) -> str:
     """The command grammar plus a competing loop of common words (out-of-vocabulary speech)."""
-    g = jsgf(vocab, wake_word)
+    g = jsgf(vocab, wake_word, own)
     if not garbage:
         return g
     head, public = g.rsplit("public <utterance> = ", 1)
