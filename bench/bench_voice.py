@@ -1,6 +1,7 @@
 """Voice-command figures: accuracy (clean and in gym noise), false accepts, latency, CPU, self-speech.
 
-    .venv/bin/python bench/bench_voice.py [--voices-per-command 2] [--skip-vosk] [--json] [--quiet-room-only] [--addressed]
+    .venv/bin/python bench/bench_voice.py [--voices-per-command 2] [--skip-vosk] [--json]
+        [--quiet-room-only] [--addressed] [--own-sentences]
 
 PocketSphinx (English, the embedded default) and Vosk with the packaged Korean model. Speech is
 synthetic (espeak-ng voices, Piper's Joe) except the out-of-vocabulary set, which is real human
@@ -165,6 +166,15 @@ def self_speech(rec, vocab, cue_texts):
     return out
 
 
+def session_pocketsphinx(vocab, wake_word=None, **options):
+    """PocketSphinx as a session builds it: the coach's own sentences as a path of their own."""
+    from coach.cues import load_cues_or_builtin
+    from coach.voice.own_speech import coach_texts
+    from coach.voice.recognizers import PocketSphinxRecognizer
+    return PocketSphinxRecognizer(vocab, wake_word, own_speech=coach_texts(load_cues_or_builtin("en"), vocab),
+                                  **options)
+
+
 def bench_recognizer(name, rec, vocab, utterances, voices, per_command, require_wake, oov_sets):
     log(f"{name}: accuracy")
     rows, lats, cpu, wall, audio_s = accuracy(name, rec, vocab, utterances, voices, per_command, require_wake)
@@ -181,12 +191,12 @@ def bench_recognizer(name, rec, vocab, utterances, voices, per_command, require_
 def quiet_room(per_command: int) -> int:
     """No wake word: nothing tells the coach that speech is meant for it, so its recognizer also
     runs the garbage loop. Talk nearby (real recordings) and clean commands, with and without it."""
-    from coach.voice.recognizers import QUIET_ROOM_GARBAGE_WEIGHT, PocketSphinxRecognizer
+    from coach.voice.recognizers import QUIET_ROOM_GARBAGE_WEIGHT
     en = default_vocabulary("en")
     real = mf.real_oov_speech()
     for label, weight in (("phone-loop check alone", 0.0), ("with the garbage loop (quiet room)",
                                                              QUIET_ROOM_GARBAGE_WEIGHT)):
-        rec = PocketSphinxRecognizer(en, garbage_weight=weight)
+        rec = session_pocketsphinx(en, garbage_weight=weight)
         fa = false_accepts(rec, en, real, "real OOV speech")
         rows, *_ = accuracy("quiet room", rec, en, mf.command_utterances(en), mf.VOICES, per_command, False,
                             snrs=(None,))
@@ -199,12 +209,11 @@ def quiet_room(per_command: int) -> int:
 def addressed(per_command: int) -> int:
     """Speech meant for the coach that is no command ("coach, call my mother"): how much of it
     becomes a command, with and without the word-loop check, and what that check costs."""
-    from coach.voice.recognizers import PocketSphinxRecognizer
     en = default_vocabulary("en")
     asides = [(f"coach, {t}", mf.say(f"coach, {t}", mf.VOICES[(i + k * 2) % len(mf.VOICES)]), None)
               for i, t in enumerate(mf.ASIDES) for k in range(2)]
     for label, word_loop in (("phone-loop check", False), ("phone loop and word loop", True)):
-        rec = PocketSphinxRecognizer(en, "coach", word_loop=word_loop)
+        rec = session_pocketsphinx(en, "coach", word_loop=word_loop)
         taken = []
         for snr in (None, 10.0):
             audio, _ = mf.stream(asides, gap_s=1.0, snr_db=snr, seed=3)
@@ -219,6 +228,31 @@ def addressed(per_command: int) -> int:
     return 0
 
 
+def own_sentences_ab(per_command: int) -> int:
+    """The coach's own sentences in the grammar, paired: both recognizers hear the same audio
+    (Piper samples its voice afresh each run, so separate runs differ by a few commands)."""
+    from coach.voice.recognizers import PocketSphinxRecognizer
+    en = default_vocabulary("en")
+    recs = {"commands only": PocketSphinxRecognizer(en), "with own sentences": session_pocketsphinx(en)}
+    totals = {name: [0, 0, 0, 0.0, 0.0] for name in recs}   # right, wrong, n, cpu s, audio s
+    for label, voices, seed, snrs in (("voices", mf.VOICES, 1, SNRS), ("held-out", mf.HELD_OUT_VOICES, 5, (None, 10.0))):
+        items = [(text, mf.say(text, voices[(i + k * 3) % len(voices)]), cmd)
+                 for i, (text, cmd) in enumerate(mf.command_utterances(en)) for k in range(per_command)]
+        for snr in snrs:
+            audio, segs = mf.stream(items, gap_s=1.0, snr_db=snr, seed=seed)
+            row = []
+            for name, rec in recs.items():
+                heard, cpu, _ = run_stream(rec, en, audio)
+                right, wrong, _, _ = score(heard, segs)
+                t = totals[name]
+                t[0], t[1], t[2], t[3], t[4] = t[0] + right, t[1] + wrong, t[2] + len(segs), t[3] + cpu, t[4] + len(audio) / RATE
+                row.append(f"{name} {right} right, {wrong} wrong")
+            print(f"{label} {'clean' if snr is None else f'{snr:g} dB'} ({len(segs)}): " + "; ".join(row), flush=True)
+    for name, (right, wrong, n, cpu, audio_s) in totals.items():
+        print(f"{name}: {right}/{n} right, {wrong} wrong; CPU {100 * cpu / audio_s:.1f} % of a core", flush=True)
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--voices-per-command", type=int, default=2)
@@ -228,7 +262,11 @@ def main(argv=None) -> int:
                     help="only the quiet-room recognizer (no wake word): real speech and clean commands")
     ap.add_argument("--addressed", action="store_true",
                     help="only speech after the wake word that is no command, with and without the word loop")
+    ap.add_argument("--own-sentences", action="store_true",
+                    help="only commands heard with and without the coach's own sentences in the grammar, paired")
     args = ap.parse_args(argv)
+    if args.own_sentences:
+        return own_sentences_ab(args.voices_per_command)
     if args.addressed:
         return addressed(args.voices_per_command)
     if args.quiet_room_only:
@@ -238,7 +276,7 @@ def main(argv=None) -> int:
 
     from coach.voice.recognizers import PocketSphinxRecognizer, VoskRecognizer
     en = default_vocabulary("en")
-    ps = PocketSphinxRecognizer(en)
+    ps = session_pocketsphinx(en)
 
     log("making audio (espeak-ng, Piper, gym noise, real speech)")
     real_oov = mf.real_oov_speech()
@@ -265,6 +303,8 @@ def main(argv=None) -> int:
         log(f"  {right}/{len(segs)} right, {wrong} wrong")
     log("pocketsphinx-en: the coach's own voice")
     results["self_speech"] = self_speech(ps, en, mf.coach_cue_texts())
+    log("pocketsphinx-en without the coach's own sentences in its grammar: the coach's own voice")
+    results["self_speech_commands_only"] = self_speech(PocketSphinxRecognizer(en), en, mf.coach_cue_texts())
 
     if not args.skip_vosk:
         try:
@@ -319,9 +359,11 @@ def main(argv=None) -> int:
         rv = results["real_voice_numbers"]
         print(f"\nreal voice numbers (8 kHz asterisk after synthetic 'coach rest'): {rv['right']}/{rv['n']} right, "
               f"{rv['wrong']} wrong")
-    print("\nself-speech (the coach's cues into the input, PocketSphinx):")
-    for label, s in results["self_speech"].items():
-        print(f"  {label}: {s['commands']} commands from {s['cues']} cues  {s['examples'][:2]}")
+    for key, title in (("self_speech", "PocketSphinx as sessions use it"),
+                       ("self_speech_commands_only", "PocketSphinx, grammar of commands only")):
+        print(f"\nself-speech (the coach's cues into the input; {title}):")
+        for label, s in results[key].items():
+            print(f"  {label}: {s['commands']} commands from {s['cues']} cues  {s['examples'][:2]}")
     return 0
 
 
