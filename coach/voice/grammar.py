@@ -54,7 +54,7 @@ def jsgf(vocab: Vocabulary, wake_word: str | None = None, own: Sequence[tuple[st
     `own`: the coach's own sentences (coach.voice.own_speech, as tokens), a competing path: its
     voice heard through the microphone decodes as itself, which is no command. One sentence per
     utterance: `<own>+` caught a little more but cost 7x the CPU of the commands alone (the loop
-    restarts every sentence at every word end), the trie and a single sentence 1.6x.
+    restarts every sentence at every word end), the trie and a single sentence 1.4x.
 
     The wake word stays optional in the grammar: whether it is required is the listener's
     decision, so one grammar serves both modes. The wake word alone is a sentence too
