@@ -105,9 +105,8 @@ def own_sentences(texts: Iterable[str], vocab: Vocabulary,
             if tokens is None:
                 continue
             words = [t for t in tokens if not t.startswith(("<", "(", "["))]
-            if len(_sample(tokens, vocab)) < MIN_WORDS or not all(known(w) for w in words):
-                continue
-            if parse(_sample(tokens, vocab), vocab) is not None:
+            sample = _sample(tokens, vocab)
+            if len(sample) < MIN_WORDS or not all(known(w) for w in words) or parse(sample, vocab) is not None:
                 continue
             out[tuple(tokens)] = None
     return list(out)
