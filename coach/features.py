@@ -113,6 +113,7 @@ class FeatureExtractor:
         self._smooth = OneEuro(min_cutoff_hz=1.2, beta=0.3)
         self.facing = FacingTracker()
         self._leg_lengths: deque[float] = deque(maxlen=151)
+        self._thighs: deque[float] = deque(maxlen=151)
         self.leg_length = math.nan
 
     def merged_points(self, lm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -153,6 +154,13 @@ class FeatureExtractor:
             # The body does not change size between frames: refresh it now and then.
             if len(self._leg_lengths) % 8 == 1 or not math.isfinite(self.leg_length):
                 ordered = sorted(self._leg_lengths)
+                self.leg_length = ordered[int(0.9 * (len(ordered) - 1))]
+        elif not self._leg_lengths:
+            # Feet never seen yet (cut off by the frame, hidden by plates): the shank is about
+            # as long as the thigh.
+            self._thighs.append(2.0 * math.hypot(*(hp - kn)))
+            if len(self._thighs) % 8 == 1 or not math.isfinite(self.leg_length):
+                ordered = sorted(self._thighs)
                 self.leg_length = ordered[int(0.9 * (len(ordered) - 1))]
         if not math.isfinite(self.leg_length) or self.leg_length <= 1.0:
             return None

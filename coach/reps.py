@@ -33,6 +33,7 @@ _LOCKOUT_CHECK_S = 1.2  # how long after lockout the arms are watched for the lo
 _UNLOADED_ELBOW_DEG = 32.0  # bent elbows at the top: hands on the hips, no load in them
 _HANDS_ON_THIGHS_ELBOW_DEG = 40.0  # bent elbows early in the rise: pushing on the thighs
 _HANDS_ON_HIPS = 0.06  # leg lengths: wrists above the hips after lockout
+_TOP_BAND_DEG = 25.0  # the lifter's learned top stays this close to the exercise's usual top
 
 
 @dataclass
@@ -90,7 +91,10 @@ class RepMachine:
     def _learn(self, rep_depth: float, top: float) -> None:
         self._tops.append(top)
         self._depths.append(rep_depth)
-        self.top = statistics.median(self._tops)
+        # Standing tall lies within a few tens of degrees of upright: a "top" outside that band is
+        # the pose tracker's, not the lifter's (a person walking in, a limb mislabelled).
+        self.top = min(max(statistics.median(self._tops), self.c.top_deg - _TOP_BAND_DEG),
+                       self.c.top_deg + _TOP_BAND_DEG)
         usual = statistics.median(self._depths)
         prior = self.c.usual_depth_deg - self.c.top_deg
         # A single rep can be a fluke; lean on the prior until a few reps agree.
@@ -217,7 +221,11 @@ class RepMachine:
         elif phase == RISING:
             if d < self._min:
                 self._min, self._min_t = d, t
-            if self._min <= tz and (d - self._min > 0.05 * R or t - self._min_t >= 0.12):
+            # The top is reached when the rise turns back, or when it holds near the top: a
+            # stall halfway up (a real pull's sticking point) is not the top.
+            near_top = self.top + 0.25 * max(R, self._peak - self.top)
+            held = t - self._min_t >= 0.12 and self._min <= near_top
+            if self._min <= tz and (d - self._min > 0.05 * R or held):
                 self._count(f, out)  # the top was reached, even if this frame is already past it
             elif d > self._peak - 0.1 * R:
                 self.rejected.append(Rejected(t, "partial rise"))
@@ -351,7 +359,11 @@ class RepMachine:
 
     def _unloaded(self, rep: Rep, now: float) -> bool:
         """Hands pushing on the thighs during the rise (elbows bent), or going to the hips after
-        it: the lifter stood up without the load."""
+        it: the lifter stood up without the load. Only a lifter who has put the load down can
+        stand up without it: before the first pull the load is on the floor, and real pose
+        output bends a loaded lifter's elbows and raises their wrists as often as not."""
+        if not self.reps:
+            return False
         mid = (rep.start + rep.end) / 2
         if self._median("elbow_flexion", rep.start - 0.5, mid) > _HANDS_ON_THIGHS_ELBOW_DEG:
             return True
