@@ -33,6 +33,7 @@ _LOCKOUT_CHECK_S = 1.2  # how long after lockout the arms are watched for the lo
 _UNLOADED_ELBOW_DEG = 32.0  # bent elbows at the top: hands on the hips, no load in them
 _HANDS_ON_THIGHS_ELBOW_DEG = 40.0  # bent elbows early in the rise: pushing on the thighs
 _HANDS_ON_HIPS = 0.06  # leg lengths: wrists above the hips after lockout
+_OFF_THE_FLOOR = 0.3  # share of the last pull's travel: a bottom this far above its floor is no pull
 _TOP_BAND_DEG = 25.0  # the lifter's learned top stays this close to the exercise's usual top
 
 
@@ -379,6 +380,12 @@ class RepMachine:
         c = self.c
         if end - start < c.min_rep_s:
             return "too quick"
+        last = self._unconfirmed or (self.reps[-1] if self.reps else None)
+        if self.ex.kind == "floor_start" and last is not None \
+                and self._peak < last.depth - _OFF_THE_FLOOR * (last.depth - last.extra["top"]):
+            # Every pull starts from the floor: a dip and rise well above the last rep's floor
+            # position is that rep still finding its lockout (a hitch), not a new rep.
+            return "not from the floor"
         if c.pickup_knee_flexion_deg and self._peak_knee >= c.pickup_knee_flexion_deg \
                 and self._peak >= self.top + self.range:
             # Knees bent like a deadlift and hips deeper than this lifter's hinge: the bar goes
