@@ -34,7 +34,12 @@ _UNLOADED_ELBOW_DEG = 32.0  # bent elbows at the top: hands on the hips, no load
 _HANDS_ON_THIGHS_ELBOW_DEG = 40.0  # bent elbows early in the rise: pushing on the thighs
 _HANDS_ON_HIPS = 0.06  # leg lengths: wrists above the hips after lockout
 _OFF_THE_FLOOR = 0.3  # share of the last pull's travel: a bottom this far above its floor is no pull
-_TOP_BAND_DEG = 25.0  # the lifter's learned top stays this close to the exercise's usual top
+_TOP_BAND_DEG = 25.0
+_SAME_KNEES_DEG = 25.0  # knee bends this close are one movement pattern (real pose: +-10 degrees)
+_PICKUP = "pick-up or put-down"
+_MIN_HINGE_DEG = 15.0  # a smaller bend of the hips is a fidget, never a rep
+_SAME_SIZE_RUN = 3  # this many like movements in a row make a set
+_SET_RHYTHM_S = 4.0  # at most this long between the movements of one set  # the lifter's learned top stays this close to the exercise's usual top
 
 
 @dataclass
@@ -84,6 +89,9 @@ class RepMachine:
         self._pending_lowering: Rep | None = None  # floor-start: the rep whose lowering is under way
         self._last_descent: tuple[float, float] | None = None
         self._unconfirmed: Rep | None = None  # a loaded pull waiting for its lockout to be seen
+        self._maybe_pickup: Rep | None = None  # a first movement that may be the pick-up
+        self._shallow: list[Rep] = []  # movements short of the prior range, before the first rep
+        self._shallow_peak: tuple[float, float, float] = (0.0, 0.0, 0.0)  # depth, t, knee
 
     # -- the lifter's own scale ------------------------------------------------------------
     def _level(self, share: float) -> float:
@@ -200,14 +208,18 @@ class RepMachine:
                 self._enter(TOP, t, out)
         elif phase == TOP:
             if d > lo:
+                self._shallow_peak = (d, t, f.knee_flexion)
                 self._enter(LOWERING, t, out)
         elif phase == LOWERING:
+            if d > self._shallow_peak[0]:
+                self._shallow_peak = (d, t, f.knee_flexion)
             if d >= bot:
                 self._start_bottom(t, d, f)
                 self._enter(BOTTOM, t, out)
             elif d < self.top + 0.1 * R:
                 self.rejected.append(Rejected(t, "partial"))
                 self._enter(TOP, t, out)
+                self._same_size_movements(t, out)
         elif phase == BOTTOM:
             if d > self._peak:
                 self._peak, self._peak_t = d, t
@@ -232,6 +244,31 @@ class RepMachine:
                 self.rejected.append(Rejected(t, "partial rise"))
                 self._enter(BOTTOM, t, out)
         return self.phase != phase
+
+    def _same_size_movements(self, t: float, out: list) -> None:
+        """Before the first rep the lifter's range is the exercise's prior. A lifter who hinges
+        less than that (or a camera that sees the hinge smaller) makes movements that all turn
+        back short of it: several in a row, of one size and one rhythm, are their reps."""
+        if self.reps or self._unconfirmed is not None:
+            return
+        depth, peak_t, knee = self._shallow_peak
+        if depth - self.top < _MIN_HINGE_DEG:
+            self._shallow.clear()  # a fidget breaks the run
+            return
+        rep = Rep(index=0, start=self._onset(peak_t, +1), end=t, bottom_t=peak_t, depth=depth,
+                  top_level=self.top, range_deg=self.range)
+        rep.extra["top"] = self.top
+        rep.extra["knee"] = knee if knee == knee else 0.0
+        if self._shallow and (rep.start - self._shallow[-1].end > _SET_RHYTHM_S
+                              or rep.end - rep.start < self.c.min_rep_s):
+            self._shallow.clear()
+        self._shallow.append(rep)
+        sizes = [r.depth - self.top for r in self._shallow]
+        usual = statistics.median(sizes)
+        if len(sizes) >= _SAME_SIZE_RUN and all(abs(x - usual) <= 0.35 * usual for x in sizes):
+            for r in self._shallow:
+                self._accept(r, out)
+            self._shallow.clear()
 
     def _top_in_gap(self, f: Features, gap_from: float, out: list) -> None:
         """The person vanished while rising fast and reappears lower again: the top of that rep
@@ -262,6 +299,9 @@ class RepMachine:
             self._count(self._f[-1], out)
         elif self.phase == BOTTOM and self._pending_lowering is not None:
             self._finish_lowering()  # the set ended on the floor: the last lowering is complete
+        if self._maybe_pickup is not None:
+            self.rejected.append(Rejected(self._maybe_pickup.end, _PICKUP))
+            self._maybe_pickup = None
         rep, self._unconfirmed = self._unconfirmed, None
         if rep is not None:
             if self._unloaded(rep, self._last_t):
@@ -321,14 +361,21 @@ class RepMachine:
             start = max(start, self._peak_t - 0.05) if start < self._peak_t - 5.0 else start
         else:
             start = self._descent_start if self._descent_start is not None else self._peak_t
-        reason = self._not_a_rep(start, end)
-        self._enter(TOP, f.t, out)
-        if reason:
-            self.rejected.append(Rejected(f.t, reason))
-            return
         rep = Rep(index=len(self.reps) + 1, start=start, end=end, bottom_t=self._peak_t,
                   depth=self._peak, top_level=self.top, range_deg=self.range)
         rep.extra["top"] = self._min
+        rep.extra["knee"] = self._peak_knee
+        self._settle_first_pickup(out)
+        reason = self._not_a_rep(start, end)
+        self._enter(TOP, f.t, out)
+        if reason == _PICKUP and not self.reps and self._unconfirmed is None:
+            # The first movement of a set: a pick-up from the floor, or the first rep of a lifter
+            # whose hinge bends the knees that much. The next movement tells.
+            self._maybe_pickup = rep
+            return
+        if reason:
+            self.rejected.append(Rejected(f.t, reason))
+            return
         if kind != "floor_start":
             rep.lowering = self._last_descent
         if self.c.loaded_lockout:
@@ -386,9 +433,27 @@ class RepMachine:
             # Every pull starts from the floor: a dip and rise well above the last rep's floor
             # position is that rep still finding its lockout (a hitch), not a new rep.
             return "not from the floor"
-        if c.pickup_knee_flexion_deg and self._peak_knee >= c.pickup_knee_flexion_deg \
-                and self._peak >= self.top + self.range:
-            # Knees bent like a deadlift and hips deeper than this lifter's hinge: the bar goes
-            # to or comes from the floor.
-            return "pick-up or put-down"
+        if self._pickup_like():
+            knees = [r.extra["knee"] for r in self.reps[-7:]]
+            if not knees or self._peak_knee >= statistics.median(knees) + _SAME_KNEES_DEG:
+                return _PICKUP
         return ""
+
+    def _pickup_like(self) -> bool:
+        """Knees bent like a deadlift and hips deeper than this lifter's hinge: the bar going to
+        or coming from the floor, unless this lifter's own reps bend the knees as much."""
+        c = self.c
+        return bool(c.pickup_knee_flexion_deg) and self._peak_knee >= c.pickup_knee_flexion_deg \
+            and self._peak >= self.top + self.range
+
+    def _settle_first_pickup(self, out: list) -> None:
+        """A movement that looked like the pick-up is settled by the next one: if that bends
+        the knees as much, both are this lifter's reps (an oblique camera and a deep hinge look
+        like that); otherwise the first was the pick-up."""
+        pending, self._maybe_pickup = self._maybe_pickup, None
+        if pending is None:
+            return
+        if self._pickup_like() and abs(self._peak_knee - pending.extra["knee"]) < _SAME_KNEES_DEG:
+            self._accept(pending, out)
+        else:
+            self.rejected.append(Rejected(pending.end, _PICKUP))
