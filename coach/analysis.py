@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Iterable, Iterator
 
-from .events import Event, FaultFound, PoseFound, PoseLost, RepCounted, RepJudged
+from .events import Event, FaultFound, NotCounted, PoseFound, PoseLost, RepCounted, RepJudged
 from .exercises import Exercise, load_exercise
 from .faults import FaultJudge
 from .features import FeatureExtractor, Features
@@ -34,6 +34,7 @@ class Analyzer:
         self._pose = False
         self._last_pose_t: float | None = None
         self._awaiting: list[Rep] = []  # counted reps whose verdict needs more frames
+        self._refused_seen = 0  # the rep machine's refusals already told
         self.t = 0.0
 
     def feed(self, frame: Frame) -> list[Event]:
@@ -77,6 +78,11 @@ class Analyzer:
         self.faults.camera_yaw_deg = view.yaw_deg if view is not None else 0.0
 
     def _take(self, items: list, out: list[Event]) -> None:
+        refused = self.reps.rejected
+        while self._refused_seen < len(refused):
+            r = refused[self._refused_seen]
+            out.append(NotCounted(r.t, r.rule, r.reason))
+            self._refused_seen += 1
         if items:
             self._judge_as_seen()
         for item in items:

@@ -40,8 +40,9 @@ def open_source(path: str):
 
 def summarize(exercise: str, events: list, view: dict[str, Any] | None = None) -> dict[str, Any]:
     """The analysis events of one recording as the JSON report (`../shared/eval` contract)."""
-    from .events import RepCounted, RepJudged
+    from .events import NotCounted, RepCounted, RepJudged
     reps: dict[int, dict[str, Any]] = {}
+    not_counted = [{"t": round(e.t, 2), "reason": e.reason} for e in events if isinstance(e, NotCounted)]
     for e in events:
         if isinstance(e, RepCounted):
             reps[e.rep] = {"index": e.rep, "start": round(e.start, 3), "end": round(e.end, 3),
@@ -51,7 +52,8 @@ def summarize(exercise: str, events: list, view: dict[str, Any] | None = None) -
             reps[e.rep]["judged"] = e.judged
             if e.not_judged:
                 reps[e.rep]["not_judged"] = dict(e.not_judged)
-    out: dict[str, Any] = {"exercise": exercise, "rep_count": len(reps), "reps": list(reps.values())}
+    out: dict[str, Any] = {"exercise": exercise, "rep_count": len(reps), "reps": list(reps.values()),
+                           "not_counted": not_counted}
     if view is not None:
         out["view"] = view
     return out
@@ -63,6 +65,11 @@ def _table(report: dict[str, Any]) -> str:
     for r in report["reps"]:
         faults = ", ".join(f["id"] for f in r["faults"]) or ("-" if r["judged"] else "not judged")
         lines.append(f"{r['index']:>4} {r['start']:>8.2f} {r['end']:>8.2f} {r['end'] - r['start']:>6.2f}  {faults}")
+    if report["not_counted"]:
+        lines += ["", "Seen but not counted:"]
+        lines += [f"{m['t']:>8.2f} s  {m['reason']}" for m in report["not_counted"]]
+    elif not report["reps"]:
+        lines += ["", "No movement that looked like a rep was seen."]
     return "\n".join(lines)
 
 

@@ -52,6 +52,16 @@ class RepCounted:
 
 
 @dataclass(frozen=True)
+class NotCounted:
+    """A movement that looked like a rep was not counted: when (`t`: the moment it was
+    refused), the rule that refused it and the reason in words."""
+
+    t: float
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class FaultFound:
     """A fault on rep `rep`. Emitted as soon as it can be judged (often before or at the count)."""
 

@@ -36,7 +36,6 @@ _HANDS_ON_HIPS = 0.06  # leg lengths: wrists above the hips after lockout
 _OFF_THE_FLOOR = 0.3  # share of the last pull's travel: a bottom this far above its floor is no pull
 _TOP_BAND_DEG = 25.0
 _SAME_KNEES_DEG = 25.0  # knee bends this close are one movement pattern (real pose: +-10 degrees)
-_PICKUP = "pick-up or put-down"
 _MIN_HINGE_DEG = 15.0  # a smaller bend of the hips is a fidget, never a rep
 _SAME_SIZE_RUN = 3  # this many like movements in a row make a set
 _SET_RHYTHM_S = 4.0  # at most this long between the movements of one set  # the lifter's learned top stays this close to the exercise's usual top
@@ -57,12 +56,27 @@ class Rep:
     extra: dict[str, float] = field(default_factory=dict)
 
 
+# The rules that can refuse a movement, and how the lifter is told.
+REASONS = {
+    "partial": "turned back short of the usual depth",
+    "too_quick": "too quick to be a rep",
+    "pickup": "the load picked up from the floor or put down, not a rep",
+    "unloaded": "stood up without the load",
+    "no_float": "the bell did not float",
+    "not_from_floor": "did not start from the floor: the last pull still finding its lockout",
+}
+
+
 @dataclass(frozen=True)
 class Rejected:
-    """A movement that looked like a rep but is not one, and why (for logs and tests)."""
+    """A movement that looked like a rep but is not one: when, and the rule that refused it."""
 
     t: float
-    reason: str
+    rule: str
+
+    @property
+    def reason(self) -> str:
+        return REASONS[self.rule]
 
 
 class RepMachine:
@@ -217,9 +231,9 @@ class RepMachine:
                 self._start_bottom(t, d, f)
                 self._enter(BOTTOM, t, out)
             elif d < self.top + 0.1 * R:
-                self.rejected.append(Rejected(t, "partial"))
                 self._enter(TOP, t, out)
-                self._same_size_movements(t, out)
+                if not self._same_size_movements(t, out):
+                    self.rejected.append(Rejected(t, "partial"))
         elif phase == BOTTOM:
             if d > self._peak:
                 self._peak, self._peak_t = d, t
@@ -241,34 +255,41 @@ class RepMachine:
             if self._min <= tz and (d - self._min > 0.05 * R or held):
                 self._count(f, out)  # the top was reached, even if this frame is already past it
             elif d > self._peak - 0.1 * R:
-                self.rejected.append(Rejected(t, "partial rise"))
                 self._enter(BOTTOM, t, out)
         return self.phase != phase
 
-    def _same_size_movements(self, t: float, out: list) -> None:
+    def _same_size_movements(self, t: float, out: list) -> bool:
         """Before the first rep the lifter's range is the exercise's prior. A lifter who hinges
         less than that (or a camera that sees the hinge smaller) makes movements that all turn
-        back short of it: several in a row, of one size and one rhythm, are their reps."""
+        back short of it: several in a row, of one size and one rhythm, are their reps. True if
+        this movement is kept as one of those (counted now or refused later)."""
         if self.reps or self._unconfirmed is not None:
-            return
+            return False
         depth, peak_t, knee = self._shallow_peak
         if depth - self.top < _MIN_HINGE_DEG:
-            self._shallow.clear()  # a fidget breaks the run
-            return
+            self._refuse_shallow()  # a fidget breaks the run
+            return False
         rep = Rep(index=0, start=self._onset(peak_t, +1), end=t, bottom_t=peak_t, depth=depth,
                   top_level=self.top, range_deg=self.range)
         rep.extra["top"] = self.top
         rep.extra["knee"] = knee if knee == knee else 0.0
-        if self._shallow and (rep.start - self._shallow[-1].end > _SET_RHYTHM_S
-                              or rep.end - rep.start < self.c.min_rep_s):
-            self._shallow.clear()
+        if self._shallow and rep.start - self._shallow[-1].end > _SET_RHYTHM_S:
+            self._refuse_shallow()
         self._shallow.append(rep)
         sizes = [r.depth - self.top for r in self._shallow]
         usual = statistics.median(sizes)
-        if len(sizes) >= _SAME_SIZE_RUN and all(abs(x - usual) <= 0.35 * usual for x in sizes):
-            for r in self._shallow:
-                self._accept(r, out)
-            self._shallow.clear()
+        if len(sizes) >= _SAME_SIZE_RUN:
+            if all(abs(x - usual) <= 0.35 * usual for x in sizes):
+                for r in self._shallow:
+                    self._accept(r, out)
+                self._shallow.clear()
+            else:
+                self.rejected.append(Rejected(self._shallow.pop(0).end, "partial"))
+        return True
+
+    def _refuse_shallow(self) -> None:
+        self.rejected.extend(Rejected(r.end, "partial") for r in self._shallow)
+        self._shallow.clear()
 
     def _top_in_gap(self, f: Features, gap_from: float, out: list) -> None:
         """The person vanished while rising fast and reappears lower again: the top of that rep
@@ -299,13 +320,14 @@ class RepMachine:
             self._count(self._f[-1], out)
         elif self.phase == BOTTOM and self._pending_lowering is not None:
             self._finish_lowering()  # the set ended on the floor: the last lowering is complete
+        self._refuse_shallow()
         if self._maybe_pickup is not None:
-            self.rejected.append(Rejected(self._maybe_pickup.end, _PICKUP))
+            self.rejected.append(Rejected(self._maybe_pickup.end, "pickup"))
             self._maybe_pickup = None
         rep, self._unconfirmed = self._unconfirmed, None
         if rep is not None:
             if self._unloaded(rep, self._last_t):
-                self.rejected.append(Rejected(self._last_t, "unloaded stand-up"))
+                self.rejected.append(Rejected(self._last_t, "unloaded"))
             else:
                 self._accept(rep, out)
         return out
@@ -352,7 +374,7 @@ class RepMachine:
             if near:
                 top = max(near, key=lambda x: x.wrist_height)
                 if top.wrist_height < top.hip_height + _FLOAT_ABOVE_HIP:
-                    self.rejected.append(Rejected(f.t, "no float"))
+                    self.rejected.append(Rejected(f.t, "no_float"))
                     self._enter(TOP, f.t, out)
                     return
                 end = top.t
@@ -368,7 +390,7 @@ class RepMachine:
         self._settle_first_pickup(out)
         reason = self._not_a_rep(start, end)
         self._enter(TOP, f.t, out)
-        if reason == _PICKUP and not self.reps and self._unconfirmed is None:
+        if reason == "pickup" and not self.reps and self._unconfirmed is None:
             # The first movement of a set: a pick-up from the floor, or the first rep of a lifter
             # whose hinge bends the knees that much. The next movement tells.
             self._maybe_pickup = rep
@@ -401,7 +423,7 @@ class RepMachine:
             return
         self._unconfirmed = None
         if self._unloaded(rep, f.t):
-            self.rejected.append(Rejected(f.t, "unloaded stand-up"))
+            self.rejected.append(Rejected(f.t, "unloaded"))
         else:
             self._accept(rep, out)
 
@@ -426,17 +448,17 @@ class RepMachine:
     def _not_a_rep(self, start: float, end: float) -> str:
         c = self.c
         if end - start < c.min_rep_s:
-            return "too quick"
+            return "too_quick"
         last = self._unconfirmed or (self.reps[-1] if self.reps else None)
         if self.ex.kind == "floor_start" and last is not None \
                 and self._peak < last.depth - _OFF_THE_FLOOR * (last.depth - last.extra["top"]):
             # Every pull starts from the floor: a dip and rise well above the last rep's floor
             # position is that rep still finding its lockout (a hitch), not a new rep.
-            return "not from the floor"
+            return "not_from_floor"
         if self._pickup_like():
             knees = [r.extra["knee"] for r in self.reps[-7:]]
             if not knees or self._peak_knee >= statistics.median(knees) + _SAME_KNEES_DEG:
-                return _PICKUP
+                return "pickup"
         return ""
 
     def _pickup_like(self) -> bool:
@@ -456,4 +478,4 @@ class RepMachine:
         if self._pickup_like() and abs(self._peak_knee - pending.extra["knee"]) < _SAME_KNEES_DEG:
             self._accept(pending, out)
         else:
-            self.rejected.append(Rejected(pending.end, _PICKUP))
+            self.rejected.append(Rejected(pending.end, "pickup"))
