@@ -23,11 +23,12 @@ _FEATURE_HISTORY_S = 20.0
 
 
 class Analyzer:
-    def __init__(self, meta: TraceMeta, exercise: Exercise | str):
+    def __init__(self, meta: TraceMeta, exercise: Exercise | str,
+                 rules_off: frozenset[str] = frozenset()):
         self.exercise = load_exercise(exercise) if isinstance(exercise, str) else exercise
         self.meta = meta
         self.features = FeatureExtractor(meta)
-        self.reps = RepMachine(self.exercise)
+        self.reps = RepMachine(self.exercise, rules_off)
         self.faults = FaultJudge(self.exercise)
         self.view = ViewEstimator(meta)
         self.history: deque[Features] = deque()

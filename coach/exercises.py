@@ -19,7 +19,7 @@ FAULT_IDS = ("knee_dominant", "spine_rounding", "lockout_lean_back", "load_drift
              "rushed_lowering", "arm_driven_swing", "incomplete_lockout")
 # The limits each fault check reads: (required, optional). A key not listed is a typo.
 _FAULT_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "knee_dominant": (("max_knee_flexion_deg",), ()),
+    "knee_dominant": (("max_knee_flexion_deg",), ("max_trunk_lean_deg",)),
     "spine_rounding": (("max_fold_deg",), ("max_shoulders_below_hips_leg_lengths",
                                            "max_shoulder_drop_vs_usual_leg_lengths")),
     "lockout_lean_back": (("max_lean_back_deg",), ("hip_line",)),

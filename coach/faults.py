@@ -88,9 +88,19 @@ Check = Callable[[list[Features], Rep, Mapping[str, float], Seen], "tuple[float,
 
 
 def _knee_dominant(h, rep, lim, seen):
-    # Squatting instead of hinging: the knees bend far more than this hinge needs at the bottom.
-    v = _at(h, "knee_flexion", _deepest_t(rep, seen.kind))
-    return None if v is None else (v, lim["max_knee_flexion_deg"], "knee_flexion_deg")
+    # Squatting instead of hinging: the knees bend far more than this hinge needs at the bottom,
+    # and the hips drop instead of travelling back, so the trunk stays more upright than a
+    # hinge's. Real pose output bends the knees of many a good hinge past the limit; the trunk
+    # tells them apart.
+    t = _deepest_t(rep, seen.kind)
+    v = _at(h, "knee_flexion", t)
+    if v is None:
+        return None
+    if "max_trunk_lean_deg" in lim:
+        lean = _at(h, "trunk_lean", t)
+        if lean is None or _true_angle_from_vertical(lean, seen.yaw_deg) > lim["max_trunk_lean_deg"]:
+            return None
+    return v, lim["max_knee_flexion_deg"], "knee_flexion_deg"
 
 
 def _incomplete_lockout(h, rep, lim, seen):
@@ -103,7 +113,7 @@ def _incomplete_lockout(h, rep, lim, seen):
 def _lockout_lean_back(h, rep, lim, seen):
     # Finishing past vertical: the trunk leans behind the hips at the top (hip thrust: the hips
     # pushed above the shoulder-knee line).
-    name = "hip_flexion" if seen.kind == "floor_start" and "hip_line" in lim else "trunk_lean"
+    name = "hip_flexion" if "hip_line" in lim else "trunk_lean"
     vals = _values(h, name, rep.end - 0.4, rep.end + 0.4)
     if not vals:
         return None

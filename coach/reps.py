@@ -34,11 +34,11 @@ _UNLOADED_ELBOW_DEG = 32.0  # bent elbows at the top: hands on the hips, no load
 _HANDS_ON_THIGHS_ELBOW_DEG = 40.0  # bent elbows early in the rise: pushing on the thighs
 _HANDS_ON_HIPS = 0.06  # leg lengths: wrists above the hips after lockout
 _OFF_THE_FLOOR = 0.3  # share of the last pull's travel: a bottom this far above its floor is no pull
-_TOP_BAND_DEG = 25.0
+_TOP_BAND_DEG = 25.0  # the lifter's learned top stays this close to the exercise's usual top
 _SAME_KNEES_DEG = 25.0  # knee bends this close are one movement pattern (real pose: +-10 degrees)
 _MIN_HINGE_DEG = 15.0  # a smaller bend of the hips is a fidget, never a rep
 _SAME_SIZE_RUN = 3  # this many like movements in a row make a set
-_SET_RHYTHM_S = 4.0  # at most this long between the movements of one set  # the lifter's learned top stays this close to the exercise's usual top
+_SET_RHYTHM_S = 4.0  # at most this long between the movements of one set
 
 
 @dataclass
@@ -80,7 +80,13 @@ class Rejected:
 
 
 class RepMachine:
-    def __init__(self, exercise: Exercise):
+    def __init__(self, exercise: Exercise, rules_off: frozenset[str] = frozenset()):
+        """`rules_off`: refusal rules (keys of REASONS) to leave out, for benches that measure
+        what each rule refuses."""
+        unknown = set(rules_off) - set(REASONS)
+        if unknown:
+            raise ValueError(f"unknown refusal rule {sorted(unknown)[0]!r} (known: {', '.join(REASONS)})")
+        self.rules_off = rules_off
         self.ex = exercise
         c = exercise.counting
         self.c = c
@@ -373,7 +379,8 @@ class RepMachine:
             near = [x for x in self._f if self._peak_t <= x.t <= f.t and x.wrist_height == x.wrist_height]
             if near:
                 top = max(near, key=lambda x: x.wrist_height)
-                if top.wrist_height < top.hip_height + _FLOAT_ABOVE_HIP:
+                no_float = top.wrist_height < top.hip_height + _FLOAT_ABOVE_HIP
+                if no_float and "no_float" not in self.rules_off:
                     self.rejected.append(Rejected(f.t, "no_float"))
                     self._enter(TOP, f.t, out)
                     return
@@ -432,7 +439,7 @@ class RepMachine:
         it: the lifter stood up without the load. Only a lifter who has put the load down can
         stand up without it: before the first pull the load is on the floor, and real pose
         output bends a loaded lifter's elbows and raises their wrists as often as not."""
-        if not self.reps:
+        if not self.reps or "unloaded" in self.rules_off:
             return False
         mid = (rep.start + rep.end) / 2
         if self._median("elbow_flexion", rep.start - 0.5, mid) > _HANDS_ON_THIGHS_ELBOW_DEG:
@@ -447,15 +454,15 @@ class RepMachine:
 
     def _not_a_rep(self, start: float, end: float) -> str:
         c = self.c
-        if end - start < c.min_rep_s:
+        if end - start < c.min_rep_s and "too_quick" not in self.rules_off:
             return "too_quick"
         last = self._unconfirmed or (self.reps[-1] if self.reps else None)
-        if self.ex.kind == "floor_start" and last is not None \
+        if self.ex.kind == "floor_start" and last is not None and "not_from_floor" not in self.rules_off \
                 and self._peak < last.depth - _OFF_THE_FLOOR * (last.depth - last.extra["top"]):
             # Every pull starts from the floor: a dip and rise well above the last rep's floor
             # position is that rep still finding its lockout (a hitch), not a new rep.
             return "not_from_floor"
-        if self._pickup_like():
+        if self._pickup_like() and "pickup" not in self.rules_off:
             knees = [r.extra["knee"] for r in self.reps[-7:]]
             if not knees or self._peak_knee >= statistics.median(knees) + _SAME_KNEES_DEG:
                 return "pickup"
