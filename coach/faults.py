@@ -20,6 +20,8 @@ from .reps import Rep
 MIN_VISIBILITY = 0.55  # mean visibility of shoulder, hip and knee over the rep
 MIN_COVERAGE = 0.5  # share of the rep window with a usable pose
 _AROUND_S = 0.15  # half-width of the moment a position is read at
+_UPRIGHT_DEG = 12.0  # hips and knees this close to straight: standing
+_UPRIGHT_FRAMES = 5  # frames enough to know how the lifter stands
 SAFETY_FIRST = ("spine_rounding", "balance", "load_drift", "knee_dominant", "lockout_lean_back",
                 "rushed_lowering", "arm_driven_swing", "incomplete_lockout")
 # A fault that is the visible consequence of another on the same rep is not called on its own:
@@ -68,6 +70,7 @@ class Seen:
     (0 = square to the side), which shortens everything that points forward or back."""
     kind: str
     yaw_deg: float = 0.0
+    upright_lean_deg: float = 0.0  # the trunk's lean when this lifter stands straight
 
     @property
     def forward_scale(self) -> float:
@@ -117,6 +120,8 @@ def _lockout_lean_back(h, rep, lim, seen):
     vals = _values(h, name, rep.end - 0.4, rep.end + 0.4)
     if not vals:
         return None
+    if name == "trunk_lean":  # behind the lifter's own upright, not the image's vertical
+        vals = [v - seen.upright_lean_deg for v in vals]
     back = _true_angle_from_vertical(-min(_running_median3(vals)), seen.yaw_deg)
     return back, lim["max_lean_back_deg"], "lean_back_deg" if name == "trunk_lean" else "hips_past_line_deg"
 
@@ -218,6 +223,7 @@ class FaultJudge:
         self._drops: dict[int, float] = {}  # rep -> hips minus shoulders at the bottom (leg lengths)
         self.camera_yaw_deg = 0.0  # the analysis keeps it at the view estimate
         self._rushed_reps: set[int] = set()
+        self._unjudged: dict[str, str] = {}  # fault id -> why, for the rep last checked
 
     def _judgeable(self, rep: Rep, history: list[Features]) -> str:
         frames = [f for f in history if rep.start <= f.t <= rep.end]
@@ -230,11 +236,26 @@ class FaultJudge:
             return "poor visibility"
         return ""
 
+    def _upright_lean(self, history: list[Features]) -> float | None:
+        """The trunk's lean in the image while this lifter stands straight (hips and knees
+        open): real pose output often tilts a whole standing body by 10-20 degrees, so a lean
+        back is judged from this, not from the image's vertical. None if never seen."""
+        leans = [f.trunk_lean for f in history if abs(f.hip_flexion) <= _UPRIGHT_DEG
+                 and f.knee_flexion <= _UPRIGHT_DEG and f.trunk_lean == f.trunk_lean]
+        return statistics.median(leans) if len(leans) >= _UPRIGHT_FRAMES else None
+
     def _check(self, rep: Rep, history: list[Features]) -> list[Fault]:
         found = []
-        seen = Seen(self.ex.kind, self.camera_yaw_deg)
+        upright = self._upright_lean(history)
+        # Only a lifter who stands leaning back moves the reference: one who stands a little
+        # forward is judged from vertical, as the definition says.
+        seen = Seen(self.ex.kind, self.camera_yaw_deg, min(upright or 0.0, 0.0))
+        self._unjudged = {}
         for fid, limits in self.ex.faults.items():
             if fid not in CHECKS:
+                continue
+            if fid == "lockout_lean_back" and "hip_line" not in limits and upright is None:
+                self._unjudged[fid] = "the lifter was never seen standing straight to judge a lean against"
                 continue
             phase, check = CHECKS[fid]
             res = check(history, rep, limits, seen)
@@ -322,4 +343,5 @@ class FaultJudge:
             faults.append(rushed)
         faults.sort(key=lambda f: SAFETY_FIRST.index(f.id))
         said = self._said.pop(rep.index, set())
-        return Verdict(True, tuple(faults), tuple(f for f in faults if f.id not in said))
+        return Verdict(True, tuple(faults), tuple(f for f in faults if f.id not in said),
+                       dict(self._unjudged))
