@@ -60,6 +60,8 @@ class Exercise:
     counting: Counting
     faults: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     source: str = ""
+    # Faults of this lift the landmarks cannot show reliably: never called, and each rep says why.
+    not_judged: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def count_moment(self) -> str:
@@ -126,8 +128,19 @@ def parse_exercise(data: Mapping[str, Any], source: str) -> Exercise:
         missing = [k for k in required if k not in params]
         if missing or not params:
             raise ExerciseError(f"{source}: 'faults.{fid}' needs '{(missing or optional)[0]}'")
+    not_judged_table = data.get("not_judged", {})
+    if not isinstance(not_judged_table, dict):
+        raise ExerciseError(f"{source}: [not_judged] must be a table")
+    for fid, why in not_judged_table.items():
+        if fid not in FAULT_IDS:
+            raise ExerciseError(f"{source}: unknown fault 'not_judged.{fid}' (known: {', '.join(FAULT_IDS)})")
+        if not isinstance(why, str) or not why.strip():
+            raise ExerciseError(f"{source}: 'not_judged.{fid}' must be a sentence saying why")
+        if fid in faults:
+            raise ExerciseError(f"{source}: '{fid}' is both under [faults] and [not_judged]")
     return Exercise(id=ex_id, name=_get(data, "name", str, source), spoken=_get(data, "spoken", str, source),
-                    kind=kind, counting=counting, faults=faults, source=source)
+                    kind=kind, counting=counting, faults=faults, source=source,
+                    not_judged=dict(not_judged_table))
 
 
 def load_exercise_file(path: str | Path) -> Exercise:

@@ -250,7 +250,7 @@ class FaultJudge:
         # Only a lifter who stands leaning back moves the reference: one who stands a little
         # forward is judged from vertical, as the definition says.
         seen = Seen(self.ex.kind, self.camera_yaw_deg, min(upright or 0.0, 0.0))
-        self._unjudged = {}
+        self._unjudged = dict(self.ex.not_judged)
         for fid, limits in self.ex.faults.items():
             if fid not in CHECKS:
                 continue

@@ -103,6 +103,17 @@ def default_rules() -> ViewRules:
     return load_view_rules()
 
 
+def _never_judged(exercise: str) -> Mapping[str, str]:
+    """The faults the exercise file says the landmarks cannot show on this lift, and why."""
+    from .exercises import ExerciseError, exercise_ids, load_exercise
+    if exercise not in exercise_ids():
+        return {}
+    try:
+        return load_exercise(exercise).not_judged
+    except ExerciseError:
+        return {}  # a broken file is reported where the exercise is loaded for analysis
+
+
 def fault_verdicts(exercise: str, view: View | None,
                    rules: ViewRules | None = None) -> list[tuple[str, str | None, str]]:
     """For each of the exercise's faults: (id, what blocks it or None, reason). What blocks it is
@@ -110,11 +121,14 @@ def fault_verdicts(exercise: str, view: View | None,
     all in the picture)."""
     rules = rules or default_rules()
     ids = rules.exercise_faults.get(exercise, tuple(rules.faults))
+    never = _never_judged(exercise)
     out: list[tuple[str, str | None, str]] = []
     for fid in ids:
         rule = rules.faults[fid]
         limit = rules.max_yaw(exercise, fid)
-        if view is None:
+        if fid in never:
+            out.append((fid, "exercise", never[fid]))
+        elif view is None:
             out.append((fid, "nobody", "nobody was seen, so the camera view is unknown"))
         elif view.yaw_deg > limit:
             where = {"front": "toward the front", "back": "toward the back"}.get(view.toward,

@@ -15,7 +15,7 @@ CASES = [
     ("deadlift", "knee_dominant"), ("good_morning", "knee_dominant"), ("kettlebell_swing", "knee_dominant"),
     ("deadlift", "lockout_lean_back"), ("hip_thrust", "lockout_lean_back"), ("kettlebell_swing", "lockout_lean_back"),
     ("deadlift", "incomplete_lockout"), ("hip_thrust", "incomplete_lockout"), ("squat", "incomplete_lockout"),
-    ("romanian_deadlift", "incomplete_lockout"), ("deadlift", "load_drift"), ("deadlift", "balance"),
+    ("romanian_deadlift", "incomplete_lockout"), ("deadlift", "load_drift"), ("kettlebell_deadlift", "balance"),
     ("good_morning", "balance"), ("hip_hinge_drill", "balance"), ("kettlebell_swing", "arm_driven_swing"),
     ("good_morning", "rushed_lowering"),
 ]
@@ -133,3 +133,11 @@ def test_rushed_lowerings_early_in_a_set_do_not_become_the_usual():
     judged, _ = verdicts(trace, "good_morning")
     rushed = [r for r, v in sorted(judged.items()) if "rushed_lowering" in [f.id for f in v.faults]]
     assert rushed == [2, 4, 5]
+
+
+def test_a_fault_the_landmarks_cannot_show_on_a_lift_is_not_judged_and_says_why():
+    # The deadlift's exercise file lists balance under [not_judged]: never called, always told.
+    trace = make_trace("deadlift", reps=3, faults={2: ["balance"]}, seed=31)
+    judged, found = verdicts(trace, "deadlift")
+    assert not [e for e in found if e.fault.id == "balance"]
+    assert all("balance" in v.not_judged and "cannot be seen" in v.not_judged["balance"] for v in judged.values())
