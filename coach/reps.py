@@ -32,7 +32,6 @@ _GAP_S = 0.25  # a loss of the person this long may hide the top of a rep
 _LOCKOUT_CHECK_S = 1.2  # how long after lockout the arms are watched for the load
 _UNLOADED_ELBOW_DEG = 32.0  # bent elbows at the top: hands on the hips, no load in them
 _HANDS_ON_THIGHS_ELBOW_DEG = 40.0  # bent elbows early in the rise: pushing on the thighs
-_HANDS_ON_HIPS = 0.06  # leg lengths: wrists above the hips after lockout
 _OFF_THE_FLOOR = 0.3  # share of the last pull's travel: a bottom this far above its floor is no pull
 _TOP_BAND_DEG = 25.0  # the lifter's learned top stays this close to the exercise's usual top
 _SAME_KNEES_DEG = 25.0  # knee bends this close are one movement pattern (real pose: +-10 degrees)
@@ -435,10 +434,11 @@ class RepMachine:
             self._accept(rep, out)
 
     def _unloaded(self, rep: Rep, now: float) -> bool:
-        """Hands pushing on the thighs during the rise (elbows bent), or going to the hips after
-        it: the lifter stood up without the load. Only a lifter who has put the load down can
-        stand up without it: before the first pull the load is on the floor, and real pose
-        output bends a loaded lifter's elbows and raises their wrists as often as not."""
+        """Hands pushing on the thighs during the rise, or on the hips after it (elbows bent):
+        the lifter stood up without the load. Only a lifter who has put the load down can stand
+        up without it: before the first pull the load is on the floor, and real pose output
+        bends a loaded lifter's elbows as often as not. (Wrists above the hips are no sign:
+        real lifters' wrists sit there at lockout with the bar in their hands.)"""
         if not self.reps or "unloaded" in self.rules_off:
             return False
         mid = (rep.start + rep.end) / 2
@@ -446,11 +446,7 @@ class RepMachine:
             return True
         # The hands reach the hips a moment after standing up: read the end of the watch.
         since = max(rep.end, now - 0.5)
-        if self._median("elbow_flexion", since, now) > _UNLOADED_ELBOW_DEG:
-            return True
-        hands_up = [x.wrist_height - x.hip_height for x in self._f if since <= x.t <= now]
-        hands_up = [v for v in hands_up if v == v]
-        return bool(hands_up) and statistics.median(hands_up) > _HANDS_ON_HIPS
+        return self._median("elbow_flexion", since, now) > _UNLOADED_ELBOW_DEG
 
     def _not_a_rep(self, start: float, end: float) -> str:
         c = self.c
