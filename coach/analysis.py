@@ -7,6 +7,7 @@ frames as they come, collect the events it returns.
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import replace
 from typing import Iterable, Iterator
 
 from .events import Event, FaultFound, NotCounted, PoseFound, PoseLost, RepCounted, RepJudged
@@ -20,6 +21,7 @@ from .view_rules import restrict_to_view, view_json
 
 _POSE_LOST_AFTER_S = 0.5  # a shorter drop-out is bridged silently
 _FEATURE_HISTORY_S = 20.0
+_FRONTAL_YAW_DEG = 80.0  # the camera this far off the side looks at the lifter's front or back
 
 
 class Analyzer:
@@ -57,9 +59,19 @@ class Analyzer:
             self.history.append(f)
             while self.history and self.history[0].t < frame.t - _FEATURE_HISTORY_S:
                 self.history.popleft()
-        self._take(self.reps.update(f, frame.t), out)
+        self._take(self.reps.update(self._for_counting(f), frame.t), out)
         out.extend(self._verdicts(final=False))
         return self._as_view_allows(out)
+
+    def _for_counting(self, f: Features | None) -> Features | None:
+        """The features the rep machine counts on. Seen from the front or the back, the hinge
+        happens in the camera's depth and the hip angle in the picture says nothing; the bend
+        read from heights still does, for lifts done standing (the exercise file says)."""
+        view = self.view.current()
+        if f is None or view is None or view.yaw_deg <= _FRONTAL_YAW_DEG \
+                or not self.exercise.counting.bend_from_heights:
+            return f
+        return replace(f, hip_flexion=f.hip_bend_from_heights)
 
     def _as_view_allows(self, events: list[Event]) -> list[Event]:
         """A fault the camera's view cannot judge is not called; the rep says why instead."""

@@ -49,6 +49,8 @@ class Counting:
     loaded_lockout: bool  # the load hangs in straight arms at the top (floor-start pulls)
     pickup_knee_flexion_deg: float  # knees bent this much in a deeper-than-usual bottom: picking
     # the load up from the floor or putting it down, not a rep of a top-start lift (0 = off)
+    bend_from_heights: bool  # a camera at the front or back can count from how much shorter the
+    # trunk and thighs look (lifts done standing; not one done lying down)
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ class Exercise:
 _COUNTING_KEYS: dict[str, type] = {
     "usual_depth_deg": float, "top_deg": float, "lowering_fraction": float, "bottom_fraction": float,
     "top_fraction": float, "max_gap_s": float, "min_rep_s": float, "loaded_lockout": bool,
-"pickup_knee_flexion_deg": float,
+    "pickup_knee_flexion_deg": float, "bend_from_heights": bool,
 }
 
 

@@ -52,6 +52,10 @@ class Features:
     arm_from_vertical: float  # shoulder->wrist from straight down, + forward: a load held away
     com_forward: float  # whole-body centre of mass ahead of the midfoot, leg lengths
     visibility: float  # mean visibility of the core joints, better side
+    # Hip flexion read from heights alone: how far the trunk and the thigh have tipped from
+    # vertical, by how much shorter they look from top to bottom than at full length. It holds
+    # from any side, the front included, but has no sign (a lean back reads as a bend).
+    hip_bend_from_heights: float
     arms_visible: bool
     feet_visible: bool
     facing: int  # +1: the person faces image-right; -1: image-left
@@ -114,7 +118,21 @@ class FeatureExtractor:
         self.facing = FacingTracker()
         self._leg_lengths: deque[float] = deque(maxlen=151)
         self._thighs: deque[float] = deque(maxlen=151)
+        self._segments: dict[str, deque[float]] = {"trunk": deque(maxlen=151), "thigh": deque(maxlen=151)}
+        self._full: dict[str, float] = {}
         self.leg_length = math.nan
+
+    def _tipped(self, segment: str, upper: np.ndarray, lower: np.ndarray) -> float:
+        """Degrees the segment from `upper` down to `lower` has tipped from vertical, from its
+        height against its full length (the longest it has looked lately)."""
+        lengths = self._segments[segment]
+        lengths.append(math.hypot(*(upper - lower)))
+        full = sorted(lengths)[int(0.9 * (len(lengths) - 1))] if len(lengths) % 8 == 1 or segment not in self._full \
+            else self._full[segment]
+        self._full[segment] = full
+        if not full > 0:
+            return 0.0
+        return math.degrees(math.acos(max(-1.0, min(1.0, (lower[1] - upper[1]) / full))))
 
     def merged_points(self, lm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(9, 2) pixel points of the merged joint pairs and (9,) visibility of the better side."""
@@ -177,6 +195,7 @@ class FeatureExtractor:
         hip_flex = -_signed_from(thigh, trunk, facing)
         knee_flex = 180.0 - _angle(hp, kn, an)
         trunk_lean = -_signed_from((0.0, -1.0), trunk, facing)
+        hip_bend = self._tipped("trunk", sh, hp) + self._tipped("thigh", hp, kn)
         if arms_visible:
             # The arm swinging forward from the trunk line, as in a front raise.
             sh_flex = _signed_from((-trunk[0], -trunk[1]), (wr[0] - sh[0], wr[1] - sh[1]), facing)
@@ -207,6 +226,6 @@ class FeatureExtractor:
             shoulder_forward=(sh[0] - mid_foot[0]) * fwd / L, hip_forward=(hp[0] - mid_foot[0]) * fwd / L,
             knee_forward=(kn[0] - an[0]) * fwd / L, heel_rise=heel_rise, head_forward=head_fwd,
             neck_bend=neck_bend, arm_from_vertical=arm_vertical, com_forward=(com_x - mid_foot[0]) * fwd / L,
-            visibility=float(vis[[J[j] for j in CORE_JOINTS]].mean()),
+            visibility=float(vis[[J[j] for j in CORE_JOINTS]].mean()), hip_bend_from_heights=hip_bend,
             arms_visible=arms_visible, feet_visible=feet_visible, facing=facing,
         )
