@@ -109,6 +109,7 @@ class RepMachine:
         self._last_descent: tuple[float, float] | None = None
         self._unconfirmed: Rep | None = None  # a loaded pull waiting for its lockout to be seen
         self._maybe_pickup: Rep | None = None  # a first movement that may be the pick-up
+        self._maybe_unloaded: tuple[Rep, float] | None = None  # a stand-up that may be unloaded
         self._shallow: list[Rep] = []  # movements short of the prior range, before the first rep
         self._shallow_peak: tuple[float, float, float] = (0.0, 0.0, 0.0)  # depth, t, knee
 
@@ -329,6 +330,9 @@ class RepMachine:
         if self._maybe_pickup is not None:
             self.rejected.append(Rejected(self._maybe_pickup.end, "pickup"))
             self._maybe_pickup = None
+        if self._maybe_unloaded is not None:
+            self.rejected.append(Rejected(self._maybe_unloaded[1], "unloaded"))
+            self._maybe_unloaded = None
         rep, self._unconfirmed = self._unconfirmed, None
         if rep is not None:
             if self._unloaded(rep, self._last_t):
@@ -413,6 +417,9 @@ class RepMachine:
             self._accept(rep, out)
 
     def _accept(self, rep: Rep, out: list) -> None:
+        if self._maybe_unloaded is not None:
+            earlier, self._maybe_unloaded = self._maybe_unloaded[0], None
+            self._accept(earlier, out)
         rep.index = len(self.reps) + 1
         if self.ex.kind == "floor_start":
             self._pending_lowering = rep
@@ -429,7 +436,9 @@ class RepMachine:
             return
         self._unconfirmed = None
         if self._unloaded(rep, f.t):
-            self.rejected.append(Rejected(f.t, "unloaded"))
+            # Standing up without the load ends a set: a pull that follows shows this was a
+            # rep after all (real pose bends loaded elbows at times, at low frame rates most).
+            self._maybe_unloaded = (rep, f.t)
         else:
             self._accept(rep, out)
 
@@ -452,7 +461,8 @@ class RepMachine:
         c = self.c
         if end - start < c.min_rep_s and "too_quick" not in self.rules_off:
             return "too_quick"
-        last = self._unconfirmed or (self.reps[-1] if self.reps else None)
+        last = self._unconfirmed or (self._maybe_unloaded[0] if self._maybe_unloaded else None) \
+            or (self.reps[-1] if self.reps else None)
         if self.ex.kind == "floor_start" and last is not None and "not_from_floor" not in self.rules_off \
                 and self._peak < last.depth - _OFF_THE_FLOOR * (last.depth - last.extra["top"]):
             # Every pull starts from the floor: a dip and rise well above the last rep's floor
