@@ -3,7 +3,8 @@ and how often faults are called on real reps their source calls good form.
 
 A rule that refuses a movement (too quick, pick-up, unloaded stand-up, no float, not from the
 floor) is measured by leaving it out: the real reps that come back are the real reps it refused
-(target 0); the reps beyond the labelled count that appear on dev are the not-reps it caught.
+(target 0); the reps beyond the labelled count that then appear are the not-reps it caught (the
+set-up and endings of dev, and on real clips pose noise and what the lifters do between sets).
 `partial` (a descent that turns back short of the lifter's depth) is what a rep is not, so it
 cannot be left out; its refusals are counted as they are.
 
@@ -86,24 +87,24 @@ def main() -> None:
     with Pool(min(2, os.cpu_count() or 1)) as pool:
         base = {s: run_suite(pool, s, args.fps, frozenset()) for _, s in suites}
         print(f"== refusals by rule ({'as recorded' if args.fps >= 1000 else f'{args.fps:g} fps'})")
-        print(f"  {'rule':16s} " + "  ".join(f"{os.path.basename(os.path.normpath(s)):>28s}" for _, s in suites))
+        print(f"  {'rule':16s} " + "  ".join(f"{os.path.basename(os.path.normpath(s)):>38s}" for _, s in suites))
         for rule in RULES + ["partial"]:
             cells = []
             for kind, suite in suites:
                 labels, on = base[suite]
                 refused = sum(r["refused"][rule] for r in on)
                 if rule == "partial":
-                    cells.append(f"{refused:4d} refusals")
+                    cells.append(f"{refused:3d} refused")
                     continue
                 _, off = run_suite(pool, suite, args.fps, frozenset({rule}))
                 pairs = list(zip(labels, on, off))
+                caught = sum(max(0, b["rep_count"] - max(t["rep_count"], a["rep_count"])) for t, a, b in pairs)
                 if kind == "real":
                     lost = sum(max(0, min(t["rep_count"], b["rep_count"]) - a["rep_count"]) for t, a, b in pairs)
-                    cells.append(f"{refused:4d} refusals, {lost:2d} real reps lost")
+                    cells.append(f"{refused:3d} refused: {lost:2d} reps lost, {caught:2d} not-reps caught")
                 else:
-                    caught = sum(max(0, b["rep_count"] - max(t["rep_count"], a["rep_count"])) for t, a, b in pairs)
-                    cells.append(f"{refused:4d} refusals, {caught:2d} not-reps caught")
-            print(f"  {rule:16s} " + "  ".join(f"{c:>28s}" for c in cells), flush=True)
+                    cells.append(f"{refused:3d} refused: {caught:2d} not-reps caught")
+            print(f"  {rule:16s} " + "  ".join(f"{c:>38s}" for c in cells), flush=True)
         for kind, suite in suites:
             if kind == "real":
                 print(f"== faults on good form: {suite}")

@@ -110,6 +110,7 @@ class RepMachine:
         self._unconfirmed: Rep | None = None  # a loaded pull waiting for its lockout to be seen
         self._maybe_pickup: Rep | None = None  # a first movement that may be the pick-up
         self._maybe_unloaded: tuple[Rep, float] | None = None  # a stand-up that may be unloaded
+        self._left_top_t = math.inf  # when the movement in progress left the top
         self._shallow: list[Rep] = []  # movements short of the prior range, before the first rep
         self._shallow_peak: tuple[float, float, float] = (0.0, 0.0, 0.0)  # depth, t, knee
 
@@ -229,6 +230,7 @@ class RepMachine:
         elif phase == TOP:
             if d > lo:
                 self._shallow_peak = (d, t, f.knee_flexion)
+                self._left_top_t = t
                 self._enter(LOWERING, t, out)
         elif phase == LOWERING:
             if d > self._shallow_peak[0]:
@@ -459,7 +461,10 @@ class RepMachine:
 
     def _not_a_rep(self, start: float, end: float) -> str:
         c = self.c
-        if end - start < c.min_rep_s and "too_quick" not in self.rules_off:
+        # The movement's time from when it left the top, if that is earlier than the window's
+        # start: a pose spike can put the start of a real descent late.
+        moving_since = min(start, self._left_top_t)
+        if end - moving_since < c.min_rep_s and "too_quick" not in self.rules_off:
             return "too_quick"
         last = self._unconfirmed or (self._maybe_unloaded[0] if self._maybe_unloaded else None) \
             or (self.reps[-1] if self.reps else None)
