@@ -108,6 +108,30 @@ class FacingTracker:
         return self.facing
 
 
+class FullLength:
+    """The full length of a body segment: the longest it has looked lately (90th percentile of
+    the last `window` frames), since a bent, turned or foreshortened segment only ever looks
+    shorter. Re-read every `every` frames: the body does not change size between frames."""
+
+    def __init__(self, window: int = 151, every: int = 8):
+        self._recent: deque[float] = deque(maxlen=window)
+        self._every = every
+        self._added = 0
+        self.value = math.nan
+
+    @property
+    def seen(self) -> bool:
+        return self._added > 0
+
+    def add(self, length: float) -> float:
+        self._recent.append(length)
+        if self._added % self._every == 0:
+            ordered = sorted(self._recent)
+            self.value = ordered[int(0.9 * (len(ordered) - 1))]
+        self._added += 1
+        return self.value
+
+
 class FeatureExtractor:
     """Frames in, Features out (None when the body cannot be measured on this frame)."""
 
@@ -116,23 +140,19 @@ class FeatureExtractor:
         self._despike = Median3()
         self._smooth = OneEuro(min_cutoff_hz=1.2, beta=0.3)
         self.facing = FacingTracker()
-        self._leg_lengths: deque[float] = deque(maxlen=151)
-        self._thighs: deque[float] = deque(maxlen=151)
-        self._segments: dict[str, deque[float]] = {"trunk": deque(maxlen=151), "thigh": deque(maxlen=151)}
-        self._full: dict[str, float] = {}
+        self._leg = FullLength()
+        self._leg_from_thigh = FullLength()
+        self._trunk, self._thigh = FullLength(), FullLength()
         self.leg_length = math.nan
 
-    def _tipped(self, segment: str, upper: np.ndarray, lower: np.ndarray) -> float:
+    @staticmethod
+    def _tipped(full: FullLength, upper: np.ndarray, lower: np.ndarray) -> float:
         """Degrees the segment from `upper` down to `lower` has tipped from vertical, from its
-        height against its full length (the longest it has looked lately)."""
-        lengths = self._segments[segment]
-        lengths.append(math.hypot(*(upper - lower)))
-        full = sorted(lengths)[int(0.9 * (len(lengths) - 1))] if len(lengths) % 8 == 1 or segment not in self._full \
-            else self._full[segment]
-        self._full[segment] = full
-        if not full > 0:
+        height against its full length."""
+        length = full.add(math.hypot(*(upper - lower)))
+        if not length > 0:
             return 0.0
-        return math.degrees(math.acos(max(-1.0, min(1.0, (lower[1] - upper[1]) / full))))
+        return math.degrees(math.acos(max(-1.0, min(1.0, (lower[1] - upper[1]) / length))))
 
     def merged_points(self, lm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(9, 2) pixel points of the merged joint pairs and (9,) visibility of the better side."""
@@ -166,20 +186,11 @@ class FeatureExtractor:
         arms_visible = not (np.isnan(wr).any() or np.isnan(el).any())
 
         if feet_visible:
-            leg = math.hypot(*(hp - kn)) + math.hypot(*(kn - an))
-            self._leg_lengths.append(leg)
-            # The longest recent legs: a bent or foreshortened leg only ever looks shorter.
-            # The body does not change size between frames: refresh it now and then.
-            if len(self._leg_lengths) % 8 == 1 or not math.isfinite(self.leg_length):
-                ordered = sorted(self._leg_lengths)
-                self.leg_length = ordered[int(0.9 * (len(ordered) - 1))]
-        elif not self._leg_lengths:
+            self.leg_length = self._leg.add(math.hypot(*(hp - kn)) + math.hypot(*(kn - an)))
+        elif not self._leg.seen:
             # Feet never seen yet (cut off by the frame, hidden by plates): the shank is about
             # as long as the thigh.
-            self._thighs.append(2.0 * math.hypot(*(hp - kn)))
-            if len(self._thighs) % 8 == 1 or not math.isfinite(self.leg_length):
-                ordered = sorted(self._thighs)
-                self.leg_length = ordered[int(0.9 * (len(ordered) - 1))]
+            self.leg_length = self._leg_from_thigh.add(2.0 * math.hypot(*(hp - kn)))
         if not math.isfinite(self.leg_length) or self.leg_length <= 1.0:
             return None
         L = self.leg_length
@@ -195,7 +206,7 @@ class FeatureExtractor:
         hip_flex = -_signed_from(thigh, trunk, facing)
         knee_flex = 180.0 - _angle(hp, kn, an)
         trunk_lean = -_signed_from((0.0, -1.0), trunk, facing)
-        hip_bend = self._tipped("trunk", sh, hp) + self._tipped("thigh", hp, kn)
+        hip_bend = self._tipped(self._trunk, sh, hp) + self._tipped(self._thigh, hp, kn)
         if arms_visible:
             # The arm swinging forward from the trunk line, as in a front raise.
             sh_flex = _signed_from((-trunk[0], -trunk[1]), (wr[0] - sh[0], wr[1] - sh[1]), facing)
