@@ -27,11 +27,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SUITE = os.path.join(HERE, "..", "..", "shared", "eval", "dev")
 
 
-def analyze_thinned(job: tuple[str, str, float]) -> dict:
-    """The `coach analyze --json` report of one trace thinned to `fps`."""
-    path, exercise, fps = job
+def thinned_events(path: str, exercise: str, fps: float,
+                   rules_off: frozenset[str] = frozenset()) -> tuple[Analyzer, list]:
+    """The analysis events of one trace thinned to `fps` (some refusal rules left out)."""
     meta, frames = read_trace(path)
-    analyzer = Analyzer(meta, exercise)
+    analyzer = Analyzer(meta, exercise, rules_off=rules_off)
     events, last = [], -1e9
     for frame in frames:
         if frame.t - last < 1.0 / fps - 1e-3:
@@ -39,6 +39,13 @@ def analyze_thinned(job: tuple[str, str, float]) -> dict:
         last = frame.t
         events.extend(analyzer.feed(frame))
     events.extend(analyzer.finish())
+    return analyzer, events
+
+
+def analyze_thinned(job: tuple[str, str, float]) -> dict:
+    """The `coach analyze --json` report of one trace thinned to `fps`."""
+    path, exercise, fps = job
+    analyzer, events = thinned_events(path, exercise, fps)
     return summarize(exercise, events, analyzer.view_report())
 
 

@@ -16,14 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from collections import Counter
 from multiprocessing import Pool
 
-from coach.analysis import Analyzer
+from bench_counting import thinned_events
 from coach.cli_analyze import summarize
 from coach.events import NotCounted
 from coach.reps import REASONS
-from coach.trace import read_trace
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EVAL = os.path.join(HERE, "..", "..", "shared", "eval")
@@ -33,15 +33,7 @@ RULES = [r for r in REASONS if r != "partial"]
 def analyze(job: tuple[str, str, float, frozenset[str]]) -> dict:
     """The analysis report of one trace with some rules left out, and its refusals by rule."""
     path, exercise, fps, off = job
-    meta, frames = read_trace(path)
-    analyzer = Analyzer(meta, exercise, rules_off=off)
-    events, last = [], -1e9
-    for frame in frames:
-        if frame.t - last < 1.0 / fps - 1e-3:
-            continue
-        last = frame.t
-        events.extend(analyzer.feed(frame))
-    events.extend(analyzer.finish())
+    analyzer, events = thinned_events(path, exercise, fps, off)
     report = summarize(exercise, events, analyzer.view_report())
     report["refused"] = Counter(e.rule for e in events if isinstance(e, NotCounted))
     return report
@@ -50,6 +42,10 @@ def analyze(job: tuple[str, str, float, frozenset[str]]) -> dict:
 def run_suite(pool: Pool, suite: str, fps: float, off: frozenset[str]) -> tuple[list[dict], list[dict]]:
     with open(os.path.join(suite, "labels.json")) as f:
         labels = json.load(f)["traces"]
+    present = [t for t in labels if os.path.exists(os.path.join(suite, t["file"]))]
+    if len(present) < len(labels) and not off:
+        print(f"({suite}: {len(labels) - len(present)} traces not built, left out)", file=sys.stderr)
+    labels = present
     jobs = [(os.path.join(suite, t["file"]), t["exercise"], fps, off) for t in labels]
     return labels, pool.map(analyze, jobs)
 
@@ -87,7 +83,8 @@ def main() -> None:
     with Pool(min(2, os.cpu_count() or 1)) as pool:
         base = {s: run_suite(pool, s, args.fps, frozenset()) for _, s in suites}
         print(f"== refusals by rule ({'as recorded' if args.fps >= 1000 else f'{args.fps:g} fps'})")
-        print(f"  {'rule':16s} " + "  ".join(f"{os.path.basename(os.path.normpath(s)):>38s}" for _, s in suites))
+        names = [os.path.basename(os.path.normpath(s)) for _, s in suites]
+        print(f"  {'rule':16s} " + "  ".join(f"{n:>38s}" for n in names))
         for rule in RULES + ["partial"]:
             cells = []
             for kind, suite in suites:
@@ -98,9 +95,12 @@ def main() -> None:
                     continue
                 _, off = run_suite(pool, suite, args.fps, frozenset({rule}))
                 pairs = list(zip(labels, on, off))
-                caught = sum(max(0, b["rep_count"] - max(t["rep_count"], a["rep_count"])) for t, a, b in pairs)
+                # Reps beyond the truth that leaving the rule out adds, and true reps it gives back.
+                caught = sum(max(0, b["rep_count"] - max(t["rep_count"], a["rep_count"]))
+                             for t, a, b in pairs)
                 if kind == "real":
-                    lost = sum(max(0, min(t["rep_count"], b["rep_count"]) - a["rep_count"]) for t, a, b in pairs)
+                    lost = sum(max(0, min(t["rep_count"], b["rep_count"]) - a["rep_count"])
+                               for t, a, b in pairs)
                     cells.append(f"{refused:3d} refused: {lost:2d} reps lost, {caught:2d} not-reps caught")
                 else:
                     cells.append(f"{refused:3d} refused: {caught:2d} not-reps caught")
