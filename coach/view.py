@@ -51,9 +51,11 @@ IN_FRAME_MARGIN = 0.02    # a point this close to the border (fraction of the im
 MIN_POINT_VIS = 0.3       # below this a landmark is a guess
 SWAP_VIS_MARGIN = 0.05    # a group's far side must be this much more visible to count as swapped
 # The camera's handedness is learned from seconds of frames where both side cues are clear.
-# It starts sure of the eval suite's convention; an opposite camera turns it in a few seconds,
-# a label swap (at most a few seconds) cannot once a session has run a while.
-HANDEDNESS_PRIOR_S = 4.0
+# It starts unsure: real MediaPipe video and the synthetic eval suite label the sides the
+# opposite way round for the same facing, so any prior made one of them flip a few seconds in.
+# No side is told until it is sure; a label swap (at most a few seconds) cannot turn it once a
+# session has run a while.
+HANDEDNESS_PRIOR_S = 0.0
 HANDEDNESS_SURE_S = 1.5
 HANDEDNESS_CAP_S = 60.0
 
@@ -291,6 +293,7 @@ class ViewEstimator:
         # convention and follows what the frames show, so a mirrored or unmirrored camera both
         # work. Capped so a long session can still correct an early mistake.
         self._handedness = HANDEDNESS_PRIOR_S
+        self._side_sure = False  # the side told so far rests on a known handedness
         self._last_obs_t: float | None = None
 
     @property
@@ -369,6 +372,13 @@ class ViewEstimator:
                 return self._emit(t)
             return None
         side, yaw, toward, confidence = est
+        sure = abs(self._handedness) >= HANDEDNESS_SURE_S
+        if not sure or not self._side_sure:
+            # Until the handedness is known the side is a guess: kept for the yaw, never told,
+            # and replaced at once when it becomes known.
+            self._side_sure = sure
+            self._view = View(side, round(yaw, 1), in_frame, confidence, toward, t)
+            return self._emit(t) if sure else None
         if self._view is not None and side != self._view.side:
             # Hysteresis: a flip must be clear and last, or short swaps would flap the side.
             median_score = float(np.median(side_scores(np.array([o.near for o in self._obs]),
