@@ -20,7 +20,8 @@ from .reps import Rep
 MIN_VISIBILITY = 0.55  # mean visibility of shoulder, hip and knee over the rep
 MIN_COVERAGE = 0.5  # share of the rep window with a usable pose
 _AROUND_S = 0.15  # half-width of the moment a position is read at
-_UPRIGHT_DEG = 12.0  # hips and knees this close to straight: standing
+_UPRIGHT_DEG = 12.0  # hips this close to straight, and knees within _SOFT_KNEES_DEG: standing
+_SOFT_KNEES_DEG = 25.0  # real lifters stand with soft knees (17-27 degrees read at lockout)
 _UPRIGHT_FRAMES = 5  # frames enough to know how the lifter stands
 SAFETY_FIRST = ("spine_rounding", "balance", "load_drift", "knee_dominant", "lockout_lean_back",
                 "rushed_lowering", "arm_driven_swing", "incomplete_lockout")
@@ -241,7 +242,7 @@ class FaultJudge:
         open): real pose output often tilts a whole standing body by 10-20 degrees, so a lean
         back is judged from this, not from the image's vertical. None if never seen."""
         leans = [f.trunk_lean for f in history if abs(f.hip_flexion) <= _UPRIGHT_DEG
-                 and f.knee_flexion <= _UPRIGHT_DEG and f.trunk_lean == f.trunk_lean]
+                 and f.knee_flexion <= _SOFT_KNEES_DEG and f.trunk_lean == f.trunk_lean]
         return statistics.median(leans) if len(leans) >= _UPRIGHT_FRAMES else None
 
     def _check(self, rep: Rep, history: list[Features]) -> list[Fault]:
