@@ -20,6 +20,7 @@ from .reps import Rep
 MIN_VISIBILITY = 0.55  # mean visibility of shoulder, hip and knee over the rep
 MIN_COVERAGE = 0.5  # share of the rep window with a usable pose
 _AROUND_S = 0.15  # half-width of the moment a position is read at
+_FRAMES_TO_SMOOTH = 7  # fewer frames than this around a moment (under ~12 fps) are read raw
 _UPRIGHT_DEG = 12.0  # hips this close to straight, and knees within _SOFT_KNEES_DEG: standing
 _SOFT_KNEES_DEG = 25.0  # real lifters stand with soft knees (17-27 degrees read at lockout)
 _UPRIGHT_FRAMES = 5  # frames enough to know how the lifter stands
@@ -110,7 +111,9 @@ def _knee_dominant(h, rep, lim, seen):
 def _incomplete_lockout(h, rep, lim, seen):
     # At the count the hips should be fully open: shoulders, hips and knees in one line. Judged
     # on the most open they got around the count: a lifter who got there did lock out.
-    vals = _running_median3(_values(h, "hip_flexion", rep.end - 0.3, rep.end + 0.3))
+    raw = _values(h, "hip_flexion", rep.end - 0.3, rep.end + 0.3)
+    # At a Pi's frame rate a swing's float is a frame or two: smoothing would erase it.
+    vals = _running_median3(raw) if len(raw) >= _FRAMES_TO_SMOOTH else raw
     return None if not vals else (min(vals), lim["max_hip_flexion_deg"], "hip_flexion_at_top_deg")
 
 
