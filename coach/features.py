@@ -83,24 +83,26 @@ def _signed_from(ref: tuple[float, float], v: tuple[float, float], facing: int) 
 
 class FacingTracker:
     """Which way the person faces in the image, from the feet (toes ahead of heels) and the head
-    (nose ahead of the ears). A vote over the last few seconds, so a label swap or a noisy frame
-    does not flip it."""
+    (nose ahead of the ears). A vote over the last `window_s` seconds (seconds, not frames: at a
+    Pi's 6 fps a frame count would take five times as long to follow a lifter who turns round),
+    so a label swap or a noisy frame does not flip it."""
 
-    def __init__(self, window: int = 90):
-        self._votes: deque[float] = deque(maxlen=window)
+    def __init__(self, window_s: float = 3.0):
+        self._votes: deque[tuple[float, float]] = deque()  # (t, vote)
+        self._window_s = window_s
         self._sum = 0.0
         self.facing = 1
 
-    def update(self, pts: np.ndarray, vis: np.ndarray, nose: np.ndarray | None) -> int:
+    def update(self, t: float, pts: np.ndarray, vis: np.ndarray, nose: np.ndarray | None) -> int:
         vote = 0.0
         if vis[J["toe"]] > MIN_VISIBILITY and vis[J["heel"]] > MIN_VISIBILITY:
             vote += np.sign(pts[J["toe"], 0] - pts[J["heel"], 0])
         if nose is not None and vis[J["ear"]] > MIN_VISIBILITY:
             vote += np.sign(nose[0] - pts[J["ear"], 0])
-        if len(self._votes) == self._votes.maxlen:
-            self._sum -= self._votes[0]
-        self._votes.append(vote)
+        self._votes.append((t, vote))
         self._sum += vote
+        while self._votes[0][0] < t - self._window_s:
+            self._sum -= self._votes.popleft()[1]
         if self._sum > 0:
             self.facing = 1
         elif self._sum < 0:
@@ -175,7 +177,7 @@ class FeatureExtractor:
         if (vis[core] < MIN_VISIBILITY).any():
             return None
         nose = lm[lmk.NOSE, :2] * self.scale if np.isfinite(lm[lmk.NOSE, 0]) and lm[lmk.NOSE, 3] > MIN_VISIBILITY else None
-        facing = self.facing.update(pts, vis, nose)
+        facing = self.facing.update(frame.t, pts, vis, nose)
 
         flat = np.where(vis[:, None] >= MIN_VISIBILITY, pts, np.nan).ravel()
         flat = self._smooth(frame.t, self._despike(frame.t, flat))

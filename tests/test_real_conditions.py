@@ -152,3 +152,19 @@ def test_the_side_is_told_once_and_never_flips(relabel):
     sides = [e.side for e in events if isinstance(e, ViewChanged)]
     assert sides and len(set(sides)) == 1
     assert len([e for e in events if isinstance(e, RepCounted)]) == 5
+
+
+def test_a_lifter_who_turns_round_at_six_frames_a_second_keeps_being_counted():
+    # Between sets the lifter turns to face the other way (or an edited video cuts to the
+    # other side): which way they face is followed within seconds, not a frame count.
+    trace = make_trace("romanian_deadlift", reps=6, seed=33, setup=False, ending=False)
+    turn = (trace.reps[2][1] + trace.reps[3][0]) / 2
+    frames = []
+    for f in thinned(trace.frames, 6.0):
+        lm = f.landmarks
+        if lm is not None and f.t > turn:
+            lm = lm[list(L.MIRROR)].copy()
+            lm[:, 0] = 1.0 - lm[:, 0]
+        frames.append(Frame(f.t, lm))
+    reps, _ = count(trace.meta, frames, "romanian_deadlift")
+    assert len(reps) == 6
