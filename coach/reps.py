@@ -38,6 +38,7 @@ _SAME_KNEES_DEG = 25.0  # knee bends this close are one movement pattern (real p
 _MIN_HINGE_DEG = 15.0  # a smaller bend of the hips is a fidget, never a rep
 _SAME_SIZE_RUN = 3  # this many like movements in a row make a set
 _SET_RHYTHM_S = 4.0  # at most this long between the movements of one set
+_MIN_RISE_S = 0.2  # the quickest rise from the bottom to the top (a swing's hip snap is ~0.3 s)
 
 
 @dataclass
@@ -261,6 +262,11 @@ class RepMachine:
             near_top = self.top + 0.25 * max(R, self._peak - self.top)
             held = t - self._min_t >= 0.12 and self._min <= near_top
             if self._min <= tz and (d - self._min > 0.05 * R or held):
+                if self._min_t - self._peak_t < _MIN_RISE_S:
+                    # Up from the bottom in a frame or two and straight back down: the tracker
+                    # lost the hips for a moment, nobody rises that fast.
+                    self._enter(BOTTOM, t, out)
+                    return True
                 self._count(f, out)  # the top was reached, even if this frame is already past it
             elif d > self._peak - 0.1 * R:
                 self._enter(BOTTOM, t, out)
