@@ -168,3 +168,37 @@ def test_a_lifter_who_turns_round_at_six_frames_a_second_keeps_being_counted():
         frames.append(Frame(f.t, lm))
     reps, _ = count(trace.meta, frames, "romanian_deadlift")
     assert len(reps) == 6
+
+
+@pytest.mark.parametrize("exercise", ["romanian_deadlift", "kettlebell_swing", "deadlift"])
+def test_counting_without_the_feet(exercise):
+    # The feet out of the bottom of the frame for the whole clip.
+    trace = make_trace(exercise, reps=5, seed=34)
+    frames = [Frame(f.t, None if f.landmarks is None else _hide(f.landmarks, FEET)) for f in trace.frames]
+    reps, _ = count(trace.meta, frames, exercise)
+    assert len(reps) == 5
+
+
+@pytest.mark.parametrize("exercise", ["deadlift", "kettlebell_deadlift", "kettlebell_swing"])
+def test_counting_with_the_hands_hidden_low(exercise):
+    # The hands hidden whenever they are below the knees: behind the plates of a bar at the
+    # floor, or between the thighs in a swing's backswing.
+    trace = make_trace(exercise, reps=5, seed=35)
+    frames = []
+    for f in trace.frames:
+        lm = f.landmarks
+        if lm is not None and np.nanmin(lm[[15, 16], 1]) > np.nanmin(lm[[25, 26], 1]):
+            lm = _hide(lm, HANDS)
+        frames.append(Frame(f.t, lm))
+    reps, _ = count(trace.meta, frames, exercise)
+    assert len(reps) == 5
+
+
+FEET = (27, 28, 29, 30, 31, 32)
+HANDS = (15, 16, 17, 18, 19, 20, 21, 22)
+
+
+def _hide(lm: np.ndarray, points: tuple[int, ...]) -> np.ndarray:
+    out = lm.copy()
+    out[list(points)] = np.nan
+    return out
