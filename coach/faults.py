@@ -227,7 +227,6 @@ class FaultJudge:
         self._drops: dict[int, float] = {}  # rep -> hips minus shoulders at the bottom (leg lengths)
         self.camera_yaw_deg = 0.0  # the analysis keeps it at the view estimate
         self._rushed_reps: set[int] = set()
-        self._unjudged: dict[str, str] = {}  # fault id -> why, for the rep last checked
 
     def _judgeable(self, rep: Rep, history: list[Features]) -> str:
         frames = [f for f in history if rep.start <= f.t <= rep.end]
@@ -248,18 +247,19 @@ class FaultJudge:
                  and f.knee_flexion <= _SOFT_KNEES_DEG and f.trunk_lean == f.trunk_lean]
         return statistics.median(leans) if len(leans) >= _UPRIGHT_FRAMES else None
 
-    def _check(self, rep: Rep, history: list[Features]) -> list[Fault]:
+    def _check(self, rep: Rep, history: list[Features]) -> tuple[list[Fault], dict[str, str]]:
+        """The faults found on this rep, and {fault id: why not} for those it cannot judge."""
         found = []
         upright = self._upright_lean(history)
         # Only a lifter who stands leaning back moves the reference: one who stands a little
         # forward is judged from vertical, as the definition says.
         seen = Seen(self.ex.kind, self.camera_yaw_deg, min(upright or 0.0, 0.0))
-        self._unjudged = dict(self.ex.not_judged)
+        unjudged = dict(self.ex.not_judged)
         for fid, limits in self.ex.faults.items():
             if fid not in CHECKS:
                 continue
             if fid == "lockout_lean_back" and "hip_line" not in limits and upright is None:
-                self._unjudged[fid] = "the lifter was never seen standing straight to judge a lean against"
+                unjudged[fid] = "the lifter was never seen standing straight to judge a lean against"
                 continue
             phase, check = CHECKS[fid]
             res = check(history, rep, limits, seen)
@@ -273,7 +273,7 @@ class FaultJudge:
         if rounding and not any(f.id == rounding.id for f in found):
             found.append(rounding)
         ids = {f.id for f in found}
-        return [f for f in found if not ids.intersection(CONSEQUENCE_OF.get(f.id, ()))]
+        return [f for f in found if not ids.intersection(CONSEQUENCE_OF.get(f.id, ()))], unjudged
 
     def _rounding_against_usual(self, rep: Rep, history: list[Features]) -> Fault | None:
         """Rounding seen against this lifter's own hinge: at the bottom the shoulders sit lower
@@ -299,7 +299,7 @@ class FaultJudge:
         h = list(history)
         if self._judgeable(rep, h):
             return []
-        faults = self._check(rep, h)
+        faults, _ = self._check(rep, h)
         self._said[rep.index] = {f.id for f in faults}
         return faults
 
@@ -341,11 +341,10 @@ class FaultJudge:
         reason = self._judgeable(rep, h)
         if reason:
             return Verdict(False, (), (), {fid: reason for fid in self.ex.faults})
-        faults = self._check(rep, h)
+        faults, unjudged = self._check(rep, h)
         rushed = self._rushed(rep, reps)
         if rushed:
             faults.append(rushed)
         faults.sort(key=lambda f: SAFETY_FIRST.index(f.id))
         said = self._said.pop(rep.index, set())
-        return Verdict(True, tuple(faults), tuple(f for f in faults if f.id not in said),
-                       dict(self._unjudged))
+        return Verdict(True, tuple(faults), tuple(f for f in faults if f.id not in said), unjudged)
