@@ -289,9 +289,9 @@ class ViewEstimator:
         # Time spent in each (side, whole degree of yaw), preferring in-frame time: a bounded
         # summary of an hour-long session for settled().
         self._dwell = {side: np.zeros((2, 91)) for side in ("left", "right")}
-        # Evidence for the camera's handedness (see side_scores): starts at the suite's
-        # convention and follows what the frames show, so a mirrored or unmirrored camera both
-        # work. Capped so a long session can still correct an early mistake.
+        # Evidence for the camera's handedness (see side_scores): starts at none and follows
+        # what the frames show, so a mirrored or unmirrored camera both work. Capped so a long
+        # session can still correct an early mistake.
         self._handedness = HANDEDNESS_PRIOR_S
         self._side_sure = False  # the side told so far rests on a known handedness
         self._last_obs_t: float | None = None

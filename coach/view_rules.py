@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from .datafile import read_toml
+from .exercises import ExerciseError, exercise_ids, load_exercise
 from .events import FaultFound, RepJudged
 from .view import View
 
@@ -103,15 +104,15 @@ def default_rules() -> ViewRules:
     return load_view_rules()
 
 
+@lru_cache(maxsize=None)
 def _never_judged(exercise: str) -> Mapping[str, str]:
     """The faults the exercise file says the landmarks cannot show on this lift, and why."""
-    from .exercises import ExerciseError, exercise_ids, load_exercise
     if exercise not in exercise_ids():
-        return {}
+        return MappingProxyType({})
     try:
-        return load_exercise(exercise).not_judged
+        return MappingProxyType(dict(load_exercise(exercise).not_judged))
     except ExerciseError:
-        return {}  # a broken file is reported where the exercise is loaded for analysis
+        return MappingProxyType({})  # a broken file is reported where the analysis loads it
 
 
 def fault_verdicts(exercise: str, view: View | None,
