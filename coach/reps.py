@@ -37,8 +37,15 @@ _TOP_BAND_DEG = 25.0  # the lifter's learned top stays this close to the exercis
 _SAME_KNEES_DEG = 25.0  # knee bends this close are one movement pattern (real pose: +-10 degrees)
 _MIN_HINGE_DEG = 15.0  # a smaller bend of the hips is a fidget, never a rep
 _SAME_SIZE_RUN = 3  # this many like movements in a row make a set
+_SHALLOW_SHARE = 1 / 3  # ...each at least this share of the prior range (a partial turns back short of it)
 _SET_RHYTHM_S = 4.0  # at most this long between the movements of one set
 _MIN_RISE_S = 0.2  # the quickest rise from the bottom to the top (a swing's hip snap is ~0.3 s)
+
+
+def _alike(values: list[float]) -> bool:
+    """All within 35 % of their median: one size, or one rhythm."""
+    usual = statistics.median(values)
+    return all(abs(v - usual) <= 0.35 * usual for v in values)
 
 
 @dataclass
@@ -275,7 +282,8 @@ class RepMachine:
     def _same_size_movements(self, t: float, out: list) -> bool:
         """Before the first rep the lifter's range is the exercise's prior. A lifter who hinges
         less than that (or a camera that sees the hinge smaller) makes movements that all turn
-        back short of it: several in a row, of one size and one rhythm, are their reps. True if
+        back short of it: several in a row, of one size and one tempo, each at least a third of
+        the prior range (less is a partial however regular), are their reps. True if
         this movement is kept as one of those (counted now or refused later)."""
         if self.reps or self._unconfirmed is not None:
             return False
@@ -291,9 +299,10 @@ class RepMachine:
             self._refuse_shallow()
         self._shallow.append(rep)
         sizes = [r.depth - self.top for r in self._shallow]
-        usual = statistics.median(sizes)
+        # The rhythm from bottom to bottom: the ends of a shallow movement are too flat to time.
+        gaps = [b.bottom_t - a.bottom_t for a, b in zip(self._shallow, self._shallow[1:])]
         if len(sizes) >= _SAME_SIZE_RUN:
-            if all(abs(x - usual) <= 0.35 * usual for x in sizes):
+            if _alike(sizes) and _alike(gaps) and statistics.median(sizes) >= _SHALLOW_SHARE * self.range:
                 for r in self._shallow:
                     self._accept(r, out)
                 self._shallow.clear()
