@@ -58,6 +58,7 @@ SWAP_VIS_MARGIN = 0.05    # a group's far side must be this much more visible to
 HANDEDNESS_PRIOR_S = 0.0
 HANDEDNESS_SURE_S = 1.5
 HANDEDNESS_CAP_S = 60.0
+UNSURE_SIDE_WAIT_S = 4.0  # a view whose side stays unknown this long is told anyway
 
 _PAIRS_ARMS = (lm.SIDE_JOINTS["shoulder"], lm.SIDE_JOINTS["elbow"], lm.SIDE_JOINTS["wrist"],
                lm.SIDE_JOINTS["ear"])
@@ -294,6 +295,7 @@ class ViewEstimator:
         # session can still correct an early mistake.
         self._handedness = HANDEDNESS_PRIOR_S
         self._side_sure = False  # the side told so far rests on a known handedness
+        self._first_estimate_t: float | None = None
         self._last_obs_t: float | None = None
 
     @property
@@ -373,12 +375,18 @@ class ViewEstimator:
             return None
         side, yaw, toward, confidence = est
         sure = abs(self._handedness) >= HANDEDNESS_SURE_S
+        if self._first_estimate_t is None:
+            self._first_estimate_t = t
         if not sure or not self._side_sure:
-            # Until the handedness is known the side is a guess: kept for the yaw, never told,
-            # and replaced at once when it becomes known.
+            # Until the handedness is known the side is a guess: kept for the yaw, not told, and
+            # replaced at once when it becomes known. A camera at the front may never show it:
+            # after a while the view is told anyway (its yaw is what matters there).
             self._side_sure = sure
             self._view = View(side, round(yaw, 1), in_frame, confidence, toward, t)
-            return self._emit(t) if sure else None
+            waited = t - self._first_estimate_t >= UNSURE_SIDE_WAIT_S
+            if sure or (waited and self._emitted is None):
+                return self._emit(t)
+            return None
         if self._view is not None and side != self._view.side:
             # Hysteresis: a flip must be clear and last, or short swaps would flap the side.
             median_score = float(np.median(side_scores(np.array([o.near for o in self._obs]),

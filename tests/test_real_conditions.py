@@ -202,3 +202,15 @@ def _hide(lm: np.ndarray, points: tuple[int, ...]) -> np.ndarray:
     out = lm.copy()
     out[list(points)] = np.nan
     return out
+
+
+def test_a_camera_at_the_front_is_still_told_within_seconds():
+    # From the front the side may never become known; the view (and so the advice to move the
+    # camera) is told anyway once the estimate has had a few seconds.
+    from coach.events import ViewChanged
+
+    trace = make_trace("squat", reps=3, seed=36, yaw_deg=88.0)
+    events = list(analyze(trace.meta, trace.frames, "squat"))
+    told = [e for e in events if isinstance(e, ViewChanged)]
+    first_body = next(f.t for f in trace.frames if f.landmarks is not None)
+    assert told and told[0].t - first_body <= 6.0 and told[0].yaw_deg > 60
