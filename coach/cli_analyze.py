@@ -60,11 +60,22 @@ def summarize(exercise: str, events: list, view: dict[str, Any] | None = None) -
 
 
 def _table(report: dict[str, Any]) -> str:
-    lines = [f"{report['exercise']}: {report['rep_count']} reps", "",
+    n = report["rep_count"]
+    lines = [f"{report['exercise']}: {n} rep{'' if n == 1 else 's'}", "",
              f"{'rep':>4} {'start':>8} {'end':>8} {'time':>6}  faults"]
     for r in report["reps"]:
         faults = ", ".join(f["id"] for f in r["faults"]) or ("-" if r["judged"] else "not judged")
         lines.append(f"{r['index']:>4} {r['start']:>8.2f} {r['end']:>8.2f} {r['end'] - r['start']:>6.2f}  {faults}")
+    unjudged: dict[tuple[str, str], list[int]] = {}
+    for r in report["reps"]:
+        for fid, why in r.get("not_judged", {}).items():
+            unjudged.setdefault((fid, why), []).append(r["index"])
+    if unjudged:
+        lines += ["", "Not judged:"]
+        for (fid, why), reps in unjudged.items():
+            which = "every rep" if len(reps) == len(report["reps"]) else \
+                "rep" + ("s " if len(reps) > 1 else " ") + ", ".join(map(str, reps))
+            lines.append(f"  {fid} on {which}: {why}")
     if report["not_counted"]:
         lines += ["", "Seen but not counted:"]
         lines += [f"{m['t']:>8.2f} s  {m['reason']}" for m in report["not_counted"]]

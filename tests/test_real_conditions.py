@@ -214,3 +214,12 @@ def test_a_camera_at_the_front_is_still_told_within_seconds():
     told = [e for e in events if isinstance(e, ViewChanged)]
     first_body = next(f.t for f in trace.frames if f.landmarks is not None)
     assert told and told[0].t - first_body <= 6.0 and told[0].yaw_deg > 60
+
+
+def test_the_table_says_which_faults_were_not_judged_and_why(tmp_path, capsys):
+    trace = make_trace("deadlift", reps=2, seed=37)
+    path = write_trace(trace, tmp_path / "set.jsonl.gz")
+    assert main(["analyze", path, "--exercise", "deadlift"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("deadlift: 2 reps")
+    assert "Not judged:\n  balance on every rep: the weight on the feet cannot be seen" in out
