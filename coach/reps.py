@@ -119,6 +119,7 @@ class RepMachine:
         self._maybe_pickup: Rep | None = None  # a first movement that may be the pick-up
         self._maybe_unloaded: tuple[Rep, float] | None = None  # a stand-up that may be unloaded
         self._left_top_t = math.inf  # when the movement in progress left the top
+        self._rise_t = math.inf  # when the rise in progress left the bottom
         self._shallow: list[Rep] = []  # movements short of the prior range, before the first rep
         self._shallow_peak: tuple[float, float, float] = (0.0, 0.0, 0.0)  # depth, t, knee
 
@@ -260,6 +261,7 @@ class RepMachine:
             if d < self._peak - 0.2 * R:
                 self._finish_lowering()
                 self._min, self._min_t = d, t
+                self._rise_t = t
                 self._enter(RISING, t, out)
         elif phase == RISING:
             if d < self._min:
@@ -476,9 +478,9 @@ class RepMachine:
 
     def _not_a_rep(self, start: float, end: float) -> str:
         c = self.c
-        # The movement's time from when it left the top, if that is earlier than the window's
-        # start: a pose spike can put the start of a real descent late.
-        moving_since = min(start, self._left_top_t)
+        # The movement's time from when it left the top or the bottom, if that is earlier than
+        # the window's start: a pose spike can put the start of a real movement late.
+        moving_since = min(start, self._left_top_t, self._rise_t)
         if end - moving_since < c.min_rep_s and "too_quick" not in self.rules_off:
             return "too_quick"
         last = self._unconfirmed or (self._maybe_unloaded[0] if self._maybe_unloaded else None) \
