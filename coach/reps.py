@@ -436,9 +436,11 @@ class RepMachine:
             self._accept(rep, out)
 
     def _accept(self, rep: Rep, out: list) -> None:
-        if self._maybe_unloaded is not None:
+        if self._maybe_unloaded is not None and self._maybe_unloaded[0] is not rep:
             earlier, self._maybe_unloaded = self._maybe_unloaded[0], None
             self._accept(earlier, out)
+        elif self._maybe_unloaded is not None:
+            self._maybe_unloaded = None
         rep.index = len(self.reps) + 1
         if self.ex.kind == "floor_start":
             self._pending_lowering = rep
@@ -457,6 +459,8 @@ class RepMachine:
         if self._unloaded(rep, f.t):
             # Standing up without the load ends a set: a pull that follows shows this was a
             # rep after all (real pose bends loaded elbows at times, at low frame rates most).
+            if self._maybe_unloaded is not None:
+                self._accept(self._maybe_unloaded[0], out)  # this pull followed that one
             self._maybe_unloaded = (rep, f.t)
         else:
             self._accept(rep, out)
