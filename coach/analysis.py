@@ -14,7 +14,7 @@ from .events import Event, FaultFound, NotCounted, PoseFound, PoseLost, RepCount
 from .exercises import Exercise, load_exercise
 from .faults import FaultJudge
 from .features import FeatureExtractor, Features
-from .reps import Rep, RepMachine
+from .reps import Rejected, Rep, RepMachine
 from .trace import Frame, TraceMeta
 from .view import ViewEstimator
 from .view_rules import restrict_to_view, view_json
@@ -37,7 +37,6 @@ class Analyzer:
         self._pose = False
         self._last_pose_t: float | None = None
         self._awaiting: list[Rep] = []  # counted reps whose verdict needs more frames
-        self._refused_seen = 0  # the rep machine's refusals already told
         self.t = 0.0
 
     def feed(self, frame: Frame) -> list[Event]:
@@ -91,15 +90,12 @@ class Analyzer:
         self.faults.camera_yaw_deg = view.yaw_deg if view is not None else 0.0
 
     def _take(self, items: list, out: list[Event]) -> None:
-        refused = self.reps.rejected
-        while self._refused_seen < len(refused):
-            r = refused[self._refused_seen]
-            out.append(NotCounted(r.t, r.rule, r.reason))
-            self._refused_seen += 1
         if items:
             self._judge_as_seen()
         for item in items:
-            if isinstance(item, Rep):
+            if isinstance(item, Rejected):
+                out.append(NotCounted(item.t, item.rule, item.reason))
+            elif isinstance(item, Rep):
                 out.append(RepCounted(self.t, item.index, item.start, item.end))
                 out.extend(FaultFound(self.t, item.index, fault)
                            for fault in self.faults.at_count(item, self.history))

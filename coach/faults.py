@@ -72,7 +72,6 @@ class Seen:
     (0 = square to the side), which shortens everything that points forward or back."""
     kind: str
     yaw_deg: float = 0.0
-    upright_lean_deg: float = 0.0  # the trunk's lean when this lifter stands straight
 
     @property
     def forward_scale(self) -> float:
@@ -89,7 +88,8 @@ def _true_angle_from_vertical(seen_deg: float, yaw_deg: float) -> float:
 
 
 # Each check: (history, rep, limits, how it is seen) -> (value, limit, evidence name) or None.
-Check = Callable[[list[Features], Rep, Mapping[str, float], Seen], "tuple[float, float, str] | None"]
+# A string instead says why the fault cannot be judged on this rep.
+Check = Callable[[list[Features], Rep, Mapping[str, float], Seen], "tuple[float, float, str] | str | None"]
 
 
 def _knee_dominant(h, rep, lim, seen):
@@ -117,15 +117,31 @@ def _incomplete_lockout(h, rep, lim, seen):
     return None if not vals else (min(vals), lim["max_hip_flexion_deg"], "hip_flexion_at_top_deg")
 
 
+def _upright_lean(history: list[Features]) -> float | None:
+    """The trunk's lean in the image while this lifter stands straight (hips and knees
+    open): real pose output often tilts a whole standing body by 10-20 degrees, so a lean
+    back is judged from this, not from the image's vertical. None if never seen."""
+    leans = [f.trunk_lean for f in history if abs(f.hip_flexion) <= _UPRIGHT_DEG
+             and f.knee_flexion <= _SOFT_KNEES_DEG and f.trunk_lean == f.trunk_lean]
+    return statistics.median(leans) if len(leans) >= _UPRIGHT_FRAMES else None
+
+
 def _lockout_lean_back(h, rep, lim, seen):
     # Finishing past vertical: the trunk leans behind the hips at the top (hip thrust: the hips
     # pushed above the shoulder-knee line).
     name = "hip_flexion" if "hip_line" in lim else "trunk_lean"
-    vals = _values(h, name, rep.end - 0.4, rep.end + 0.4)
+    # A trunk lean is judged behind the lifter's own upright, not the image's vertical. Only a
+    # lifter who stands leaning back moves that reference: one who stands a little forward is
+    # judged from vertical, as the definition says.
+    reference = 0.0
+    if name == "trunk_lean":
+        upright = _upright_lean(h)
+        if upright is None:
+            return "the lifter was never seen standing straight to judge a lean against"
+        reference = min(upright, 0.0)
+    vals = [v - reference for v in _values(h, name, rep.end - 0.4, rep.end + 0.4)]
     if not vals:
         return None
-    if name == "trunk_lean":  # behind the lifter's own upright, not the image's vertical
-        vals = [v - seen.upright_lean_deg for v in vals]
     back = _true_angle_from_vertical(-min(_running_median3(vals)), seen.yaw_deg)
     return back, lim["max_lean_back_deg"], "lean_back_deg" if name == "trunk_lean" else "hips_past_line_deg"
 
@@ -239,30 +255,19 @@ class FaultJudge:
             return "poor visibility"
         return ""
 
-    def _upright_lean(self, history: list[Features]) -> float | None:
-        """The trunk's lean in the image while this lifter stands straight (hips and knees
-        open): real pose output often tilts a whole standing body by 10-20 degrees, so a lean
-        back is judged from this, not from the image's vertical. None if never seen."""
-        leans = [f.trunk_lean for f in history if abs(f.hip_flexion) <= _UPRIGHT_DEG
-                 and f.knee_flexion <= _SOFT_KNEES_DEG and f.trunk_lean == f.trunk_lean]
-        return statistics.median(leans) if len(leans) >= _UPRIGHT_FRAMES else None
-
     def _check(self, rep: Rep, history: list[Features]) -> tuple[list[Fault], dict[str, str]]:
         """The faults found on this rep, and {fault id: why not} for those it cannot judge."""
         found = []
-        upright = self._upright_lean(history)
-        # Only a lifter who stands leaning back moves the reference: one who stands a little
-        # forward is judged from vertical, as the definition says.
-        seen = Seen(self.ex.kind, self.camera_yaw_deg, min(upright or 0.0, 0.0))
+        seen = Seen(self.ex.kind, self.camera_yaw_deg)
         unjudged = dict(self.ex.not_judged)
         for fid, limits in self.ex.faults.items():
             if fid not in CHECKS:
                 continue
-            if fid == "lockout_lean_back" and "hip_line" not in limits and upright is None:
-                unjudged[fid] = "the lifter was never seen standing straight to judge a lean against"
-                continue
             phase, check = CHECKS[fid]
             res = check(history, rep, limits, seen)
+            if isinstance(res, str):
+                unjudged[fid] = res
+                continue
             if res is None:
                 continue
             value, limit, name = res

@@ -103,7 +103,6 @@ class RepMachine:
         self._depths: deque[float] = deque(maxlen=7)
         self.range = c.usual_depth_deg - c.top_deg
         self.reps: list[Rep] = []
-        self.rejected: list[Rejected] = []
         self._t: deque[float] = deque()
         self._d: deque[float] = deque()
         self._f: deque[Features] = deque()
@@ -200,8 +199,9 @@ class RepMachine:
         self._pending_lowering = None
 
     def update(self, f: Features | None, t: float) -> list:
-        """Feed one frame's features (None: no usable pose). Returns PhaseChanged events and the
-        Reps counted on this frame."""
+        """Feed one frame's features (None: no usable pose). Returns PhaseChanged events, the
+        Reps counted and the movements Rejected on this frame (a rep or a refusal can be of an
+        earlier movement that only now is settled)."""
         out: list = []
         if f is None:
             if t - self._last_t > self.c.max_gap_s and self.phase != "unknown":
@@ -250,7 +250,7 @@ class RepMachine:
             elif d < self.top + 0.1 * R:
                 self._enter(TOP, t, out)
                 if not self._same_size_movements(t, out):
-                    self.rejected.append(Rejected(t, "partial"))
+                    out.append(Rejected(t, "partial"))
         elif phase == BOTTOM:
             if d > self._peak:
                 self._peak, self._peak_t = d, t
@@ -291,14 +291,14 @@ class RepMachine:
             return False
         depth, peak_t, knee = self._shallow_peak
         if depth - self.top < _MIN_HINGE_DEG:
-            self._refuse_shallow()  # a fidget breaks the run
+            self._refuse_shallow(out)  # a fidget breaks the run
             return False
         rep = Rep(index=0, start=self._onset(peak_t, +1), end=t, bottom_t=peak_t, depth=depth,
                   top_level=self.top, range_deg=self.range)
         rep.extra["top"] = self.top
         rep.extra["knee"] = knee if knee == knee else 0.0
         if self._shallow and rep.start - self._shallow[-1].end > _SET_RHYTHM_S:
-            self._refuse_shallow()
+            self._refuse_shallow(out)
         self._shallow.append(rep)
         sizes = [r.depth - self.top for r in self._shallow]
         # The rhythm from bottom to bottom: the ends of a shallow movement are too flat to time.
@@ -309,11 +309,11 @@ class RepMachine:
                     self._accept(r, out)
                 self._shallow.clear()
             else:
-                self.rejected.append(Rejected(self._shallow.pop(0).end, "partial"))
+                out.append(Rejected(self._shallow.pop(0).end, "partial"))
         return True
 
-    def _refuse_shallow(self) -> None:
-        self.rejected.extend(Rejected(r.end, "partial") for r in self._shallow)
+    def _refuse_shallow(self, out: list) -> None:
+        out.extend(Rejected(r.end, "partial") for r in self._shallow)
         self._shallow.clear()
 
     def _top_in_gap(self, f: Features, gap_from: float, out: list) -> None:
@@ -345,17 +345,17 @@ class RepMachine:
             self._count(self._f[-1], out)
         elif self.phase == BOTTOM and self._pending_lowering is not None:
             self._finish_lowering()  # the set ended on the floor: the last lowering is complete
-        self._refuse_shallow()
+        self._refuse_shallow(out)
         if self._maybe_pickup is not None:
-            self.rejected.append(Rejected(self._maybe_pickup.end, "pickup"))
+            out.append(Rejected(self._maybe_pickup.end, "pickup"))
             self._maybe_pickup = None
         if self._maybe_unloaded is not None:
-            self.rejected.append(Rejected(self._maybe_unloaded[1], "unloaded"))
+            out.append(Rejected(self._maybe_unloaded[1], "unloaded"))
             self._maybe_unloaded = None
         rep, self._unconfirmed = self._unconfirmed, None
         if rep is not None:
             if self._unloaded(rep, self._last_t):
-                self.rejected.append(Rejected(self._last_t, "unloaded"))
+                out.append(Rejected(self._last_t, "unloaded"))
             else:
                 self._accept(rep, out)
         return out
@@ -403,7 +403,7 @@ class RepMachine:
                 top = max(near, key=lambda x: x.wrist_height)
                 no_float = top.wrist_height < top.hip_height + _FLOAT_ABOVE_HIP
                 if no_float and "no_float" not in self.rules_off:
-                    self.rejected.append(Rejected(f.t, "no_float"))
+                    out.append(Rejected(f.t, "no_float"))
                     self._enter(TOP, f.t, out)
                     return
                 end = top.t
@@ -425,7 +425,7 @@ class RepMachine:
             self._maybe_pickup = rep
             return
         if reason:
-            self.rejected.append(Rejected(f.t, reason))
+            out.append(Rejected(f.t, reason))
             return
         if kind != "floor_start":
             rep.lowering = self._last_descent
@@ -436,11 +436,7 @@ class RepMachine:
             self._accept(rep, out)
 
     def _accept(self, rep: Rep, out: list) -> None:
-        if self._maybe_unloaded is not None and self._maybe_unloaded[0] is not rep:
-            earlier, self._maybe_unloaded = self._maybe_unloaded[0], None
-            self._accept(earlier, out)
-        elif self._maybe_unloaded is not None:
-            self._maybe_unloaded = None
+        self._keep_earlier_stand_up(out)
         rep.index = len(self.reps) + 1
         if self.ex.kind == "floor_start":
             self._pending_lowering = rep
@@ -459,11 +455,16 @@ class RepMachine:
         if self._unloaded(rep, f.t):
             # Standing up without the load ends a set: a pull that follows shows this was a
             # rep after all (real pose bends loaded elbows at times, at low frame rates most).
-            if self._maybe_unloaded is not None:
-                self._accept(self._maybe_unloaded[0], out)  # this pull followed that one
+            self._keep_earlier_stand_up(out)
             self._maybe_unloaded = (rep, f.t)
         else:
             self._accept(rep, out)
+
+    def _keep_earlier_stand_up(self, out: list) -> None:
+        """A pull followed a stand-up that looked unloaded: that stand-up was a rep."""
+        if self._maybe_unloaded is not None:
+            earlier, self._maybe_unloaded = self._maybe_unloaded[0], None
+            self._accept(earlier, out)
 
     def _unloaded(self, rep: Rep, now: float) -> bool:
         """Hands pushing on the thighs during the rise, or on the hips after it (elbows bent):
@@ -517,4 +518,4 @@ class RepMachine:
         if self._pickup_like() and abs(self._peak_knee - pending.extra["knee"]) < _SAME_KNEES_DEG:
             self._accept(pending, out)
         else:
-            self.rejected.append(Rejected(pending.end, "pickup"))
+            out.append(Rejected(pending.end, "pickup"))
