@@ -349,15 +349,16 @@ class RepMachine:
         if self._maybe_pickup is not None:
             out.append(Rejected(self._maybe_pickup.end, "pickup"))
             self._maybe_pickup = None
-        if self._maybe_unloaded is not None:
-            out.append(Rejected(self._maybe_unloaded[1], "unloaded"))
-            self._maybe_unloaded = None
         rep, self._unconfirmed = self._unconfirmed, None
-        if rep is not None:
+        if rep is not None:  # a pull after a stand-up that looked unloaded keeps that one
             if self._unloaded(rep, self._last_t):
+                self._keep_earlier_stand_up(out)
                 out.append(Rejected(self._last_t, "unloaded"))
             else:
                 self._accept(rep, out)
+        if self._maybe_unloaded is not None:
+            out.append(Rejected(self._maybe_unloaded[1], "unloaded"))
+            self._maybe_unloaded = None
         return out
 
     def _start_bottom(self, t: float, d: float, f: Features) -> None:

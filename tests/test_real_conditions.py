@@ -241,3 +241,21 @@ def test_pulls_whose_elbows_look_bent_after_lockout_count_when_more_pulls_follow
     reps, events = count(trace.meta, frames, "deadlift")
     assert len(reps) == 4
     assert not [e for e in events if isinstance(e, NotCounted) and e.rule == "unloaded"]
+
+
+def test_a_clip_ending_at_lockout_keeps_the_earlier_pull_whose_elbows_looked_bent():
+    trace = make_trace("deadlift", reps=3, seed=39, ending=False)
+    a, b = trace.reps[1][1], trace.reps[1][1] + 1.3
+    last_lockout = trace.reps[2][1]
+    frames = []
+    for f in trace.frames:
+        if f.t > last_lockout + 0.3:
+            break  # the clip ends at the last lockout, before its arms can be watched
+        lm = f.landmarks
+        if lm is not None and a < f.t <= b:
+            lm = lm.copy()
+            for sh, el, wr in ((11, 13, 15), (12, 14, 16)):
+                lm[wr, :2] = lm[el, :2] + 0.8 * (lm[sh, :2] - lm[el, :2])
+        frames.append(Frame(f.t, lm))
+    reps, _ = count(trace.meta, frames, "deadlift")
+    assert len(reps) == 3
