@@ -483,24 +483,32 @@ class RepMachine:
         return self._median("elbow_flexion", since, now) > _UNLOADED_ELBOW_DEG
 
     def _not_a_rep(self, start: float, end: float) -> str:
-        c = self.c
-        # The movement's time from when it left the top or the bottom, if that is earlier than
-        # the window's start: a pose spike can put the start of a real movement late.
-        moving_since = min(start, self._left_top_t, self._rise_t)
-        if end - moving_since < c.min_rep_s and "too_quick" not in self.rules_off:
-            return "too_quick"
+        """The first rule that refuses the movement just counted, or "" (rules left out by
+        `rules_off` are skipped)."""
+        rules = (("too_quick", self._too_quick), ("not_from_floor", self._above_the_floor),
+                 ("pickup", self._picked_up))
+        return next((rule for rule, refuses in rules
+                     if rule not in self.rules_off and refuses(start, end)), "")
+
+    def _too_quick(self, start: float, end: float) -> bool:
+        # Timed from when the movement left the top or the bottom, if that is earlier than the
+        # window's start: a pose spike can put the start of a real movement late.
+        return end - min(start, self._left_top_t, self._rise_t) < self.c.min_rep_s
+
+    def _above_the_floor(self, start: float, end: float) -> bool:
+        # Every pull starts from the floor: a dip and rise well above the last rep's floor
+        # position is that rep still finding its lockout (a hitch), not a new rep.
         last = self._unconfirmed or (self._maybe_unloaded[0] if self._maybe_unloaded else None) \
             or (self.reps[-1] if self.reps else None)
-        if self.ex.kind == "floor_start" and last is not None and "not_from_floor" not in self.rules_off \
-                and self._peak < last.depth - _OFF_THE_FLOOR * (last.depth - last.extra["top"]):
-            # Every pull starts from the floor: a dip and rise well above the last rep's floor
-            # position is that rep still finding its lockout (a hitch), not a new rep.
-            return "not_from_floor"
-        if self._pickup_like() and "pickup" not in self.rules_off:
-            knees = [r.extra["knee"] for r in self.reps[-7:]]
-            if not knees or self._peak_knee >= statistics.median(knees) + _SAME_KNEES_DEG:
-                return "pickup"
-        return ""
+        return self.ex.kind == "floor_start" and last is not None \
+            and self._peak < last.depth - _OFF_THE_FLOOR * (last.depth - last.extra["top"])
+
+    def _picked_up(self, start: float, end: float) -> bool:
+        # Knees bent far more than on this lifter's own reps (or no reps yet to tell by).
+        if not self._pickup_like():
+            return False
+        knees = [r.extra["knee"] for r in self.reps[-7:]]
+        return not knees or self._peak_knee >= statistics.median(knees) + _SAME_KNEES_DEG
 
     def _pickup_like(self) -> bool:
         """Knees bent like a deadlift and hips deeper than this lifter's hinge: the bar going to

@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from .datafile import read_toml
-from .exercises import ExerciseError, exercise_ids, load_exercise
+from .exercises import ExerciseError, load_exercise
 from .events import FaultFound, RepJudged
 from .view import View
 
@@ -107,12 +107,10 @@ def default_rules() -> ViewRules:
 @lru_cache(maxsize=None)
 def _never_judged(exercise: str) -> Mapping[str, str]:
     """The faults the exercise file says the landmarks cannot show on this lift, and why."""
-    if exercise not in exercise_ids():
-        return MappingProxyType({})
     try:
         return MappingProxyType(dict(load_exercise(exercise).not_judged))
     except ExerciseError:
-        return MappingProxyType({})  # a broken file is reported where the analysis loads it
+        return MappingProxyType({})  # unknown or broken: reported where the analysis loads it
 
 
 def fault_verdicts(exercise: str, view: View | None,
