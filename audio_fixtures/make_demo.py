@@ -69,13 +69,13 @@ def _stick_segment(reps: int, lead_s: float):
 
 def _standing(frames, seconds: float):
     """Frames of the lifter standing still (the first frame held) for `seconds`."""
-    from coach.trace import Frame
+    from coach.io.trace import Frame
     first = next(f for f in frames if f.landmarks is not None)
     return [Frame(i / FPS, first.landmarks) for i in range(int(seconds * FPS))]
 
 
 def build_trace():
-    from coach.trace import Frame
+    from coach.io.trace import Frame
     timeline, meta, t0, marks = [], None, 0.0, []
     used_synth = True
     for i, (exercise, reps, faults, lead_s) in enumerate(SEGMENTS):
@@ -146,7 +146,7 @@ def unheard(pcm: np.ndarray, script: list[dict]) -> list[int]:
 
 
 def main() -> None:
-    from coach.trace import TraceMeta, TraceWriter
+    from coach.io.trace import TraceMeta, TraceWriter
     meta, frames, marks, used_synth = build_trace()
     end = frames[-1].t
     (_, dl_start, dl_end), (_, sw_start, sw_end) = marks

@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from coach.commands import Command, parse  # noqa: E402
-from coach.vocabulary import Vocabulary, default_vocabulary  # noqa: E402
+from coach.core.commands import Command, parse  # noqa: E402
+from coach.core.vocabulary import Vocabulary, default_vocabulary  # noqa: E402
 from coach.voice.audio import RATE, Resampler, read_wav, to_int16  # noqa: E402
 
 HERE = Path(__file__).resolve().parent

@@ -17,9 +17,9 @@ import sys
 import tempfile
 import time
 
-from coach.analysis import Analyzer
+from coach.core.analysis import Analyzer
 from coach.synth import make_trace
-from coach.trace import Frame, TraceWriter
+from coach.io.trace import Frame, TraceWriter
 
 EXERCISE = "deadlift"
 FPS = 30.0

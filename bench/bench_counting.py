@@ -19,9 +19,9 @@ import tempfile
 from collections import defaultdict
 from multiprocessing import Pool
 
-from coach.analysis import Analyzer
-from coach.cli_analyze import summarize
-from coach.trace import read_trace
+from coach.core.analysis import Analyzer
+from coach.cli.analyze import summarize
+from coach.io.trace import read_trace
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SUITE = os.path.join(HERE, "..", "..", "shared", "eval", "dev")

@@ -1,6 +1,6 @@
 """Corrective cues on the dev suite: how many per set and per rep, and how often they are right.
 
-Each trace is one set: analysis (coach.analysis.analyze) -> cue policy -> cues. A corrective cue
+Each trace is one set: analysis (coach.core.analysis.analyze) -> cue policy -> cues. A corrective cue
 is right when the rep it is about (matched to a labelled rep by window overlap) really has the
 fault it names. Target: >= 90 % right.
 
@@ -45,11 +45,11 @@ def run_trace(path: str, exercise: str, labelled: list[dict]) -> dict:
 
 
 def _run_trace(path: str, exercise: str, labelled: list[dict]) -> dict:
-    from coach.analysis import analyze
-    from coach.cue_policy import cues_for
-    from coach.cues import load_cues_or_builtin, load_policy_config
-    from coach.events import FaultFound, RepCounted
-    from coach.trace import read_trace
+    from coach.core.analysis import analyze
+    from coach.core.cue_policy import cues_for
+    from coach.core.cues import load_cues_or_builtin, load_policy_config
+    from coach.core.events import FaultFound, RepCounted
+    from coach.io.trace import read_trace
 
     meta, frames = read_trace(path)
     events = list(analyze(meta, frames, exercise))
@@ -83,9 +83,9 @@ def main() -> int:
     ap.add_argument("--verbose", "-v", action="store_true", help="list every corrective cue")
     args = ap.parse_args()
     try:
-        import coach.analysis  # noqa: F401
+        import coach.core.analysis  # noqa: F401
     except ImportError as e:
-        print(f"coach.analysis is not available yet ({e})", file=sys.stderr)
+        print(f"coach.core.analysis is not available yet ({e})", file=sys.stderr)
         return 2
     with open(os.path.join(args.suite, "labels.json")) as fh:
         traces = [t for t in json.load(fh)["traces"] if not args.only or t["exercise"] == args.only]

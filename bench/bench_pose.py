@@ -3,7 +3,7 @@
 For 640x480 and 1280x720 frames of a real photo of a person, animated:
   - MediaPipe alone: the estimator on RGB frames already in memory (ms/frame, fps);
   - the whole path: BGR frame -> RGB -> MediaPipe -> single-person guard -> Frame -> analysis
-    (coach.analysis.Analyzer, deadlift), and its ratio to MediaPipe alone (target >= 0.95);
+    (coach.core.analysis.Analyzer, deadlift), and its ratio to MediaPipe alone (target >= 0.95);
   - video decoding alone, for scale (on a Pi the camera reader runs on another core);
   - peak RSS of `coach analyze VIDEO --exercise deadlift` run as a child process (target <= 500 MB);
   - the frame rate a Raspberry Pi 4 (and 5) would reach, scaled by sysbench 1.0.20 single-thread
@@ -38,7 +38,7 @@ import pose_media as pm  # noqa: E402
 from coach.pose import landmark_frames  # noqa: E402
 from coach.pose.estimator import MediaPipeSolutionsEstimator  # noqa: E402
 from coach.pose.sources import VideoFileSource  # noqa: E402
-from coach.trace import TraceMeta  # noqa: E402
+from coach.io.trace import TraceMeta  # noqa: E402
 
 # sysbench 1.0.20 `sysbench cpu --threads=1 --time=60 run` (primes up to 10000), events/s,
 # published at https://leoncode.co.uk/articles/raspberry-pi-benchmarks (Pi 5 / Pi 4 = 1.85).
@@ -83,7 +83,7 @@ def time_mediapipe_alone(rgbs: list[np.ndarray], warmup: int) -> tuple[float, fl
 
 def make_analyzer(meta: TraceMeta):
     try:
-        from coach.analysis import Analyzer
+        from coach.core.analysis import Analyzer
     except ImportError:
         return None
     return Analyzer(meta, "deadlift")
@@ -201,7 +201,7 @@ def main() -> int:
             video = pm.write_video(os.path.join(tmp, f"bench_{w}x{h}.mp4"), bgrs, FPS, "mp4v")
             decode = time_decode(video)
             whole_fps_at[(w, h)] = 1 / b_cpu
-            what = "pose + guard + analysis (deadlift)" if with_analysis else "pose + guard (no coach.analysis yet)"
+            what = "pose + guard + analysis (deadlift)" if with_analysis else "pose + guard (no coach.core.analysis yet)"
             print(f"{w}x{h}:")
             print(f"  MediaPipe alone: {a_cpu * 1000:.2f} ms CPU/frame = {1 / a_cpu:.1f} fps "
                   f"(wall {a_wall * 1000:.2f} ms = {1 / a_wall:.1f} fps)")

@@ -21,9 +21,9 @@ from collections import Counter
 from multiprocessing import Pool
 
 from bench_counting import thinned_events
-from coach.cli_analyze import summarize
-from coach.events import NotCounted
-from coach.reps import REASONS
+from coach.cli.analyze import summarize
+from coach.core.events import NotCounted
+from coach.core.reps import REASONS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EVAL = os.path.join(HERE, "..", "..", "shared", "eval")

@@ -29,11 +29,11 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from coach.log import SessionLog, read_records  # noqa: E402
+from coach.io.log import SessionLog, read_records  # noqa: E402
 from coach.runtime import (NullSpeaker, Runtime, RuntimeOptions, TraceCamera, Transcript,  # noqa: E402
                            WavMic, WavSpeaker, make_recognizer)
-from coach.session import Session  # noqa: E402
-from coach.trace import Frame, read_trace  # noqa: E402
+from coach.core.session import Session  # noqa: E402
+from coach.io.trace import Frame, read_trace  # noqa: E402
 
 DATA = os.path.join(os.path.dirname(__file__), "..", "coach", "data")
 

@@ -5,7 +5,7 @@
    engine, for a cue synthesized on the fly) to the output. Targets: cached <= 50 ms,
    uncached <= 400 ms. The output here is a NullOutput (no sound card on this machine); a real
    device adds its own buffer latency (~10-30 ms with sounddevice's "low" latency).
-2. Frames/s of `coach.analysis.analyze` over a trace, alone and while a Speaker talks
+2. Frames/s of `coach.core.analysis.analyze` over a trace, alone and while a Speaker talks
    continuously on its own thread (paced like a real device), espeak cached and Piper on the fly.
 
     .venv/bin/python bench/bench_speech.py [--trials 20] [--trace PATH] [--exercise EX] [--no-piper]
@@ -24,9 +24,9 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from coach.cue_policy import CuePolicy, PolicyConfig  # noqa: E402
-from coach.cues import load_cues_or_builtin  # noqa: E402
-from coach.events import Fault, FaultFound  # noqa: E402
+from coach.core.cue_policy import CuePolicy, PolicyConfig  # noqa: E402
+from coach.core.cues import load_cues_or_builtin  # noqa: E402
+from coach.core.events import Fault, FaultFound  # noqa: E402
 from coach.speech.cache import AudioCache, fixed_texts  # noqa: E402
 from coach.speech.engine import SpeechConfig, make_engine  # noqa: E402
 from coach.speech.output import NullOutput  # noqa: E402
@@ -90,8 +90,8 @@ def analysis_fps(frames, meta, exercise: str, speaker: Speaker | None, texts: li
                  every: int = 8) -> tuple[float, float]:
     """(frames/s on the wall clock, frames/s of this thread's CPU time). The second ignores the
     other processes on a shared machine; the first also shows GIL contention with the speaker."""
-    from coach.analysis import Analyzer
-    from coach.events import Cue
+    from coach.core.analysis import Analyzer
+    from coach.core.events import Cue
 
     analyzer = Analyzer(meta, exercise)
     t0, c0 = time.perf_counter(), time.thread_time()
@@ -137,12 +137,12 @@ def main() -> int:
                   f"(~ the latency on one free core)", flush=True)
 
     try:
-        import coach.analysis  # noqa: F401
+        import coach.core.analysis  # noqa: F401
     except ImportError as e:
         print(f"analysis not available ({e}): skipping the loop benchmark")
         return 0
     if args.trace:
-        from coach.trace import read_trace
+        from coach.io.trace import read_trace
         meta, it = read_trace(args.trace)
         frames, what = list(it), os.path.basename(args.trace)
     else:

@@ -13,7 +13,7 @@ from collections import Counter
 
 import numpy as np
 
-from coach.analysis import analyze
+from coach.core.analysis import analyze
 from coach.synth import APPLICABLE, EXERCISES, make_trace
 
 

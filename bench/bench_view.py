@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from coach.trace import Frame, read_trace  # noqa: E402
-from coach.view import ViewEstimator  # noqa: E402
-from coach.view_rules import judgeable_faults  # noqa: E402
+from coach.io.trace import Frame, read_trace  # noqa: E402
+from coach.core.view import ViewEstimator  # noqa: E402
+from coach.core.view_rules import judgeable_faults  # noqa: E402
 
 BUCKETS = {"yaw_0": (0.0, 8.0), "yaw_15": (8.0, 22.0), "yaw_30": (22.0, 38.0), "yaw_45": (38.0, 60.0)}
 TOLERANCE_DEG = 12.0

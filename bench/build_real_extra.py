@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 
-from coach.trace import Frame, TraceWriter, read_trace
+from coach.io.trace import Frame, TraceWriter, read_trace
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LABELS = os.path.join(HERE, "real_extra", "labels.json")

@@ -34,12 +34,12 @@ from typing import Any, Callable, Iterator, Protocol, TextIO
 
 import numpy as np
 
-from . import events as ev
-from .hip_angle import hip_angle
-from .log import SessionLog
-from .session import Session
-from .session_cues import SessionCues
-from .trace import Frame, TraceMeta
+from coach.core import events as ev
+from coach.core.hip_angle import hip_angle
+from coach.io.log import SessionLog
+from coach.core.session import Session
+from coach.core.session_cues import SessionCues
+from coach.io.trace import Frame, TraceMeta
 
 _END = object()
 
@@ -178,7 +178,7 @@ class TraceCamera:
     """A landmark trace played as the camera, on its own timeline (paced by the clock)."""
 
     def __init__(self, path: str):
-        from .trace import TraceError, TraceReader
+        from coach.io.trace import TraceError, TraceReader
         try:
             self._reader = TraceReader(path)
         except TraceError as e:
@@ -213,9 +213,9 @@ class LiveCamera:
 
     def __init__(self, device: int | str = 0, model: str | None = None):
         try:
-            from .pose import landmark_frames
-            from .pose.estimator import create_estimator
-            from .pose.sources import CameraSource
+            from coach.pose import landmark_frames
+            from coach.pose.estimator import create_estimator
+            from coach.pose.sources import CameraSource
         except ImportError as e:
             raise DeviceMissing(f"the camera needs the pose module ({e})") from None
         try:
@@ -240,7 +240,7 @@ class WavMic:
     """A WAV file played as the microphone, on the session's timeline (+ offset)."""
 
     def __init__(self, path: str, offset_s: float = 0.0):
-        from .voice.audio import AudioError, wav_chunks
+        from coach.voice.audio import AudioError, wav_chunks
         self.path, self.offset_s = path, offset_s
         try:
             self._chunks = wav_chunks(path)
@@ -251,7 +251,7 @@ class WavMic:
             raise DeviceMissing(f"{path}: the WAV file holds no audio")
 
     def chunks(self) -> Iterator[Any]:
-        from .voice.audio import AudioChunk
+        from coach.voice.audio import AudioChunk
         for c in self._iter():
             yield AudioChunk(c.t + self.offset_s, c.samples)
 
@@ -264,7 +264,7 @@ class LiveMic:
     realtime_source = True
 
     def __init__(self, device: str | int | None = None, t0_monotonic: float | None = None):
-        from .voice.audio import AudioError, resolve_device
+        from coach.voice.audio import AudioError, resolve_device
         try:
             import sounddevice  # noqa: F401
             resolve_device(device)
@@ -277,7 +277,7 @@ class LiveMic:
         self.t0_monotonic = t0_monotonic if t0_monotonic is not None else time.monotonic()
 
     def chunks(self) -> Iterator[Any]:
-        from .voice.audio import AudioChunk, mic_chunks
+        from coach.voice.audio import AudioChunk, mic_chunks
         for c in mic_chunks(self.device):
             yield AudioChunk(c.t - self.t0_monotonic, c.samples)
 
@@ -295,8 +295,8 @@ class ScriptRecognizer:
     audio reaches the end of each phrase."""
 
     def __init__(self, script: list[dict[str, Any]], language: str = "en"):
-        from .commands import parse
-        from .vocabulary import default_vocabulary
+        from coach.core.commands import parse
+        from coach.core.vocabulary import default_vocabulary
         vocab = default_vocabulary(language)
         self._parse = lambda text: parse(text, vocab)
         self._todo = sorted(((float(x["t"]), str(x["text"])) for x in script), reverse=True)
@@ -324,7 +324,7 @@ class ListenerRecognizer:
     rejections of speech clearly meant for the coach; `gate` mutes it while the coach talks."""
 
     def __init__(self, listener: Any):
-        from .voice.listener import to_event
+        from coach.voice.listener import to_event
         self.listener, self._to_event = listener, to_event
 
     def _events(self, heard: list[Any]) -> list[ev.CommandHeard | ev.CommandRejected]:
@@ -348,7 +348,7 @@ def make_recognizer(language: str = "en", wake_word: str | None = None,
     installed model of a language), else the WAV's script when one is given and the recognizer
     cannot start."""
     try:
-        from .voice.recognizers import create_recognizer
+        from coach.voice.recognizers import create_recognizer
     except ImportError:
         create_recognizer = None  # type: ignore[assignment]
     if create_recognizer is not None:
@@ -396,8 +396,8 @@ class EngineVoice:
 
     def __init__(self, engine: str = "espeak", rate_wpm: int | None = None, volume: float = 1.0):
         try:
-            from .speech.cache import AudioCache
-            from .speech.engine import SpeechConfig, TtsError, make_engine
+            from coach.speech.cache import AudioCache
+            from coach.speech.engine import SpeechConfig, TtsError, make_engine
         except ImportError as e:
             raise DeviceMissing(f"no speech module ({e})") from None
         try:
@@ -489,7 +489,7 @@ class LiveSpeaker:
                  volume: float = 1.0, on_spoken: Callable[[ev.CueSpoken], None] | None = None,
                  clock: Clock | None = None):
         try:
-            from .speech.speaker import Speaker as _Speaker
+            from coach.speech.speaker import Speaker as _Speaker
         except ImportError as e:
             raise DeviceMissing(f"no speech module ({e})") from None
         voice = EngineVoice(engine, rate_wpm, volume)
@@ -647,7 +647,7 @@ class RunResult:
 
 def _analysis_factory() -> Callable[[TraceMeta, str], Any] | None:
     try:
-        from .analysis import Analyzer  # the lead's analysis (issue 1)
+        from coach.core.analysis import Analyzer  # the lead's analysis (issue 1)
     except ImportError:
         return None
     return Analyzer
@@ -655,11 +655,11 @@ def _analysis_factory() -> Callable[[TraceMeta, str], Any] | None:
 
 def _cue_policy(library: Any, count_every: int, exercise: str) -> Any | None:
     try:
-        from .cue_policy import CuePolicy, PolicyConfig
+        from coach.core.cue_policy import CuePolicy, PolicyConfig
     except ImportError:
         return None
     try:
-        from .cue_policy import load_policy_config  # type: ignore[attr-defined]
+        from coach.core.cue_policy import load_policy_config  # type: ignore[attr-defined]
         config = load_policy_config()
     except Exception:
         config = PolicyConfig()
@@ -674,8 +674,8 @@ def _cue_policy(library: Any, count_every: int, exercise: str) -> Any | None:
 def _help_text(language: str, state: str = "set") -> str | None:
     """What the lifter can say now (idle, set, rest, paused), read from the vocabulary."""
     try:
-        from .commands import help_lines
-        from .vocabulary import default_vocabulary
+        from coach.core.commands import help_lines
+        from coach.core.vocabulary import default_vocabulary
         return " ".join(help_lines(state, default_vocabulary(language)))
     except Exception:
         return None
@@ -710,7 +710,7 @@ class Runtime:
         self._rep_frame_wall: dict[float, float] = {}
         self._analysis_errors = 0
 
-        from .cues import load_cues_or_builtin
+        from coach.core.cues import load_cues_or_builtin
         self.library = load_cues_or_builtin(self.options.language)
         self.policy = _cue_policy(self.library, self.options.count_every, session.exercise)
         covered = {n[4:] for n in dir(self.policy) if n.startswith("_on_")} if self.policy else set()
@@ -723,7 +723,7 @@ class Runtime:
     # -- parts ---------------------------------------------------------------------------------
     def _rejection_text(self) -> str:
         """What the coach says to speech meant for it that it did not understand (the vocabulary's)."""
-        from .vocabulary import VocabError, default_vocabulary
+        from coach.core.vocabulary import VocabError, default_vocabulary
         try:
             return default_vocabulary(self.options.language).rejection
         except VocabError:
@@ -818,7 +818,7 @@ class Runtime:
         view = None
         if self.camera is not None:
             try:
-                from .view import ViewEstimator  # where the camera is: said to the lifter
+                from coach.core.view import ViewEstimator  # where the camera is: said to the lifter
                 view = ViewEstimator(self.camera.meta)
             except Exception:
                 view = None

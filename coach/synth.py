@@ -15,8 +15,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import landmarks as L
-from .trace import Frame, TraceMeta, TraceWriter
+from coach.core import landmarks as L
+from coach.io.trace import Frame, TraceMeta, TraceWriter
 
 KIND = {"deadlift": "floor", "kettlebell_deadlift": "floor", "hip_thrust": "floor",
         "romanian_deadlift": "top", "good_morning": "top", "squat": "top", "hip_hinge_drill": "top",

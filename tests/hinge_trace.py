@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 
-from coach import landmarks as L
-from coach.trace import Frame, TraceMeta, TraceWriter
+from coach.core import landmarks as L
+from coach.io.trace import Frame, TraceMeta, TraceWriter
 
 
 def hinge_frames(reps: int = 5, fps: float = 30.0, rep_s: float = 3.0, pause_s: float = 1.0,

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coach.cli import main
+from coach.cli.main import main
 
 
 
@@ -16,7 +16,7 @@ from coach.cli import main
 def hinge_trace(tmp_path_factory) -> Path:
     """Four clean hip-hinge drill reps from coach.synth, written as a trace file."""
     synth = pytest.importorskip("coach.synth")
-    from coach.trace import TraceWriter
+    from coach.io.trace import TraceWriter
 
     trace = synth.make_trace("hip_hinge_drill", reps=4, seed=2)
     path = tmp_path_factory.mktemp("speak") / "hinge.jsonl.gz"
@@ -52,8 +52,8 @@ def test_speak_to_writes_the_cues_on_the_trace_timeline(hinge_trace, tmp_path, c
 
 
 def test_speak_to_an_unwritable_place_is_one_sentence(tmp_path):
-    from coach.cli import CliError
-    from coach.events import RepCounted
+    from coach.core.errors import CliError
+    from coach.core.events import RepCounted
     from coach.speech.render import speak_to_for_cli
 
     with pytest.raises(CliError, match="cannot write the speech WAV"):

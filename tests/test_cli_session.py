@@ -1,9 +1,9 @@
 import json
 
-from coach.cli import main
-from coach.events import Fault, RepCounted, RepJudged
-from coach.log import SessionLog
-from coach.session import Session
+from coach.cli.main import main
+from coach.core.events import Fault, RepCounted, RepJudged
+from coach.io.log import SessionLog
+from coach.core.session import Session
 
 ROUND = Fault("spine_rounding", "lowering", "moderate", {"lumbar_flex_deg": 18.0})
 

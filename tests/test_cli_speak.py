@@ -3,8 +3,8 @@
 import shutil
 import wave
 
-from coach.cli import main
-from coach.cues import CUES_ROOT
+from coach.cli.main import main
+from coach.core.cues import CUES_ROOT
 
 
 def test_speak_a_cue_to_a_wav(tmp_path, capsys):

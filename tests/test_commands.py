@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from coach import commands as c
-from coach.vocabulary import VocabError, default_vocabulary, load_vocabulary
+from coach.core import commands as c
+from coach.core.vocabulary import VocabError, default_vocabulary, load_vocabulary
 
 V = default_vocabulary("en")
 

@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from coach.config import ConfigError, load_config, parse_config
+from coach.io.config import ConfigError, load_config, parse_config
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -14,7 +14,7 @@ def test_the_example_station_config_loads():
 
 
 def test_the_example_plan_loads():
-    from coach.session import load_plan
+    from coach.core.session import load_plan
     plan = load_plan(os.path.join(REPO, "deploy", "plan.example.toml"))
     assert [p.exercise for p in plan.exercises] == ["kettlebell_deadlift", "romanian_deadlift", "kettlebell_swing"]
 
@@ -37,7 +37,7 @@ def test_config_errors_name_the_file_and_key(data, message):
 
 
 def test_a_broken_config_file_is_one_sentence_from_the_cli(tmp_path, capsys):
-    from coach.cli import main
+    from coach.cli.main import main
     bad = tmp_path / "config.toml"
     bad.write_text("[voice\n")
     assert main(["live", "--config", str(bad)]) == 2

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from coach.cue_policy import (DROP, PLAY, PREEMPT, WAIT, CuePolicy, PolicyConfig, SpeechQueue,
+from coach.core.cue_policy import (DROP, PLAY, PREEMPT, WAIT, CuePolicy, PolicyConfig, SpeechQueue,
                               cues_for)
-from coach.cues import CUES_ROOT, load_cues, load_policy_config
-from coach.events import (Cue, Fault, FaultFound, Paused, PoseFound, PoseLost, RepCounted,
+from coach.core.cues import CUES_ROOT, load_cues, load_policy_config
+from coach.core.events import (Cue, Fault, FaultFound, Paused, PoseFound, PoseLost, RepCounted,
                           RepJudged, RepRecorded, RestEnded, RestStarted, Resumed, SetEnded,
                           SetStarted)
 
@@ -238,8 +238,8 @@ def test_policy_output_never_overlaps_on_a_timeline():
 
 
 def test_voice_commands_change_counting_and_are_confirmed():
-    from coach.commands import CountEvery, Louder, QuietMode, Repeat
-    from coach.events import CommandHeard
+    from coach.core.commands import CountEvery, Louder, QuietMode, Repeat
+    from coach.core.events import CommandHeard
 
     policy = CuePolicy(LIB)
     (c,) = policy.feed([CommandHeard(0.0, CountEvery(5), "count every five")])
@@ -267,7 +267,7 @@ def test_a_fault_reported_reps_late_is_not_cued():
 
 
 def test_no_praise_after_the_set_and_the_workout_ends_after_the_summary():
-    from coach.events import WorkoutFinished
+    from coach.core.events import WorkoutFinished
 
     events = [SetStarted(0.0, 1, "deadlift"), *rep_events(1, ["knee_dominant"]),
               SetEnded(9.0, 1, "deadlift", 1, {"knee_dominant": 1}), RepJudged(9.5, 2, True, ()),

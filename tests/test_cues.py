@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.cues import (BUILTIN_EN, CUES_ROOT, FAULT_IDS, FAULT_MESSAGES, CueError, load_cues,
+from coach.core.cues import (BUILTIN_EN, CUES_ROOT, FAULT_IDS, FAULT_MESSAGES, CueError, load_cues,
                         load_cues_or_builtin, placeholders)
 
 
@@ -89,7 +89,7 @@ def test_duplicate_id_names_both_files(cue_dir: Path):
 
 def test_broken_library_falls_back_to_builtin_and_logs_once(cue_dir: Path, caplog):
     (cue_dir / "faults.toml").write_text("[fault.balance]\nshort = 3\n")
-    with caplog.at_level(logging.ERROR, logger="coach.cues"):
+    with caplog.at_level(logging.ERROR, logger="coach.core.cues"):
         first = load_cues_or_builtin("en", root=cue_dir.parent)
         second = load_cues_or_builtin("en", root=cue_dir.parent)
     assert first.fallback and second.fallback

@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 
-from coach.analysis import analyze
-from coach.events import FaultFound, RepJudged
+from coach.core.analysis import analyze
+from coach.core.events import FaultFound, RepJudged
 from coach.synth import make_trace
 
 CASES = [
@@ -92,7 +92,7 @@ def test_spine_rounding_on_rounded_reps_only(exercise):
 def test_rounding_against_the_lifters_own_usual_hinge():
     # A lifter whose flat-back bottom already sits past the fixed limits: only the comparison
     # with their own earlier reps can tell the rounded one.
-    from coach.exercises import load_exercise
+    from coach.core.exercises import load_exercise
 
     ex = load_exercise("good_morning")
     limits = dict(ex.faults["spine_rounding"], max_shoulders_below_hips_leg_lengths=9.0, max_fold_deg=179.0)
@@ -105,7 +105,7 @@ def test_rounding_against_the_lifters_own_usual_hinge():
 
 
 def test_angles_from_vertical_are_judged_as_if_seen_from_the_side():
-    from coach.faults import _true_angle_from_vertical as true_angle
+    from coach.core.faults import _true_angle_from_vertical as true_angle
 
     assert true_angle(10.0, 0.0) == 10.0
     # 30 degrees off the side, a 12 degree lean shows as about 10.4: judged as the 12 it is.

@@ -2,10 +2,10 @@ import json
 
 import pytest
 
-from coach.events import (CommandHeard, Fault, RepCounted, RepJudged, SetStarted)
-from coach.log import (LogError, SessionLog, default_log_dir, find_session, load_session,
+from coach.core.events import (CommandHeard, Fault, RepCounted, RepJudged, SetStarted)
+from coach.io.log import (LogError, SessionLog, default_log_dir, find_session, load_session,
                        read_records, session_paths)
-from coach.session import Session
+from coach.core.session import Session
 
 ROUND = Fault("spine_rounding", "lowering", "moderate", {"lumbar_flex_deg": 18.0})
 

@@ -11,13 +11,13 @@ cv2 = pytest.importorskip("cv2")
 pytest.importorskip("mediapipe")
 
 import pose_media as pm  # noqa: E402
-from coach.cli import main  # noqa: E402
-from coach.landmarks import LEFT_HIP, RIGHT_HIP  # noqa: E402
+from coach.cli.main import main  # noqa: E402
+from coach.core.landmarks import LEFT_HIP, RIGHT_HIP  # noqa: E402
 from coach.pose import PoseSourceError, open_landmark_stream  # noqa: E402
 from coach.pose.estimator import create_estimator  # noqa: E402
 from coach.pose.guard import torso_of  # noqa: E402
 from coach.pose.sources import CameraSource, RGBPrefetch, VideoFileSource  # noqa: E402
-from coach.trace import read_trace  # noqa: E402
+from coach.io.trace import read_trace  # noqa: E402
 
 W, H, FPS = 320, 240, 15.0
 BLANK = range(10, 14)  # frames of the walking video with nobody in them
@@ -288,7 +288,7 @@ def test_cli_pose_says_one_line_and_no_native_chatter(media, capfd):
 
 def test_cli_analyze_takes_a_video(media, capsys):
     import json
-    pytest.importorskip("coach.cli_analyze")
+    pytest.importorskip("coach.cli.analyze")
     assert main(["analyze", media["walk"], "--exercise", "deadlift", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["exercise"] == "deadlift" and report["rep_count"] == 0  # a person walking, no lift

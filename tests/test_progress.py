@@ -1,6 +1,6 @@
 import io
 
-from coach.progress import Progress, format_progress
+from coach.cli.progress import Progress, format_progress
 
 
 class FakeTTY(io.StringIO):

@@ -11,12 +11,12 @@ import math
 import numpy as np
 import pytest
 
-from coach import landmarks as L
-from coach.analysis import analyze
-from coach.cli import main
-from coach.events import NotCounted, RepCounted
+from coach.core import landmarks as L
+from coach.core.analysis import analyze
+from coach.cli.main import main
+from coach.core.events import NotCounted, RepCounted
 from coach.synth import make_trace, write_trace
-from coach.trace import Frame, TraceMeta, TraceWriter
+from coach.io.trace import Frame, TraceMeta, TraceWriter
 from hinge_trace import _pose as hinge_pose
 
 # The points a 17-keypoint COCO tracker has; the rest of MediaPipe's 33 are null.
@@ -142,7 +142,7 @@ def test_nothing_seen_is_said_too(tmp_path, capsys):
 def test_the_side_is_told_once_and_never_flips(relabel):
     # Real MediaPipe video labels left and right the other way round from the synthetic suite
     # for the same facing: either way the first side told is the one that holds.
-    from coach.events import ViewChanged
+    from coach.core.events import ViewChanged
 
     trace = make_trace("romanian_deadlift", reps=5, seed=32, yaw_deg=20.0)
     frames = trace.frames
@@ -207,7 +207,7 @@ def _hide(lm: np.ndarray, points: tuple[int, ...]) -> np.ndarray:
 def test_a_camera_at_the_front_is_still_told_within_seconds():
     # From the front the side may never become known; the view (and so the advice to move the
     # camera) is told anyway once the estimate has had a few seconds.
-    from coach.events import ViewChanged
+    from coach.core.events import ViewChanged
 
     trace = make_trace("squat", reps=3, seed=36, yaw_deg=88.0)
     events = list(analyze(trace.meta, trace.frames, "squat"))

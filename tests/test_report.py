@@ -2,12 +2,12 @@ import math
 
 import numpy as np
 
-from coach.events import Fault, RepCounted, RepJudged
-from coach.hip_angle import hip_angle
-from coach.landmarks import LEFT_HIP, LEFT_KNEE, LEFT_SHOULDER
-from coach.log import SessionLog, load_session
-from coach.report import spoken_summary, text_report, write_report
-from coach.session import Session
+from coach.core.events import Fault, RepCounted, RepJudged
+from coach.core.hip_angle import hip_angle
+from coach.core.landmarks import LEFT_HIP, LEFT_KNEE, LEFT_SHOULDER
+from coach.io.log import SessionLog, load_session
+from coach.io.report import spoken_summary, text_report, write_report
+from coach.core.session import Session
 
 ROUND = Fault("spine_rounding", "lowering", "moderate", {"lumbar_flex_deg": 18.0})
 
@@ -62,7 +62,7 @@ def test_report_writes_a_plot_with_faults_marked(tmp_path):
     img = imread(png)
     assert img.shape[0] > 300 and img.shape[1] > 1000
     from matplotlib.colors import to_rgb
-    from coach.report import _fault_colour
+    from coach.io.report import _fault_colour
     want = np.array(to_rgb(_fault_colour("spine_rounding")))
     marker = (np.abs(img[..., :3] - want) < 0.08).all(axis=-1)
     assert marker.sum() > 50  # the fault markers are drawn in the fault's colour

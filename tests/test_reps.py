@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from coach.analysis import analyze
-from coach.cli import main
-from coach.events import PhaseChanged, RepCounted
-from coach.exercises import ExerciseError, exercise_ids, load_exercise, load_exercise_file
+from coach.core.analysis import analyze
+from coach.cli.main import main
+from coach.core.events import PhaseChanged, RepCounted
+from coach.core.exercises import ExerciseError, exercise_ids, load_exercise, load_exercise_file
 from coach.synth import make_trace, write_trace
 
 EXERCISES = ["deadlift", "kettlebell_deadlift", "hip_thrust", "romanian_deadlift", "good_morning",

@@ -15,10 +15,10 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 from voice_wav import command_wav  # noqa: E402
 
-from coach.log import SessionLog, load_session, read_records  # noqa: E402
+from coach.io.log import SessionLog, load_session, read_records  # noqa: E402
 from coach.runtime import (Runtime, RuntimeOptions, TraceCamera, Transcript, WavMic,  # noqa: E402
                            WavSpeaker, make_recognizer, open_devices)
-from coach.session import Session  # noqa: E402
+from coach.core.session import Session  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRACE = os.path.join(REPO, "coach", "data", "demo_trace.jsonl.gz")  # deadlifts, then swings
@@ -27,8 +27,8 @@ EXERCISE = "deadlift"
 
 def counts_of(exercise, frames, since=0.0):
     """When the analysis itself counts reps on these frames (the runtime must match it)."""
-    from coach.analysis import Analyzer
-    from coach.trace import read_trace
+    from coach.core.analysis import Analyzer
+    from coach.io.trace import read_trace
     meta, _ = read_trace(TRACE)
     a = Analyzer(meta, exercise)
     out = []
@@ -41,7 +41,7 @@ def counts_of(exercise, frames, since=0.0):
 @pytest.fixture(scope="session")
 def media(tmp_path_factory):
     """The bundled demo trace and a WAV of our own commands placed around its counted reps."""
-    from coach.trace import read_trace
+    from coach.io.trace import read_trace
     d = tmp_path_factory.mktemp("runtime_media")
     with open(os.path.join(REPO, "coach", "data", "demo_commands.json")) as fh:
         seg = json.load(fh)["segments"]
@@ -214,7 +214,7 @@ def test_missing_camera_is_said_and_voice_commands_still_work(tmp_path, media):
 
 def test_coach_demo_counts_cues_two_faults_and_obeys_three_voice_commands(tmp_path):
     """The README's main command, on its bundled trace and WAV, through the real recogniser."""
-    from coach.cli import main
+    from coach.cli.main import main
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out), "--quiet"]) == 0
     records = list(read_records(out / "demo-session.jsonl"))
@@ -231,7 +231,7 @@ def test_coach_demo_counts_cues_two_faults_and_obeys_three_voice_commands(tmp_pa
 
 def test_speech_meant_for_the_coach_but_not_understood_gets_say_that_again(tmp_path):
     from coach.runtime import Devices, ScriptRecognizer
-    from coach.vocabulary import default_vocabulary
+    from coach.core.vocabulary import default_vocabulary
     wav = tmp_path / "asides.wav"
     script = command_wav(wav, [(0.5, "coach, banana bread"), (3.0, "coach, finish workout")], 6.0)
     d = Devices()

@@ -2,18 +2,18 @@ from dataclasses import dataclass
 
 import pytest
 
-from coach.events import (Answered, CommandHeard, ExerciseChanged, Fault, FaultFound, Paused,
+from coach.core.events import (Answered, CommandHeard, ExerciseChanged, Fault, FaultFound, Paused,
                           RepCounted, RepJudged, RepRecorded, RepUndone, RestEnded, RestStarted,
                           Resumed, SetEnded, SetStarted, TargetChanged, WorkoutFinished)
-from coach.session import PlanError, Session, command_kind, load_plan, parse_plan
+from coach.core.session import PlanError, Session, command_kind, load_plan, parse_plan
 
 try:  # helper C's parser, when it has landed: the session must understand its real objects
-    from coach import commands as real_commands
+    from coach.core import commands as real_commands
 except ImportError:  # pragma: no cover
     real_commands = None
 
 
-# Stand-ins named like coach.commands' classes (the session reads class names and slots).
+# Stand-ins named like coach.core.commands' classes (the session reads class names and slots).
 @dataclass(frozen=True)
 class StartSet:
     pass
@@ -231,9 +231,9 @@ def test_speech_settings_are_not_the_sessions_business():
     assert Session().handle(cmd(1.0, Louder())) == []
 
 
-@pytest.mark.skipif(real_commands is None, reason="coach.commands has not landed")
+@pytest.mark.skipif(real_commands is None, reason="coach.core.commands has not landed")
 def test_the_real_parsers_commands_drive_the_session():
-    from coach.vocabulary import default_vocabulary
+    from coach.core.vocabulary import default_vocabulary
     vocab = default_vocabulary("en")
 
     def say(t, text):

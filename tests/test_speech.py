@@ -8,9 +8,9 @@ import wave
 import numpy as np
 import pytest
 
-from coach.cue_policy import PolicyConfig
-from coach.cues import load_cues_or_builtin
-from coach.events import Cue, Fault, FaultFound, RepCounted, RepJudged, SetStarted
+from coach.core.cue_policy import PolicyConfig
+from coach.core.cues import load_cues_or_builtin
+from coach.core.events import Cue, Fault, FaultFound, RepCounted, RepJudged, SetStarted
 from coach.speech.cache import AudioCache, fixed_texts
 from coach.speech.engine import SpeechConfig, TtsError, make_engine
 from coach.speech.espeak_engine import EspeakEngine
@@ -193,7 +193,7 @@ def test_a_slow_engine_streams_a_long_uncached_cue_phrase_by_phrase(piper):
 
 
 def test_voice_commands_change_the_speakers_volume_and_rate(espeak: EspeakEngine):
-    from coach.commands import Faster, Louder, Quieter
+    from coach.core.commands import Faster, Louder, Quieter
 
     text = "Control the lowering, two seconds down."
     out = NullOutput(espeak.sample_rate, paced=False)

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from coach import landmarks as L
+from coach.core import landmarks as L
 from coach.synth import EXERCISES, KIND, KNEE_THRESHOLD, make_trace, write_trace
-from coach.trace import read_trace
+from coach.io.trace import read_trace
 
 
 def _px(tr, lm):
@@ -59,7 +59,7 @@ def test_shape_timing_and_windows(exercise):
 
 @pytest.mark.parametrize("exercise", EXERCISES)
 def test_the_analyzer_counts_every_rep(exercise):
-    from coach.analysis import analyze
+    from coach.core.analysis import analyze
     tr = make_trace(exercise, reps=5, seed=3)
     counted = [e for e in analyze(tr.meta, tr.frames, exercise) if type(e).__name__ == "RepCounted"]
     assert len(counted) == 5

@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from coach.cli import main
-from coach.trace import Frame, TraceError, TraceMeta, TraceReader, TraceWriter, read_trace
+from coach.cli.main import main
+from coach.io.trace import Frame, TraceError, TraceMeta, TraceReader, TraceWriter, read_trace
 
 
 def _frame_line(t: float, n: int = 33, value: float = 0.5) -> str:

@@ -14,14 +14,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from view_figure import make_frames  # noqa: E402
 
-from coach import landmarks as lm  # noqa: E402
-from coach.cli import main as coach_main  # noqa: E402
-from coach.cues import load_cues_or_builtin, placeholders  # noqa: E402
-from coach.events import ViewChanged  # noqa: E402
-from coach.framing import BUILTIN_EN, FramingGuide, view_sentences  # noqa: E402
-from coach.trace import Frame, TraceMeta, TraceWriter  # noqa: E402
-from coach.view import View, ViewEstimator, view_of  # noqa: E402
-from coach.view_rules import (ViewRulesError, judgeable_faults, load_view_rules,  # noqa: E402
+from coach.core import landmarks as lm  # noqa: E402
+from coach.cli.main import main as coach_main  # noqa: E402
+from coach.core.cues import load_cues_or_builtin, placeholders  # noqa: E402
+from coach.core.events import ViewChanged  # noqa: E402
+from coach.core.framing import BUILTIN_EN, FramingGuide, view_sentences  # noqa: E402
+from coach.io.trace import Frame, TraceMeta, TraceWriter  # noqa: E402
+from coach.core.view import View, ViewEstimator, view_of  # noqa: E402
+from coach.core.view_rules import (ViewRulesError, judgeable_faults, load_view_rules,  # noqa: E402
                               view_json)
 
 LANDSCAPE = TraceMeta(1280, 720, 15.0)
@@ -312,8 +312,8 @@ def test_check_camera_on_a_video_with_nobody(camera_videos, capsys):
 
 
 def test_faults_the_view_cannot_judge_are_dropped_with_a_reason():
-    from coach.events import Fault, FaultFound, RepCounted, RepJudged
-    from coach.view_rules import restrict_to_view
+    from coach.core.events import Fault, FaultFound, RepCounted, RepJudged
+    from coach.core.view_rules import restrict_to_view
 
     view = View("left", 50.0, True, 1.0, "front")
     back, tempo = Fault("spine_rounding", "bottom", "moderate"), Fault("rushed_lowering", "lowering", "mild")

@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coach import commands as c
-from coach.cli import main as coach_main
-from coach.vocabulary import VocabError, default_vocabulary, load_vocabulary
+from coach.core import commands as c
+from coach.cli.main import main as coach_main
+from coach.core.vocabulary import VocabError, default_vocabulary, load_vocabulary
 from coach.voice.audio import RATE, AudioError, Resampler, array_chunks, read_wav, resolve_device, write_wav
 from coach.voice.listener import Listener, listen, to_event
-from coach.events import CommandHeard, CommandRejected
+from coach.core.events import CommandHeard, CommandRejected
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "audio_fixtures"))
@@ -432,7 +432,7 @@ def test_the_coachs_own_sentences_are_not_commands_when_the_gate_misses_them():
     """Without the gate (a speaker's delay longer than its tail, a recording of a session) and
     without the wake word, the worst case: the coach's sentences as paths of their own leave
     none of its cues a command, and commands are still heard."""
-    from coach.cues import load_cues_or_builtin
+    from coach.core.cues import load_cues_or_builtin
     from coach.voice.own_speech import coach_texts
     from coach.voice.recognizers import PocketSphinxRecognizer
     cues, _ = mf.stream([(t, mf.espeak(t, "en-us", 170), None) for t in OWN_CUES], gap_s=0.7)

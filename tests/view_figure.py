@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from coach.landmarks import INDEX
-from coach.trace import Frame, TraceMeta
+from coach.core.landmarks import INDEX
+from coach.io.trace import Frame, TraceMeta
 
 # name -> (forward, left, up) in metres for a 1.75 m person standing tall.
 _BODY = {

@@ -11,9 +11,9 @@ import os
 from dataclasses import dataclass
 from typing import Iterator
 
-from ..trace import Frame, TraceError, TraceMeta, read_trace
-from .errors import PoseSourceError
-from .sources import IMAGE_SUFFIXES
+from coach.io.trace import Frame, TraceError, TraceMeta, read_trace
+from coach.pose.errors import PoseSourceError
+from coach.pose.sources import IMAGE_SUFFIXES
 
 __all__ = ["PoseSourceError", "PoseRun", "open_landmark_stream", "open_camera_stream",
            "open_frame_source", "is_trace_path", "landmark_frames"]
@@ -27,7 +27,7 @@ def is_trace_path(path: str) -> bool:
 
 def open_frame_source(path: str, *, image_fps: float = 30.0):
     """A video file, an image directory or an image glob -> a FrameSource (BGR frames)."""
-    from .sources import ImageSequenceSource, VideoFileSource
+    from coach.pose.sources import ImageSequenceSource, VideoFileSource
 
     if os.path.isdir(path) or any(ch in path for ch in "*?[") or path.lower().endswith(IMAGE_SUFFIXES):
         return ImageSequenceSource(path, fps=image_fps)
@@ -53,7 +53,7 @@ def landmark_frames(source, estimator, meta: TraceMeta, run: PoseRun | None = No
     the source (a truncated video, a lost camera) come after the frames decoded so far."""
     import cv2
 
-    from .guard import SinglePersonGuard
+    from coach.pose.guard import SinglePersonGuard
 
     run = run if run is not None else PoseRun()
     guard = guard or SinglePersonGuard(meta.width, meta.height)
@@ -85,7 +85,7 @@ def open_landmark_stream(path: str, *, model: str | None = None, image_fps: floa
         except TraceError as e:
             raise PoseSourceError(str(e)) from None
         return meta, _trace_errors_as_pose_errors(frames)
-    from .estimator import create_estimator
+    from coach.pose.estimator import create_estimator
 
     source = open_frame_source(path, image_fps=image_fps)
     try:
@@ -94,7 +94,7 @@ def open_landmark_stream(path: str, *, model: str | None = None, image_fps: floa
         source.close()
         raise
     meta = TraceMeta(source.width, source.height, source.fps, os.path.basename(path))
-    from .sources import RGBPrefetch
+    from coach.pose.sources import RGBPrefetch
 
     return meta, landmark_frames(RGBPrefetch(source), estimator, meta, run, name=path)
 
@@ -104,8 +104,8 @@ def open_camera_stream(device: int | str = 0, *, width: int | None = None, heigh
                        run: PoseRun | None = None) -> tuple[TraceMeta, Iterator[Frame]]:
     """Landmarks of a live camera (index or /dev/video path), newest frame first: `t` is seconds
     since the camera opened. A camera that cannot be opened or stops raises PoseSourceError."""
-    from .estimator import create_estimator
-    from .sources import CameraSource
+    from coach.pose.estimator import create_estimator
+    from coach.pose.sources import CameraSource
 
     source = CameraSource(device, width, height, fps)
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..trace import TraceError
+from coach.io.trace import TraceError
 
 
 class PoseSourceError(TraceError):

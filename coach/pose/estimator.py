@@ -17,9 +17,9 @@ from typing import Protocol
 
 import numpy as np
 
-from ..landmarks import NUM_LANDMARKS
-from .errors import PoseSourceError
-from .native_log import native_stderr_filtered
+from coach.core.landmarks import NUM_LANDMARKS
+from coach.pose.errors import PoseSourceError
+from coach.pose.native_log import native_stderr_filtered
 
 # Start-up warnings come with the first picture that has a person; filtering costs a temp file a
 # frame, so an empty room (a gym station waiting for hours) stops paying after this many frames.

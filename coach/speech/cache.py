@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
-from .engine import SpeechEngine
+from coach.speech.engine import SpeechEngine
 
 if TYPE_CHECKING:
-    from ..cues import CueLibrary
+    from coach.core.cues import CueLibrary
 
 _PRERENDER_COUNTS = range(1, 31)  # "1." .. "30." cover nearly every set
 

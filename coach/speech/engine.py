@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+from coach.core.errors import CoachError
 
 ENGINES = ("espeak", "piper")
 DEFAULT_RATE_WPM = 170  # a calm coaching pace; espeak's default of 175 sounds hurried
 
 
-class TtsError(Exception):
+class TtsError(CoachError):
     """Speech synthesis is unavailable or failed. str() is one sentence for the user."""
 
 
@@ -59,9 +60,9 @@ def trim_silence(samples: np.ndarray, sample_rate: int, threshold: float = 0.01,
 def make_engine(config: SpeechConfig) -> SpeechEngine:
     """The engine the config names. Raises TtsError with one clear sentence if it can't run."""
     if config.engine == "piper":
-        from .piper_engine import PiperEngine
+        from coach.speech.piper_engine import PiperEngine
 
         return PiperEngine(config.voice or None, config.rate_wpm)
-    from .espeak_engine import EspeakEngine
+    from coach.speech.espeak_engine import EspeakEngine
 
     return EspeakEngine(config.voice or "en-us", config.rate_wpm)

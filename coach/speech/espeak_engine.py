@@ -12,7 +12,7 @@ import threading
 
 import numpy as np
 
-from .engine import DEFAULT_RATE_WPM, TtsError, trim_silence
+from coach.speech.engine import DEFAULT_RATE_WPM, TtsError, trim_silence
 
 # libespeak-ng is one global state per process: one initialisation, one synthesis at a time.
 _LOCK = threading.Lock()

@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 
-from .engine import DEFAULT_RATE_WPM, TtsError, trim_silence
+from coach.speech.engine import DEFAULT_RATE_WPM, TtsError, trim_silence
 
 _NATURAL_WPM = 165.0  # the joe voice at length_scale 1.0, roughly
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 from typing import Iterable
 
-from ..cue_policy import PolicyConfig, cues_for
-from ..cues import CueLibrary, load_cues_or_builtin, load_policy_config
-from ..events import Cue, CueSpoken
-from .cache import AudioCache
-from .engine import SpeechConfig, make_engine
-from .wav_sink import WavSink
+from coach.core.cue_policy import PolicyConfig, cues_for
+from coach.core.cues import CueLibrary, load_cues_or_builtin, load_policy_config
+from coach.core.events import Cue, CueSpoken
+from coach.speech.cache import AudioCache
+from coach.speech.engine import SpeechConfig, make_engine
+from coach.speech.wav_sink import WavSink
 
 
 def speak_events_to_wav(events: Iterable[object], path: str | os.PathLike[str], *,
@@ -45,9 +45,9 @@ def speak_to_for_cli(events: list, path: str, exercise: str, *, engine: str = "e
     stdout carries JSON). Problems raise coach.cli.CliError (one sentence, exit 2)."""
     import sys
 
-    from ..cli import CliError
-    from ..cues import CueError
-    from .engine import TtsError
+    from coach.core.errors import CliError
+    from coach.core.cues import CueError
+    from coach.speech.engine import TtsError
 
     try:
         spoken = speak_events_to_wav(events, path, exercise=exercise, speech=SpeechConfig(engine=engine))

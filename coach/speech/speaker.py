@@ -18,11 +18,11 @@ from typing import Callable, Iterable, TextIO
 
 import numpy as np
 
-from ..cue_policy import PLAY, PREEMPT, PolicyConfig, SpeechQueue
-from ..events import Cue, CueSpoken
-from .cache import AudioCache
-from .engine import TtsError
-from .output import AudioOutput, NoAudioOutput, SoundDeviceOutput, open_output
+from coach.core.cue_policy import PLAY, PREEMPT, PolicyConfig, SpeechQueue
+from coach.core.events import Cue, CueSpoken
+from coach.speech.cache import AudioCache
+from coach.speech.engine import TtsError
+from coach.speech.output import AudioOutput, NoAudioOutput, SoundDeviceOutput, open_output
 
 _STOP = object()
 _RATE = object()
@@ -74,8 +74,8 @@ class Speaker:
         # live on a sound card: render the fixed cue library in the background, so cues start
         # within milliseconds (`library` = a CueLibrary; default the installed English one)
         if isinstance(self.output, SoundDeviceOutput) or library is not None:
-            from ..cues import load_cues_or_builtin
-            from .cache import fixed_texts
+            from coach.core.cues import load_cues_or_builtin
+            from coach.speech.cache import fixed_texts
             self.warm_up(fixed_texts(library if library is not None else load_cues_or_builtin()))
 
     # -- caller side (any thread) --
@@ -87,7 +87,7 @@ class Speaker:
             self._inbox.put(cue)
 
     def apply_command(self, command: object) -> bool:
-        """Louder / Quieter / Slower / Faster (coach.commands) change the voice; True if handled."""
+        """Louder / Quieter / Slower / Faster (coach.core.commands) change the voice; True if handled."""
         name = type(command).__name__.lower()
         if name in ("louder", "quieter"):
             step = VOLUME_STEP if name == "louder" else -VOLUME_STEP
@@ -106,10 +106,10 @@ class Speaker:
         rate = min(400, max(60, int(engine.rate_wpm) + delta))
         try:
             if engine.name == "piper":
-                from .piper_engine import PiperEngine
+                from coach.speech.piper_engine import PiperEngine
                 new = PiperEngine(getattr(engine, "voice_path", None), rate)
             else:
-                from .espeak_engine import EspeakEngine
+                from coach.speech.espeak_engine import EspeakEngine
                 new = EspeakEngine(engine.voice, rate)
         except TtsError:
             return  # keep the voice that works

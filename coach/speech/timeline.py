@@ -11,8 +11,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from ..cue_policy import PLAY, PREEMPT, PolicyConfig, SpeechQueue
-from ..events import Cue, CueSpoken
+from coach.core.cue_policy import PLAY, PREEMPT, PolicyConfig, SpeechQueue
+from coach.core.events import Cue, CueSpoken
 
 _FADE_S = 0.01  # a cut cue fades out instead of clicking
 

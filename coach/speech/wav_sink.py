@@ -9,10 +9,10 @@ import wave
 
 import numpy as np
 
-from ..cue_policy import PolicyConfig
-from ..events import Cue, CueSpoken
-from .cache import AudioCache
-from .timeline import Timeline, lay_out, mix
+from coach.core.cue_policy import PolicyConfig
+from coach.core.events import Cue, CueSpoken
+from coach.speech.cache import AudioCache
+from coach.speech.timeline import Timeline, lay_out, mix
 
 
 def write_wav(path: str | os.PathLike[str], samples: np.ndarray, sample_rate: int) -> None:

@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
+from coach.core.errors import CoachError
 
 RATE = 16000
 CHUNK_S = 0.03   # 30 ms blocks (one endpointer frame): a command is ready as soon as the endpointer fires
 
 
-class AudioError(Exception):
+class AudioError(CoachError):
     """Audio that cannot be read, or a microphone that cannot be used: str() is one sentence."""
 
 

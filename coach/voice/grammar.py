@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ..commands import GYM_HUNDREDS, normalize, parse, split_wake_word
-from ..vocabulary import Alt, Optional_, Seq, Slot, Vocabulary, Word
+from coach.core.commands import GYM_HUNDREDS, normalize, parse, split_wake_word
+from coach.core.vocabulary import Alt, Optional_, Seq, Slot, Vocabulary, Word
 
 _SLOT_RULES = {"exercise": "<exercise>", "n": "<count>", "reps": "<count>", "seconds": "<duration>"}
 

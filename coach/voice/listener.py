@@ -17,13 +17,13 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from ..commands import Command, normalize, parse, split_wake_word, strip_fillers
-from ..events import CommandHeard, CommandRejected
-from ..vocabulary import Vocabulary
-from .audio import RATE, AudioChunk
-from .endpoint import EndpointConfig, EnergyEndpointer
-from .grammar import CommandEnds
-from .recognizers import GARBAGE, Recognizer
+from coach.core.commands import Command, normalize, parse, split_wake_word, strip_fillers
+from coach.core.events import CommandHeard, CommandRejected
+from coach.core.vocabulary import Vocabulary
+from coach.voice.audio import RATE, AudioChunk
+from coach.voice.endpoint import EndpointConfig, EnergyEndpointer
+from coach.voice.grammar import CommandEnds
+from coach.voice.recognizers import GARBAGE, Recognizer
 
 FRAME = 480           # 30 ms at 16 kHz: the endpointer's frame
 ARMED_S = 4.0         # after "coach" alone, the next utterance within this time is addressed

@@ -14,9 +14,9 @@ import re
 import string
 from typing import Callable, Iterable
 
-from ..commands import normalize, parse
-from ..cues import CueLibrary
-from ..vocabulary import Numbers, Vocabulary
+from coach.core.commands import normalize, parse
+from coach.core.cues import CueLibrary
+from coach.core.vocabulary import Numbers, Vocabulary
 
 COUNT, NUMBER, EXERCISE, SIDE = "<count>", "<number>", "<exercise>", "(left | right)"
 REPS_WORD = "[reps | rep]"

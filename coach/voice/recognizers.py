@@ -22,16 +22,17 @@ from typing import Iterable, Protocol, Sequence
 
 import numpy as np
 
-from ..commands import parse, split_wake_word, strip_fillers
-from ..vocabulary import Vocabulary, VocabError
-from .audio import RATE
-from .grammar import jsgf, phrase_list
-from .own_speech import coach_texts, own_sentences
+from coach.core.commands import parse, split_wake_word, strip_fillers
+from coach.core.vocabulary import Vocabulary, VocabError
+from coach.voice.audio import RATE
+from coach.voice.grammar import jsgf, phrase_list
+from coach.voice.own_speech import coach_texts, own_sentences
+from coach.core.errors import CoachError
 
 GARBAGE = "<garbage>"   # the text a recognizer returns when the speech was not a command
 
 
-class RecognizerError(Exception):
+class RecognizerError(CoachError):
     """A recognizer that cannot start (model missing, grammar invalid): str() is one sentence."""
 
 
@@ -295,7 +296,7 @@ def pocketsphinx_for(vocab: Vocabulary, wake_word: str | None, require_wake_word
     always; without a required wake word nothing else says that speech was meant for the coach,
     so the garbage loop as well."""
     if own_speech is None:
-        from ..cues import load_cues_or_builtin
+        from coach.core.cues import load_cues_or_builtin
         own_speech = coach_texts(load_cues_or_builtin(vocab.language), vocab)
     weight = 0.0 if require_wake_word and wake_word else QUIET_ROOM_GARBAGE_WEIGHT
     return PocketSphinxRecognizer(vocab, wake_word, garbage_weight=weight, own_speech=own_speech,
@@ -452,8 +453,8 @@ def create_recognizer(language: str = "en", wake_word: str | None = None,
 
     The Listener's `accept(chunk)` / `finish()` return the accepted utterances (with `.t` and
     `.text`); set `listener.speaking` or call `listener.gate(until_t)` while the coach talks."""
-    from ..vocabulary import default_vocabulary
-    from .listener import Listener
+    from coach.core.vocabulary import default_vocabulary
+    from coach.voice.listener import Listener
 
     vocab = vocab or default_vocabulary(language)
     if vosk_lang and not vosk_model:

@@ -1,0 +1,129 @@
+"""`coach analyze TRACE|VIDEO --exercise EX [--json]`: count and judge the reps of a recording."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from coach.core.exercises import ExerciseError, exercise_ids, load_exercise
+
+
+def add_to(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("analyze", help="count reps and judge form in a landmark trace or a video",
+                       description="Runs a recording through the same analysis a live session uses. "
+                                   "Time comes from the recording, never the wall clock.")
+    p.add_argument("source", help="a landmark trace (.jsonl or .jsonl.gz) or a video file")
+    p.add_argument("--exercise", "-e", required=True, metavar="EX",
+                   help="one of: " + ", ".join(exercise_ids()))
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--speak-to", metavar="WAV", help="write what the coach would have said, when, "
+                   "into this WAV and list the spoken lines (stderr with --json)")
+    p.add_argument("--speech-engine", choices=("espeak", "piper"), default="espeak",
+                   help="voice for --speak-to (default espeak; piper is the neural voice)")
+    p.set_defaults(run=run)
+
+
+def open_source(path: str):
+    """A trace file is read directly; anything else goes through the pose estimator."""
+    if path.endswith((".jsonl", ".jsonl.gz", ".json")):
+        from coach.io.trace import read_trace
+        return read_trace(path)
+    try:
+        from coach.pose import open_landmark_stream  # type: ignore[attr-defined]
+    except ImportError:
+        from coach.io.trace import read_trace
+        return read_trace(path)
+    return open_landmark_stream(path)
+
+
+def summarize(exercise: str, events: list, view: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The analysis events of one recording as the JSON report (`../shared/eval` contract)."""
+    from coach.core.events import NotCounted, RepCounted, RepJudged
+    reps: dict[int, dict[str, Any]] = {}
+    not_counted = [{"t": round(e.t, 2), "reason": e.reason} for e in events if isinstance(e, NotCounted)]
+    for e in events:
+        if isinstance(e, RepCounted):
+            reps[e.rep] = {"index": e.rep, "start": round(e.start, 3), "end": round(e.end, 3),
+                           "faults": [], "judged": True}
+        elif isinstance(e, RepJudged) and e.rep in reps:
+            reps[e.rep]["faults"] = [f.to_json() for f in e.faults]
+            reps[e.rep]["judged"] = e.judged
+            if e.not_judged:
+                reps[e.rep]["not_judged"] = dict(e.not_judged)
+    out: dict[str, Any] = {"exercise": exercise, "rep_count": len(reps), "reps": list(reps.values()),
+                           "not_counted": not_counted}
+    if view is not None:
+        out["view"] = view
+    return out
+
+
+def _table(report: dict[str, Any]) -> str:
+    n = report["rep_count"]
+    lines = [f"{report['exercise']}: {n} rep{'' if n == 1 else 's'}", "",
+             f"{'rep':>4} {'start':>8} {'end':>8} {'time':>6}  faults"]
+    for r in report["reps"]:
+        faults = ", ".join(f["id"] for f in r["faults"]) or ("-" if r["judged"] else "not judged")
+        lines.append(f"{r['index']:>4} {r['start']:>8.2f} {r['end']:>8.2f} {r['end'] - r['start']:>6.2f}  {faults}")
+    unjudged: dict[tuple[str, str], list[int]] = {}
+    for r in report["reps"]:
+        for fid, why in r.get("not_judged", {}).items():
+            unjudged.setdefault((fid, why), []).append(r["index"])
+    if unjudged:
+        lines += ["", "Not judged:"]
+        for (fid, why), reps in unjudged.items():
+            which = "every rep" if len(reps) == len(report["reps"]) else \
+                "rep" + ("s " if len(reps) > 1 else " ") + ", ".join(map(str, reps))
+            lines.append(f"  {fid} on {which}: {why}")
+    if report["not_counted"]:
+        lines += ["", "Seen but not counted:"]
+        lines += [f"{m['t']:>8.2f} s  {m['reason']}" for m in report["not_counted"]]
+    elif not report["reps"]:
+        lines += ["", "No movement that looked like a rep was seen."]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from coach.core.analysis import Analyzer
+    from coach.core.errors import CliError
+    from coach.io.trace import TraceError
+    try:
+        exercise = load_exercise(args.exercise)
+    except ExerciseError as e:
+        raise CliError(str(e)) from None
+    events: list = []
+    error: str | None = None
+    analyzer = None
+    frames_read = 0
+    from coach.cli.progress import Progress
+    progress = Progress(None, "frames")  # draws on a terminal only
+    try:
+        meta, frames = open_source(args.source)
+        analyzer = Analyzer(meta, exercise)
+        for frame in frames:
+            frames_read += 1
+            events.extend(analyzer.feed(frame))
+            progress.update(frames_read)
+    except TraceError as e:  # the pose adapter's PoseSourceError is a TraceError too
+        error = str(e)
+    finally:
+        progress.close()
+    if analyzer is not None:
+        events.extend(analyzer.finish())  # what was read before a bad line still counts
+    if error and not frames_read:
+        raise CliError(error)
+    report = summarize(exercise.id, events, analyzer.view_report() if analyzer else None)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(_table(report))
+    if getattr(args, "speak_to", None):
+        from coach.speech.render import speak_to_for_cli
+        speak_to_for_cli(events, args.speak_to, exercise.id, engine=args.speech_engine,
+                         as_json=args.json)
+    if error:
+        # Keep what was analysed (printed above), but say the input was bad.
+        print(f"coach: {error}", file=sys.stderr)
+        return 2
+    return 0

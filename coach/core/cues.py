@@ -1,0 +1,276 @@
+"""The cue library: everything the coach says, loaded from `cues/<lang>/*.toml` and validated.
+
+A coach edits the TOML files; the format is described in cues/README.md. Every message has a
+dotted id ("fault.spine_rounding.short") and one or more variant texts with `{name}`
+placeholders. A broken library must never stop a workout, so `load_cues_or_builtin` logs the
+error once and falls back to BUILTIN_EN, the plain English text that also defines which ids the
+code needs and which placeholders each may use.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import string
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+from coach.core.errors import CoachError
+
+log = logging.getLogger(__name__)
+
+FAULT_IDS = ("knee_dominant", "spine_rounding", "lockout_lean_back", "load_drift", "balance",
+             "rushed_lowering", "arm_driven_swing", "incomplete_lockout")
+FAULT_MESSAGES = ("short", "long", "escalate", "lower_load", "praise", "summary")
+EXERCISE_IDS = ("deadlift", "romanian_deadlift", "kettlebell_deadlift", "kettlebell_swing",
+                "good_morning", "hip_thrust", "squat", "hip_hinge_drill")
+
+CUES_ROOT = Path(__file__).resolve().parents[2] / "cues"
+
+
+class CueError(CoachError):
+    """A cue file that cannot be used. str() names the file and the message id."""
+
+
+def _fault_builtin() -> dict[str, str]:
+    # Plain wording; the TOML library holds the richer, physiotherapist-voiced variants.
+    texts = {
+        "knee_dominant": ("Push the hips back, not the knees forward.",
+                          "Hinge, don't squat: push your hips back and keep your shins still.",
+                          "Still squatting it. Hips back, knees soft.",
+                          "with the knees forward", "Good, that was a hinge."),
+        "spine_rounding": ("Keep your back flat.",
+                           "Brace your core like you're about to get punched, and keep your back flat.",
+                           "Your back is still rounding. Chest proud, back flat.",
+                           "with a rounded back", "Good, your back stayed flat."),
+        "lockout_lean_back": ("Stand tall, don't lean back.",
+                              "Finish tall: keep your ribs stacked over your hips, don't lean back.",
+                              "Still leaning back at the top. Stop when you're tall.",
+                              "leaning back at the top", "Good, tall finish."),
+        "load_drift": ("Keep the load close to your body.",
+                       "Keep the load close: let it brush your legs all the way.",
+                       "The load is still drifting away. Pull it in.",
+                       "with the load drifting away", "Good, the load stayed close."),
+        "balance": ("Weight in your heels.",
+                    "Keep your weight over your midfoot, heels down.",
+                    "You're still tipping onto your toes. Heels down.",
+                    "on the toes", "Good, balanced over your feet."),
+        "rushed_lowering": ("Control the lowering.",
+                            "Control the lowering: take two seconds on the way down.",
+                            "Still dropping it. Slow down on the way down.",
+                            "lowered too fast", "Good, nice controlled lowering."),
+        "arm_driven_swing": ("Drive with the hips, not the arms.",
+                             "Snap the hips; the arms are just ropes.",
+                             "Still lifting with your arms. Let the hips throw the bell.",
+                             "lifted with the arms", "Good, that came from the hips."),
+        "incomplete_lockout": ("Squeeze your glutes to finish tall.",
+                               "Finish the rep: squeeze your glutes and stand all the way up.",
+                               "Still not finishing. Hips all the way through.",
+                               "without a full lockout", "Good, full lockout."),
+    }
+    out: dict[str, str] = {}
+    for fault, (short, long, escalate, summary, praise) in texts.items():
+        out[f"fault.{fault}.short"] = short
+        out[f"fault.{fault}.long"] = long
+        out[f"fault.{fault}.escalate"] = escalate
+        out[f"fault.{fault}.lower_load"] = f"{escalate.split('.')[0]}. Try a lighter load for now."
+        out[f"fault.{fault}.praise"] = praise
+        out[f"fault.{fault}.summary"] = summary
+    return out
+
+
+BUILTIN_EN: Mapping[str, str] = MappingProxyType({
+    **_fault_builtin(),
+    "count.rep": "{rep}.",
+    "count.remaining": "{rep}. {left} more.",
+    "count.last": "{rep}. Last one.",
+    "count.target_reached": "{rep}. That's the set.",
+    "set.start": "Set {set_no}. {exercise}. Go when ready.",
+    "set.start_target": "Set {set_no}. {exercise}, {target} reps. Go when ready.",
+    "set.summary": "Set {set_no} done: {reps}, {faults}.",
+    "set.summary_clean": "Set {set_no} done: {reps}, all clean.",
+    "set.reps_one": "1 rep",
+    "set.reps_many": "{count} reps",
+    "set.fault_count": "{count} {phrase}",
+    "set.and": "and",
+    "set.rest": "Rest {seconds} seconds.",
+    "rest.over": "Rest over. Get ready.",
+    "rest.skipped": "Rest skipped.",
+    "rest.left": "{seconds} seconds left.",
+    "praise.clean_set": "Great set, all clean.",
+    "safety.form_before_load": "Remember: form before load.",
+    "safety.stop_on_pain": "If anything hurts, stop.",
+    "safety.see_physio": "If your back keeps rounding, see a physiotherapist.",
+    "safety.severe": "Stop. Reset your back before the next rep.",
+    "system.camera_lost": "I've lost the camera.",
+    "system.camera_back": "Camera back.",
+    "system.person_lost": "I can't see you. Step into the frame.",
+    "system.person_back": "I can see you again.",
+    "system.paused": "Paused.",
+    "system.resumed": "Resumed.",
+    "system.microphone_missing": "No microphone found. Voice commands are off.",
+    "system.speaker_missing": "No speaker found. Cues will be printed instead.",
+    "system.tts_failed": "Speech failed. Cues will be printed instead.",
+    "system.session_end": "Workout done: {sets} sets, {reps} reps. Well done.",
+    "system.not_understood": "Sorry, I didn't get that.",
+    "answer.count": "{reps} so far.",
+    "answer.count_target": "{reps} of {target}.",
+    "answer.last_rep_clean": "That rep looked clean.",
+    "answer.last_rep_fault": "That rep: {cue}",
+    "answer.status": "{exercise}, set {set_no}, {reps} so far.",
+    "answer.not_judged": "I couldn't judge that rep from here.",
+    "confirm.rep_undone": "Okay, that one doesn't count. {reps} so far.",
+    "confirm.target": "Target: {target} reps.",
+    "confirm.target_off": "No rep target.",
+    "confirm.count_every": "Counting every {n} reps.",
+    "confirm.count_every_rep": "Counting every rep.",
+    "confirm.quiet_mode": "Quiet mode: only form cues and set summaries.",
+    "confirm.louder": "Louder.",
+    "confirm.quieter": "Quieter.",
+    "confirm.slower": "Slower.",
+    "confirm.faster": "Faster.",
+    **{f"exercise.{e}.name": e.replace("_", " ").capitalize() for e in EXERCISE_IDS},
+})
+BUILTIN_EN_PATH = "<built-in English>"
+
+REQUIRED: tuple[str, ...] = tuple(BUILTIN_EN)
+
+
+def placeholders(text: str) -> set[str]:
+    """The `{name}` fields a text uses; raises ValueError on malformed braces."""
+    names = set()
+    for _, field, spec, conv in string.Formatter().parse(text):
+        if field is None:
+            continue
+        if not field.isidentifier() or spec or conv:
+            raise ValueError(f"placeholder {{{field}}} must be a plain name like {{rep}}")
+        names.add(field)
+    return names
+
+
+@dataclass(frozen=True)
+class CueLibrary:
+    """Validated messages: id -> variants, plus the file each id came from."""
+
+    language: str
+    messages: Mapping[str, tuple[str, ...]]
+    sources: Mapping[str, str]
+    fallback: bool = False  # True when this is the built-in text standing in for a broken library
+
+    def has(self, cue_id: str) -> bool:
+        return cue_id in self.messages
+
+    def variants(self, cue_id: str) -> tuple[str, ...]:
+        try:
+            return self.messages[cue_id]
+        except KeyError:
+            raise KeyError(f"no cue {cue_id!r} in the {self.language} cue library") from None
+
+    def render(self, cue_id: str, variant: int = 0, **values: Any) -> str:
+        """The text of one variant (rotating: variant modulo the number of variants)."""
+        options = self.variants(cue_id)
+        return options[variant % len(options)].format(**values)
+
+
+def builtin_library() -> CueLibrary:
+    return CueLibrary("en", MappingProxyType({k: (v,) for k, v in BUILTIN_EN.items()}),
+                      MappingProxyType(dict.fromkeys(BUILTIN_EN, BUILTIN_EN_PATH)), fallback=True)
+
+
+def _flatten(table: Mapping[str, Any], prefix: str, path: str, out: dict[str, tuple[str, ...]]) -> None:
+    for key, value in table.items():
+        cue_id = f"{prefix}{key}"
+        if isinstance(value, dict):
+            _flatten(value, cue_id + ".", path, out)
+            continue
+        variants = [value] if isinstance(value, str) else value
+        if (not isinstance(variants, list) or not variants
+                or not all(isinstance(v, str) and v.strip() for v in variants)):
+            raise CueError(f"{path}: {cue_id} must be a non-empty string or a list of non-empty "
+                           f"strings, not {value!r}")
+        out[cue_id] = tuple(v.strip() for v in variants)
+
+
+def _check_placeholders(cue_id: str, variants: tuple[str, ...], path: str) -> None:
+    allowed = placeholders(BUILTIN_EN[cue_id]) if cue_id in BUILTIN_EN else None
+    for text in variants:
+        try:
+            used = placeholders(text)
+        except ValueError as e:
+            raise CueError(f"{path}: {cue_id}: {e} (write {{{{ and }}}} for literal braces)") from None
+        if allowed is not None and not used <= allowed:
+            extra = ", ".join(sorted(used - allowed))
+            ok = ", ".join(sorted(allowed)) or "none"
+            raise CueError(f"{path}: {cue_id} uses the unknown placeholder {{{extra}}} "
+                           f"(allowed: {ok})")
+
+
+def load_cues(directory: str | os.PathLike[str], language: str | None = None) -> CueLibrary:
+    """Load and merge every *.toml in `directory`. Raises CueError naming file and id."""
+    directory = Path(directory)
+    files = sorted(directory.glob("*.toml"))
+    if not files:
+        raise CueError(f"{directory}: no cue files (*.toml) found")
+    messages: dict[str, tuple[str, ...]] = {}
+    sources: dict[str, str] = {}
+    for path in files:
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as e:
+            raise CueError(f"{path}: not valid TOML ({e})") from None
+        except OSError as e:
+            raise CueError(f"{path}: cannot be read ({e.strerror or e})") from None
+        found: dict[str, tuple[str, ...]] = {}
+        _flatten(data, "", str(path), found)
+        for cue_id, variants in found.items():
+            if cue_id in messages:
+                raise CueError(f"{path}: {cue_id} is already defined in {sources[cue_id]}")
+            _check_placeholders(cue_id, variants, str(path))
+            messages[cue_id] = variants
+            sources[cue_id] = str(path)
+    missing = [cue_id for cue_id in REQUIRED if cue_id not in messages]
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise CueError(f"{directory}: the cue {missing[0]} is missing{more}; "
+                       f"add it to one of {', '.join(p.name for p in files)}")
+    return CueLibrary(language or directory.name, MappingProxyType(messages),
+                      MappingProxyType(sources))
+
+
+_warned: set[str] = set()
+
+
+def load_cues_or_builtin(language: str = "en", root: str | os.PathLike[str] | None = None) -> CueLibrary:
+    """The library for `language`; on any CueError, log it once and use the built-in English."""
+    directory = Path(root) if root is not None else CUES_ROOT
+    directory = directory / language
+    try:
+        return load_cues(directory, language)
+    except CueError as e:
+        if str(e) not in _warned:
+            _warned.add(str(e))
+            log.error("%s; using the built-in English cues instead", e)
+        return builtin_library()
+
+
+POLICY_PATH = CUES_ROOT / "policy.toml"
+
+
+def load_policy_config(path: str | os.PathLike[str] | None = None):
+    """The cue policy settings from `cues/policy.toml`; raises CueError naming file and key."""
+    from coach.core.cue_policy import PolicyConfigError, policy_config_from_mapping
+
+    path = Path(path) if path is not None else POLICY_PATH
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+        return policy_config_from_mapping(data, str(path))
+    except tomllib.TOMLDecodeError as e:
+        raise CueError(f"{path}: not valid TOML ({e})") from None
+    except OSError as e:
+        raise CueError(f"{path}: cannot be read ({e.strerror or e})") from None
+    except PolicyConfigError as e:
+        raise CueError(str(e)) from None

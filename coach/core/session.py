@@ -1,0 +1,488 @@
+"""The workout as the lifter lives it: plan, current exercise and set, reps, faults, rest, pause.
+
+Pure: `Session.handle(event)` takes analysis events (RepCounted, FaultFound, RepJudged, ...) and
+voice commands (CommandHeard) and returns the session events they cause (SetStarted, SetEnded,
+RestStarted, ...). Time only comes from the events' `t`; the rest timer runs on it too.
+
+Reps outside a set (warm-up, a fidget the analysis counted) start an implicit set, because a
+person who just lifts without saying "start set" still wants their reps counted and logged.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from coach.core.datafile import read_toml
+from coach.core.events import (Answered, CommandHeard, ExerciseChanged, Fault, FaultFound, Paused,
+                     RepCounted, RepJudged, RepRecorded, RepUndone, RestEnded, RestStarted,
+                     Resumed, SetEnded, SetStarted, TargetChanged, WorkoutFinished)
+from coach.core.errors import CoachError
+
+EXERCISES = ("deadlift", "romanian_deadlift", "kettlebell_deadlift", "kettlebell_swing",
+             "good_morning", "hip_thrust", "squat", "hip_hinge_drill")
+
+# When the target is reached, wait this long for the last rep's verdict before closing the set
+# (floor-start lifts are judged on the lowering after lockout).
+_JUDGE_GRACE_S = 3.0
+
+
+class PlanError(CoachError):
+    """A plan file that cannot be used. str() is one sentence naming the file and key."""
+
+
+@dataclass(frozen=True)
+class PlannedExercise:
+    exercise: str
+    sets: int = 3
+    target_reps: int | None = None
+    rest_s: float = 90.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    exercises: tuple[PlannedExercise, ...]
+
+
+def default_plan(exercise: str = "hip_hinge_drill") -> Plan:
+    return Plan("free training", (PlannedExercise(exercise, sets=3, target_reps=None, rest_s=90.0),))
+
+
+def _positive(value: object, where: str, kind: type, allow_none: bool = False) -> Any:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
+        raise PlanError(f"{where} must be a {'whole ' if kind is int else ''}number")
+    if value <= 0 and not (kind is float and value == 0):
+        raise PlanError(f"{where} must be positive")
+    return kind(value)
+
+
+def parse_plan(data: dict[str, Any], source: str = "<plan>") -> Plan:
+    """A plan from parsed TOML: `name` and an array of `[[exercise]]` tables with
+    `name`, `sets`, `reps` (optional), `rest` (seconds)."""
+    name = data.get("name", "workout")
+    if not isinstance(name, str):
+        raise PlanError(f"{source}: key 'name' must be text")
+    unknown = set(data) - {"name", "exercise"}
+    if unknown:
+        raise PlanError(f"{source}: unknown key '{sorted(unknown)[0]}' (expected 'name' and [[exercise]] tables)")
+    items = data.get("exercise")
+    if not isinstance(items, list) or not items:
+        raise PlanError(f"{source}: key 'exercise' must hold at least one [[exercise]] table")
+    out = []
+    for i, item in enumerate(items):
+        where = f"{source}: exercise[{i}]"
+        if not isinstance(item, dict):
+            raise PlanError(f"{where} must be a table")
+        bad = set(item) - {"name", "sets", "reps", "rest"}
+        if bad:
+            raise PlanError(f"{where}: unknown key '{sorted(bad)[0]}' (expected name, sets, reps, rest)")
+        ex = item.get("name")
+        if ex not in EXERCISES:
+            raise PlanError(f"{where}.name: '{ex}' is not an exercise; choose one of {', '.join(EXERCISES)}")
+        sets = _positive(item.get("sets", 3), f"{where}.sets", int)
+        reps = _positive(item.get("reps"), f"{where}.reps", int, allow_none=True)
+        rest = _positive(item.get("rest", 90), f"{where}.rest", float)
+        out.append(PlannedExercise(ex, sets, reps, rest))
+    return Plan(name, tuple(out))
+
+
+def load_plan(path: str | os.PathLike[str]) -> Plan:
+    path = os.fspath(path)
+    return parse_plan(read_toml(path, PlanError, "plan file"), path)
+
+
+# --- commands ---------------------------------------------------------------------------------
+# The session reads helper C's coach.core.commands objects by class name and slot, so it does not
+# import the parser (and tolerates naming variants). Unknown commands (speech settings,
+# "repeat") are for the cue policy and the speech stage, not the session.
+
+_COMMAND_ALIASES = {
+    "switchexercise": "exercise", "changeexercise": "exercise", "setexercise": "exercise",
+    "nextexercise": "next_exercise",
+    "startset": "start_set", "beginset": "start_set",
+    "nextset": "next_set",
+    "endset": "end_set", "stopset": "end_set", "finishset": "end_set",
+    "gotoset": "set_number", "howwasmyform": "last_rep", "setnumber": "set_number", "selectset": "set_number",
+    "settarget": "target", "target": "target", "targetreps": "target",
+    "pause": "pause", "resume": "resume", "continue": "resume",
+    "howmany": "count", "count": "count", "askcount": "count", "repcount": "count",
+    "howwasrep": "last_rep", "howwasthatrep": "last_rep", "whattofix": "last_rep",
+    "whatshouldifix": "last_rep", "lastrep": "last_rep", "askrep": "last_rep", "repfeedback": "last_rep",
+    "rest": "rest", "startrest": "rest", "skiprest": "skip_rest", "endrest": "skip_rest",
+    "undorep": "undo", "undolastrep": "undo", "undo": "undo", "notarep": "undo",
+    "finish": "finish", "finishworkout": "finish", "endworkout": "finish", "stop": "finish",
+    "status": "status",
+}
+
+
+def command_kind(command: object) -> str | None:
+    """What a command asks of the session ("start_set", "undo", ...), or None."""
+    names = [command] if isinstance(command, str) else [
+        type(command).__name__, getattr(command, "kind", None), getattr(command, "name", None)]
+    for name in names:
+        if isinstance(name, str):
+            key = name.lower().replace("_", "").replace(" ", "")
+            key = key.removesuffix("command") or key
+            if key in _COMMAND_ALIASES:
+                return _COMMAND_ALIASES[key]
+    return None
+
+
+def _slot(command: object, *names: str) -> Any:
+    for n in names:
+        v = getattr(command, n, None)
+        if v is not None:
+            return v
+    slots = getattr(command, "slots", None)
+    if isinstance(slots, dict):
+        for n in names:
+            if slots.get(n) is not None:
+                return slots[n]
+    return None
+
+
+# --- state ------------------------------------------------------------------------------------
+
+@dataclass
+class RepRecord:
+    rep: int  # position in the set, 1-based
+    analysis_rep: int
+    start: float
+    end: float
+    faults: dict[str, Fault] = field(default_factory=dict)
+    judged: bool = False
+
+
+@dataclass
+class SetRecord:
+    set_no: int  # counts all sets of the workout, 1-based
+    exercise: str
+    started: float
+    target_reps: int | None
+    reps: list[RepRecord] = field(default_factory=list)
+    ended: float | None = None
+
+    def fault_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for r in self.reps:
+            for fid in r.faults:
+                counts[fid] = counts.get(fid, 0) + 1
+        return counts
+
+
+class Session:
+    def __init__(self, plan: Plan | None = None, exercise: str | None = None,
+                 judge_grace_s: float = _JUDGE_GRACE_S):
+        self.plan = plan or default_plan(exercise or "hip_hinge_drill")
+        self.exercise_index = 0
+        self.exercise = exercise or self.plan.exercises[0].exercise
+        if exercise and exercise != self.plan.exercises[0].exercise:
+            idx = [p.exercise for p in self.plan.exercises]
+            self.exercise_index = idx.index(exercise) if exercise in idx else -1
+        self.sets: list[SetRecord] = []
+        self.current: SetRecord | None = None
+        self.target_override: int | None = None
+        self.paused = False
+        self.rest_until: float | None = None
+        self.finished = False
+        self.t = 0.0
+        self._judge_grace_s = judge_grace_s
+        self._close_at: float | None = None  # target reached: close the set when judged or then
+        self._by_analysis_rep: dict[int, RepRecord] = {}
+        self._early_faults: dict[int, dict[str, Fault]] = {}
+        self._last_rep: RepRecord | None = None
+
+    # -- what the session knows ------------------------------------------------------------
+    @property
+    def planned(self) -> PlannedExercise:
+        if 0 <= self.exercise_index < len(self.plan.exercises):
+            return self.plan.exercises[self.exercise_index]
+        return PlannedExercise(self.exercise, sets=3, target_reps=None, rest_s=90.0)
+
+    @property
+    def target_reps(self) -> int | None:
+        return self.target_override if self.target_override is not None else self.planned.target_reps
+
+    @property
+    def reps(self) -> int:
+        return len(self.current.reps) if self.current else 0
+
+    @property
+    def set_no(self) -> int:
+        return self.current.set_no if self.current else len(self.sets)
+
+    def sets_of(self, exercise: str) -> list[SetRecord]:
+        return [s for s in self.sets if s.exercise == exercise]
+
+    @property
+    def resting(self) -> bool:
+        return self.rest_until is not None
+
+    def rest_left(self, t: float) -> float | None:
+        return None if self.rest_until is None else max(0.0, self.rest_until - t)
+
+    @property
+    def total_reps(self) -> int:
+        return sum(len(s.reps) for s in self.sets)
+
+    # -- the one entry point -----------------------------------------------------------------
+    def handle(self, event: object) -> list[object]:
+        t = float(getattr(event, "t", self.t))
+        out = self.tick(t)
+        if self.finished:
+            return out
+        if isinstance(event, RepCounted):
+            out += self._on_rep(event)
+        elif isinstance(event, FaultFound):
+            out += self._on_fault(event)
+        elif isinstance(event, RepJudged):
+            out += self._on_judged(event)
+        elif isinstance(event, CommandHeard):
+            out += self._on_command(event)
+        return out
+
+    def tick(self, t: float) -> list[object]:
+        """Advance the session's clock: the rest timer ends, a finished set closes."""
+        self.t = max(self.t, t)
+        out: list[object] = []
+        if self._close_at is not None and t >= self._close_at:
+            out += self._end_set(t)
+        if self.rest_until is not None and t >= self.rest_until:
+            self.rest_until = None
+            out.append(RestEnded(t))
+        return out
+
+    # -- analysis events ---------------------------------------------------------------------
+    def _on_rep(self, e: RepCounted) -> list[object]:
+        if self.paused:
+            return []  # the lifter paused: whatever the camera sees is not a rep
+        out: list[object] = []
+        if e.rep in self._by_analysis_rep or (self._by_analysis_rep and e.rep < max(self._by_analysis_rep)):
+            # the analysis started over (a new analyzer): its numbers mean new reps
+            self._by_analysis_rep.clear()
+        if self._close_at is not None:  # one more rep after the target: the set goes on
+            self._close_at = None
+        if self.current is None:
+            if self.rest_until is not None:
+                self.rest_until = None
+                out.append(RestEnded(e.t, skipped=True))
+            out += self._start_set(e.start if e.start < e.t else e.t)
+        assert self.current is not None
+        rec = RepRecord(len(self.current.reps) + 1, e.rep, e.start, e.end,
+                        dict(self._early_faults.pop(e.rep, {})))
+        self.current.reps.append(rec)
+        self._by_analysis_rep[e.rep] = rec
+        self._last_rep = rec
+        out.append(self._recorded(e.t, rec))
+        target = self.target_reps
+        if target is not None and rec.rep >= target:
+            self._close_at = e.t + self._judge_grace_s
+        return out
+
+    def _on_fault(self, e: FaultFound) -> list[object]:
+        rec = self._by_analysis_rep.get(e.rep)
+        if rec is None:  # judged before the count (a lowering fault): keep it for the rep
+            self._early_faults.setdefault(e.rep, {})[e.fault.id] = e.fault
+            return []
+        if e.fault.id in rec.faults:
+            return []
+        rec.faults[e.fault.id] = e.fault
+        return []
+
+    def _on_judged(self, e: RepJudged) -> list[object]:
+        rec = self._by_analysis_rep.get(e.rep)
+        if rec is None or rec.judged:
+            return []
+        for f in e.faults:
+            rec.faults[f.id] = f
+        rec.judged = True
+        out: list[object] = [self._recorded(e.t, rec)]
+        if (self._close_at is not None and self.current is not None and self.current.reps
+                and self.current.reps[-1] is rec):
+            out += self._end_set(e.t)
+        return out
+
+    def _recorded(self, t: float, rec: RepRecord) -> RepRecorded:
+        s = self.current if self.current and rec in self.current.reps else self._set_of(rec)
+        return RepRecorded(t, s.exercise if s else self.exercise, s.set_no if s else 0, rec.rep,
+                           rec.start, rec.end, tuple(rec.faults.values()), rec.judged)
+
+    def _set_of(self, rec: RepRecord) -> SetRecord | None:
+        for s in reversed(self.sets):
+            if rec in s.reps:
+                return s
+        return None
+
+    # -- sets, rest ----------------------------------------------------------------------------
+    def _start_set(self, t: float) -> list[object]:
+        out: list[object] = []
+        if self.current is not None:
+            out += self._end_set(t, rest=False)
+        if self.rest_until is not None:
+            self.rest_until = None
+            out.append(RestEnded(t, skipped=True))
+        self.current = SetRecord(len(self.sets) + 1, self.exercise, t, self.target_reps)
+        self.sets.append(self.current)
+        out.append(SetStarted(t, self.current.set_no, self.exercise, self.current.target_reps))
+        return out
+
+    def _end_set(self, t: float, rest: bool = True, rest_s: float | None = None) -> list[object]:
+        self._close_at = None
+        s = self.current
+        if s is None:
+            return []
+        self.current = None
+        s.ended = t
+        if not s.reps:  # an empty set (started, then ended) leaves no trace in the workout
+            self.sets.remove(s)
+            return [SetEnded(t, s.set_no, s.exercise, 0, {}, None)]
+        seconds = (rest_s if rest_s is not None else self.planned.rest_s) if rest else None
+        out: list[object] = [SetEnded(t, s.set_no, s.exercise, len(s.reps), s.fault_counts(), seconds)]
+        if seconds:
+            out += self._start_rest(t, seconds)
+        return out
+
+    def _start_rest(self, t: float, seconds: float) -> list[object]:
+        self.rest_until = t + seconds
+        return [RestStarted(t, seconds)]
+
+    def _change_exercise(self, t: float, exercise: str, index: int | None = None) -> list[object]:
+        out: list[object] = []
+        if self.current is not None:
+            out += self._end_set(t, rest=False)
+        if index is None:
+            names = [p.exercise for p in self.plan.exercises]
+            index = names.index(exercise) if exercise in names else -1
+        self.exercise, self.exercise_index = exercise, index
+        self.target_override = None
+        self._by_analysis_rep.clear()
+        self._early_faults.clear()
+        out.append(ExerciseChanged(t, exercise))
+        return out
+
+    def finish(self, t: float) -> list[object]:
+        if self.finished:
+            return []
+        out: list[object] = []
+        if self.current is not None:
+            out += self._end_set(t, rest=False)
+        if self.rest_until is not None:
+            self.rest_until = None
+            out.append(RestEnded(t, skipped=True))
+        self.finished = True
+        out.append(WorkoutFinished(t, len(self.sets), self.total_reps))
+        return out
+
+    def _answer(self, t: float, question: str) -> Answered:
+        if question == "last_rep":
+            last = self._last_rep
+            s = self._set_of(last) if last else None
+            return Answered(t, question, self.exercise, s.set_no if s else self.set_no,
+                            last.rep if last else 0, self.target_reps,
+                            tuple(last.faults) if last else (), self.rest_left(t))
+        reps = self.reps
+        if self.current is None and self.sets and question == "count":
+            reps = len(self.sets[-1].reps)  # between sets, "how many" means the set just done
+        return Answered(t, question, self.exercise, self.set_no, reps, self.target_reps, (),
+                        self.rest_left(t))
+
+    # -- commands ------------------------------------------------------------------------------
+    def _on_command(self, e: CommandHeard) -> list[object]:
+        cmd, t = e.command, e.t
+        kind = command_kind(cmd)
+        if kind is None:
+            return []
+        if kind == "pause":
+            if self.paused:
+                return []
+            self.paused = True
+            return [Paused(t)]
+        if kind == "resume":
+            if not self.paused:
+                return []
+            self.paused = False
+            return [Resumed(t)]
+        if kind == "count":
+            return [self._answer(t, "count")]
+        if kind == "last_rep":
+            return [self._answer(t, "last_rep")]
+        if kind == "status":
+            return [self._answer(t, "status")]
+        if kind == "finish":
+            return self.finish(t)
+        out: list[object] = []
+        if self.paused and kind in ("start_set", "next_set", "exercise", "next_exercise", "set_number"):
+            self.paused = False  # starting something is a clear sign the lifter is back
+            out.append(Resumed(t))
+        if kind == "exercise":
+            ex = _slot(cmd, "exercise", "name", "value")
+            if ex not in EXERCISES:
+                return out
+            if ex == self.exercise:
+                return out
+            return out + self._change_exercise(t, ex)
+        if kind == "next_exercise":
+            ex = _slot(cmd, "exercise", "name")
+            if ex in EXERCISES:
+                return out + self._change_exercise(t, ex)
+            nxt = self.exercise_index + 1
+            if nxt >= len(self.plan.exercises) or nxt <= 0:
+                return out
+            return out + self._change_exercise(t, self.plan.exercises[nxt].exercise, nxt)
+        if kind in ("start_set", "next_set"):
+            return out + self._start_set(t)
+        if kind == "set_number":
+            return out + self._start_set(t)  # "set three": start it; numbering follows the log
+        if kind == "end_set":
+            rest_s = _slot(cmd, "rest", "seconds")
+            return out + self._end_set(t, rest=True, rest_s=float(rest_s) if rest_s else None)
+        if kind == "target":
+            n = _slot(cmd, "reps", "target", "n", "number", "value")
+            if not isinstance(n, int) or isinstance(n, bool) or n <= 0:
+                return out
+            self.target_override = n
+            if self.current is not None:
+                self.current.target_reps = n
+            out.append(TargetChanged(t, n))
+            if self.current is not None and self.reps >= n:
+                out += self._end_set(t)
+            return out
+        if kind == "rest":
+            seconds = _slot(cmd, "seconds", "rest", "value", "n")
+            seconds = float(seconds) if isinstance(seconds, (int, float)) and seconds > 0 else self.planned.rest_s
+            if self.current is not None:
+                return out + self._end_set(t, rest=True, rest_s=seconds)
+            return out + self._start_rest(t, seconds)
+        if kind == "skip_rest":
+            if self.rest_until is None:
+                return out
+            self.rest_until = None
+            return out + [RestEnded(t, skipped=True)]
+        if kind == "undo":
+            return out + self._undo(t)
+        return out
+
+    def _undo(self, t: float) -> list[object]:
+        s = self.current
+        if s is None and self.sets and self.sets[-1].ended is not None and self.sets[-1].reps:
+            s = self.sets[-1]  # "that wasn't a rep" right after the set closed on its target
+            if self.rest_until is not None and s.ended is not None and t - s.ended < 15:
+                self.current, s.ended = s, None
+                self.rest_until = None
+        if s is None or not s.reps:
+            return []
+        rec = s.reps.pop()
+        self._by_analysis_rep = {k: v for k, v in self._by_analysis_rep.items() if v is not rec}
+        self._last_rep = s.reps[-1] if s.reps else None
+        self._close_at = None
+        return [RepUndone(t, s.set_no, len(s.reps))]
+
+
+def summarize_sets(sets: Iterable[SetRecord]) -> list[dict[str, Any]]:
+    """Plain data of the sets (for the report and the final spoken summary)."""
+    return [{"set_no": s.set_no, "exercise": s.exercise, "reps": len(s.reps),
+             "fault_counts": s.fault_counts()} for s in sets]

@@ -1,0 +1,288 @@
+"""The crash-safe workout log: one JSON object a line, appended as things happen.
+
+Every rep, set and command line is flushed and fsynced before the writer returns, so a killed
+process (kill -9, power cut on a gym station) loses at most the rep in progress. The dense
+angle samples (~10 a second, for the report's plot) are flushed but only fsynced with the next
+important line: the disk is not hammered ten times a second on a Raspberry Pi's SD card.
+
+The reader tolerates a cut-off last line (the process died mid-write) and skips it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from typing import IO, Any, Iterator
+
+from coach.core import events as ev
+from coach.core.errors import CoachError
+
+LOG_SUFFIX = ".jsonl"
+FORMAT = "coach-session-log/1"
+
+
+class LogError(CoachError):
+    """A session log that cannot be found or read; str() names the file."""
+
+
+def default_log_dir(override: str | os.PathLike[str] | None = None) -> str:
+    """--log-dir, else $COACH_LOG_DIR, else ~/.local/share/coach/sessions."""
+    if override:
+        return os.fspath(override)
+    env = os.environ.get("COACH_LOG_DIR")
+    if env:
+        return env
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(base, "coach", "sessions")
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, ev.Fault):
+        return value.to_json()
+    if isinstance(value, float):
+        return round(value, 4) if math.isfinite(value) else None
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return {str(k): _plain(v) for k, v in dict(value).items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"class": type(value).__name__,
+                **{f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    return value
+
+
+def event_record(event: object) -> dict[str, Any]:
+    """An event as a log line: {"type": "rep_recorded", "t": ..., fields...}."""
+    if isinstance(event, ev.CommandHeard):
+        c = event.command
+        return {"type": "command_heard", "t": _plain(event.t), "text": event.text,
+                "command": type(c).__name__ if not isinstance(c, str) else c,
+                "slots": _plain(c) if dataclasses.is_dataclass(c) else {}}
+    if isinstance(event, ev.CueSpoken):
+        return {"type": "cue_spoken", "t": _plain(event.t), "text": event.cue.text,
+                "kind": event.cue.kind, "key": event.cue.key, "cue_t": _plain(event.cue.t)}
+    rec = {"type": _snake(type(event).__name__)}
+    if dataclasses.is_dataclass(event):
+        for f in dataclasses.fields(event):
+            rec[f.name] = _plain(getattr(event, f.name))
+    return rec
+
+
+# Lines that must survive a crash: fsync right away. The rest rides along with the next one.
+_DURABLE = {"rep_recorded", "rep_undone", "set_started", "set_ended", "exercise_changed",
+            "command_heard", "workout_finished", "session_start", "session_end", "rest_started",
+            "paused", "resumed", "target_changed"}
+
+
+def new_session_id(now: _dt.datetime | None = None) -> str:
+    now = now or _dt.datetime.now()
+    return now.strftime("%Y-%m-%d_%H-%M-%S")
+
+
+class SessionLog:
+    """Appends one session's lines to DIR/<session_id>.jsonl."""
+
+    def __init__(self, directory: str | os.PathLike[str], session_id: str | None = None,
+                 info: dict[str, Any] | None = None):
+        directory = os.fspath(directory)
+        try:
+            os.makedirs(directory, exist_ok=True)
+        except OSError as e:
+            raise LogError(f"{directory}: cannot create the log directory ({e.strerror or e})") from None
+        base = session_id or new_session_id()
+        path, n = os.path.join(directory, base + LOG_SUFFIX), 1
+        while os.path.exists(path):  # two sessions in one second: never overwrite a log
+            n += 1
+            path = os.path.join(directory, f"{base}-{n}{LOG_SUFFIX}")
+        self.path = path
+        self.session_id = os.path.basename(path)[: -len(LOG_SUFFIX)]
+        try:
+            self._fh: IO[str] | None = open(path, "x", encoding="utf-8")
+        except OSError as e:
+            raise LogError(f"{path}: cannot write the session log ({e.strerror or e})") from None
+        self._last_angle_t = -math.inf
+        self.write({"type": "session_start", "format": FORMAT, "session": self.session_id,
+                    "started": _dt.datetime.now().isoformat(timespec="seconds"), **(info or {})})
+
+    def write(self, record: dict[str, Any]) -> None:
+        if self._fh is None:
+            return
+        self._fh.write(json.dumps(record, separators=(",", ":")) + "\n")
+        self._fh.flush()
+        if record.get("type") in _DURABLE:
+            os.fsync(self._fh.fileno())
+
+    def event(self, event: object) -> None:
+        self.write(event_record(event))
+
+    def angle(self, t: float, degrees: float | None, every_s: float = 0.1) -> None:
+        """A sample of the main joint angle (decimated to one per `every_s`)."""
+        if t - self._last_angle_t < every_s - 1e-9:
+            return
+        self._last_angle_t = t
+        self.write({"type": "angle", "t": round(t, 3),
+                    "deg": None if degrees is None or not math.isfinite(degrees) else round(degrees, 1)})
+
+    def close(self, info: dict[str, Any] | None = None) -> None:
+        if self._fh is None:
+            return
+        self.write({"type": "session_end", "ended": _dt.datetime.now().isoformat(timespec="seconds"),
+                    **(info or {})})
+        self._fh.close()
+        self._fh = None
+
+    def __enter__(self) -> "SessionLog":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_records(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
+    """The log's lines as dicts. A cut-off or garbled line (a crash mid-write) is skipped."""
+    path = os.fspath(path)
+    try:
+        fh = open(path, "r", encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        raise LogError(f"{path}: no such session log") from None
+    except OSError as e:
+        raise LogError(f"{path}: cannot be read ({e.strerror or e})") from None
+    with fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(obj, dict) and isinstance(obj.get("type"), str):
+                yield obj
+
+
+# --- reading a session back ---------------------------------------------------------------------
+
+@dataclass
+class LoggedRep:
+    rep: int
+    start: float
+    end: float
+    faults: list[dict[str, Any]] = field(default_factory=list)
+    judged: bool = False
+
+
+@dataclass
+class LoggedSet:
+    set_no: int
+    exercise: str
+    started: float
+    target_reps: int | None = None
+    ended: float | None = None
+    reps: list[LoggedRep] = field(default_factory=list)
+
+    def fault_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for r in self.reps:
+            for f in r.faults:
+                counts[f["id"]] = counts.get(f["id"], 0) + 1
+        return counts
+
+
+@dataclass
+class LoggedSession:
+    path: str
+    session_id: str
+    info: dict[str, Any]
+    sets: list[LoggedSet]
+    angles: list[tuple[float, float | None]]
+    cues: list[dict[str, Any]]
+    commands: list[dict[str, Any]]
+    finished: bool  # closed cleanly (session_end written)
+    duration_s: float
+
+    @property
+    def total_reps(self) -> int:
+        return sum(len(s.reps) for s in self.sets)
+
+    def fault_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for s in self.sets:
+            for k, v in s.fault_counts().items():
+                counts[k] = counts.get(k, 0) + v
+        return counts
+
+
+def load_session(path: str | os.PathLike[str]) -> LoggedSession:
+    path = os.fspath(path)
+    info: dict[str, Any] = {}
+    sets: dict[int, LoggedSet] = {}
+    angles: list[tuple[float, float | None]] = []
+    cues: list[dict[str, Any]] = []
+    commands: list[dict[str, Any]] = []
+    finished, last_t = False, 0.0
+    for r in read_records(path):
+        kind, t = r["type"], r.get("t")
+        if isinstance(t, (int, float)):
+            last_t = max(last_t, float(t))
+        if kind == "session_start":
+            info = r
+        elif kind == "session_end":
+            finished = True
+        elif kind == "set_started":
+            sets[r["set_no"]] = LoggedSet(r["set_no"], r.get("exercise", "?"), float(r["t"]), r.get("target_reps"))
+        elif kind == "rep_recorded":
+            s = sets.setdefault(r["set_no"], LoggedSet(r["set_no"], r.get("exercise", "?"), float(r["start"])))
+            rep = LoggedRep(int(r["rep"]), float(r["start"]), float(r["end"]), list(r.get("faults") or []),
+                            bool(r.get("judged")))
+            s.reps = [x for x in s.reps if x.rep < rep.rep] + [rep]  # a later line for a rep replaces it
+        elif kind == "rep_undone":
+            s = sets.get(r["set_no"])
+            if s:
+                s.reps = [x for x in s.reps if x.rep <= int(r["reps"])]
+        elif kind == "set_ended":
+            s = sets.get(r["set_no"])
+            if s:
+                s.ended = float(r["t"])
+        elif kind == "angle":
+            angles.append((float(r["t"]), r.get("deg")))
+        elif kind == "cue_spoken":
+            cues.append(r)
+        elif kind == "command_heard":
+            commands.append(r)
+    sid = info.get("session") or os.path.basename(path).removesuffix(LOG_SUFFIX)
+    kept = [s for s in sorted(sets.values(), key=lambda s: s.set_no) if s.reps]
+    return LoggedSession(path, sid, info, kept, angles, cues, commands, finished, last_t)
+
+
+def session_paths(directory: str | os.PathLike[str]) -> list[str]:
+    directory = os.fspath(directory)
+    if not os.path.isdir(directory):
+        return []
+    names = sorted((n for n in os.listdir(directory) if n.endswith(LOG_SUFFIX)),
+                   key=lambda n: n.removesuffix(LOG_SUFFIX))  # by session id: "x" before "x-2"
+    return [os.path.join(directory, n) for n in names]
+
+
+def find_session(name: str, directory: str | os.PathLike[str]) -> str:
+    """A session by path, by id, or by a unique prefix of its id ("last" for the newest)."""
+    if os.path.isfile(name):
+        return name
+    paths = session_paths(directory)
+    if name in ("last", "latest") and paths:
+        return paths[-1]
+    ids = {os.path.basename(p).removesuffix(LOG_SUFFIX): p for p in paths}
+    if name in ids:
+        return ids[name]
+    hits = [p for i, p in ids.items() if i.startswith(name)]
+    if len(hits) == 1:
+        return hits[0]
+    if not hits:
+        raise LogError(f"no session '{name}' in {os.fspath(directory)} (see: coach history)")
+    raise LogError(f"'{name}' matches {len(hits)} sessions in {os.fspath(directory)}; give more of its name")

@@ -1,0 +1,160 @@
+"""A finished (or crashed) session, told three ways: a readable text summary per set and rep
+(tempo, faults with their evidence), a plot of the hip angle over time with reps and faults
+marked (PNG), and a few spoken-style sentences for people who cannot see the plot.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+from coach.io.log import LoggedRep, LoggedSession
+
+
+def _fault_phrases() -> dict[str, str]:
+    """fault id -> plural phrase for summaries ("with a rounded back"), from the cue library."""
+    try:
+        from coach.core.cues import load_cues_or_builtin
+        lib = load_cues_or_builtin("en")
+        return {k.split(".")[1]: lib.render(k) for k in lib.messages
+                if k.startswith("fault.") and k.endswith(".summary")}
+    except Exception:  # the cue library is optional for a report
+        return {}
+
+
+def _exercise_name(ex: str) -> str:
+    return ex.replace("_", " ")
+
+
+def _duration(seconds: float) -> str:
+    m, s = divmod(int(round(seconds)), 60)
+    return f"{m} min {s:02d} s" if m else f"{s} s"
+
+
+def _tempo(rep: LoggedRep, angles: list[tuple[float, float | None]]) -> tuple[float | None, float | None]:
+    """(seconds down, seconds up): the rep window split at its deepest hip angle."""
+    inside = [(t, a) for t, a in angles if rep.start <= t <= rep.end and a is not None]
+    if len(inside) < 3:
+        return None, None
+    t_bottom = min(inside, key=lambda x: x[1])[0]
+    return t_bottom - rep.start, rep.end - t_bottom
+
+
+def _evidence(f: dict[str, Any]) -> str:
+    ev = f.get("evidence") or {}
+    nums = ", ".join(f"{k} {v:g}" if isinstance(v, (int, float)) else f"{k} {v}" for k, v in ev.items())
+    sev = f.get("severity", "")
+    return f"{f['id']} ({sev}{'; ' + nums if nums else ''})"
+
+
+def text_report(data: LoggedSession) -> str:
+    lines = [f"Session {data.session_id}: {len(data.sets)} sets, {data.total_reps} reps, "
+             f"{_duration(data.duration_s)}{'' if data.finished else ' (ended without closing: log recovered)'}"]
+    for s in data.sets:
+        target = f" (target {s.target_reps})" if s.target_reps else ""
+        counts = s.fault_counts()
+        faults = ", ".join(f"{n} x {fid}" for fid, n in sorted(counts.items(), key=lambda x: -x[1]))
+        lines.append("")
+        lines.append(f"Set {s.set_no}: {_exercise_name(s.exercise)}, {len(s.reps)} reps{target}"
+                     f"{': ' + faults if faults else ', all clean'}")
+        for r in s.reps:
+            down, up = _tempo(r, data.angles)
+            tempo = f"{r.end - r.start:4.1f} s"
+            if down is not None and up is not None:
+                tempo += f" (down {down:.1f} s, up {up:.1f} s)"
+            verdict = "; ".join(_evidence(f) for f in r.faults) or "clean"
+            lines.append(f"  rep {r.rep:2d} at {r.end:6.1f} s  {tempo}  {verdict}")
+    if data.commands:
+        lines.append("")
+        lines.append("Voice commands: " + "; ".join(f"{c['t']:.1f} s \"{c.get('text') or c.get('command')}\""
+                                                   for c in data.commands))
+    return "\n".join(lines) + "\n"
+
+
+def spoken_summary(data: LoggedSession) -> str:
+    """The session in sentences: what the plot shows, for a listener."""
+    if not data.sets:
+        return f"Session {data.session_id}: no reps were recorded."
+    phrases = _fault_phrases()
+    parts = [f"You did {len(data.sets)} set{'s' if len(data.sets) != 1 else ''} and "
+             f"{data.total_reps} rep{'s' if data.total_reps != 1 else ''} in {_duration(data.duration_s)}."]
+    for s in data.sets:
+        counts = s.fault_counts()
+        n = len(s.reps)
+        said = f"Set {s.set_no}, {_exercise_name(s.exercise)}: {n} rep{'s' if n != 1 else ''}"
+        if counts:
+            bits = [f"{c} {phrases.get(fid, 'with ' + fid.replace('_', ' '))}" for fid, c in counts.items()]
+            said += ", " + " and ".join(bits)
+        else:
+            said += ", all clean"
+        depths = [min((a for t, a in data.angles if r.start <= t <= r.end and a is not None), default=None)
+                  for r in s.reps]
+        depths = [d for d in depths if d is not None]
+        if depths:
+            said += f"; your hips bent to between {min(depths):.0f} and {max(depths):.0f} degrees"
+        parts.append(said + ".")
+    totals = data.fault_counts()
+    if totals:
+        worst = max(totals, key=lambda k: totals[k])
+        parts.append(f"The fault to work on: {worst.replace('_', ' ')}, on {totals[worst]} "
+                     f"of {data.total_reps} reps.")
+    else:
+        parts.append("Every rep was clean.")
+    return " ".join(parts)
+
+
+_COLOURS = ("#c0392b", "#d35400", "#8e44ad", "#b7950b", "#16a085", "#2c3e50", "#e84393", "#6d4c41")
+
+
+def _fault_colour(fid: str) -> str:
+    return _COLOURS[sum(map(ord, fid)) % len(_COLOURS)]
+
+
+def plot(data: LoggedSession, png_path: str | os.PathLike[str]) -> str:
+    """Hip angle over time, rep windows shaded, faults marked at their rep; writes a PNG."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(12, 4.5), dpi=100)
+    ts = [t for t, a in data.angles]
+    ys = [a if a is not None else math.nan for t, a in data.angles]
+    ax.plot(ts, ys, color="#1f4e79", lw=1.2, label="hip angle")
+    colours = ["#d9e7f5", "#e6f2d9"]
+    labelled = set()
+    for i, s in enumerate(data.sets):
+        for r in s.reps:
+            ax.axvspan(r.start, r.end, color=colours[i % 2], alpha=0.8, lw=0)
+            ax.text((r.start + r.end) / 2, 1.0, str(r.rep), transform=ax.get_xaxis_transform(),
+                    ha="center", va="bottom", fontsize=7)
+            for j, f in enumerate(r.faults):  # faults as crosses near the top, one row each
+                lbl = f["id"].replace("_", " ") if f["id"] not in labelled else None
+                labelled.add(f["id"])
+                ax.plot([r.end], [0.9 - 0.07 * j], marker="x", color=_fault_colour(f["id"]), ms=8, mew=2,
+                        label=lbl, transform=ax.get_xaxis_transform(), ls="none")
+        ax.text(s.reps[0].start, 0.02, f"set {s.set_no}: {_exercise_name(s.exercise)}",
+                transform=ax.get_xaxis_transform(), fontsize=8)
+    seen = [a for a in ys if not math.isnan(a)]
+    ax.set_ylim(max(0, min(seen, default=60) - 10), 190)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("hip angle (degrees)")
+    ax.set_title(f"Session {data.session_id}: {len(data.sets)} sets, {data.total_reps} reps")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    png_path = os.fspath(png_path)
+    fig.savefig(png_path)
+    plt.close(fig)
+    return png_path
+
+
+def write_report(data: LoggedSession, out_dir: str | os.PathLike[str]) -> tuple[str, str]:
+    """Writes <id>.report.txt and <id>.png into out_dir; returns their paths."""
+    out_dir = os.fspath(out_dir)
+    os.makedirs(out_dir, exist_ok=True)
+    txt = os.path.join(out_dir, f"{data.session_id}.report.txt")
+    with open(txt, "w", encoding="utf-8") as fh:
+        fh.write(text_report(data))
+        fh.write("\nIn words: " + spoken_summary(data) + "\n")
+    png = plot(data, os.path.join(out_dir, f"{data.session_id}.png"))
+    return txt, png
