@@ -126,7 +126,7 @@ def downsample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
 def unheard(pcm: np.ndarray, script: list[dict]) -> list[int]:
     """Indexes of the phrases the runtime's recognizer does not hear as said (none if there is no
     recognizer installed)."""
-    from coach.runtime import ScriptRecognizer, make_recognizer
+    from coach.voice.command_source import ScriptRecognizer, make_recognizer
     from coach.voice.audio import AudioChunk, Resampler, to_int16
     rec, _ = make_recognizer("en")
     if rec is None or isinstance(rec, ScriptRecognizer):

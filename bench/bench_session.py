@@ -30,8 +30,12 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from coach.io.log import SessionLog, read_records  # noqa: E402
-from coach.runtime import (NullSpeaker, Runtime, RuntimeOptions, TraceCamera, Transcript,  # noqa: E402
-                           WavMic, WavSpeaker, make_recognizer)
+from coach.io.transcript import Transcript  # noqa: E402
+from coach.pose.cameras import TraceCamera  # noqa: E402
+from coach.runtime.runner import Runtime, RuntimeOptions  # noqa: E402
+from coach.speech.sinks import NullSpeaker, WavSpeaker  # noqa: E402
+from coach.voice.command_source import make_recognizer  # noqa: E402
+from coach.voice.mics import WavMic  # noqa: E402
 from coach.core.session import Session  # noqa: E402
 from coach.io.trace import Frame, read_trace  # noqa: E402
 

@@ -16,7 +16,8 @@ from typing import NamedTuple
 import numpy as np
 
 from coach.core import landmarks as L
-from coach.io.trace import Frame, TraceMeta, TraceWriter
+from coach.core.frames import Frame, TraceMeta
+from coach.io.trace import TraceWriter
 
 KIND = {"deadlift": "floor", "kettlebell_deadlift": "floor", "hip_thrust": "floor",
         "romanian_deadlift": "top", "good_morning": "top", "squat": "top", "hip_hinge_drill": "top",

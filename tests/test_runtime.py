@@ -16,8 +16,13 @@ sys.path.insert(0, os.path.dirname(__file__))
 from voice_wav import command_wav  # noqa: E402
 
 from coach.io.log import SessionLog, load_session, read_records  # noqa: E402
-from coach.runtime import (Runtime, RuntimeOptions, TraceCamera, Transcript, WavMic,  # noqa: E402
-                           WavSpeaker, make_recognizer, open_devices)
+from coach.io.transcript import Transcript  # noqa: E402
+from coach.pose.cameras import TraceCamera  # noqa: E402
+from coach.runtime.devices import open_devices  # noqa: E402
+from coach.runtime.runner import Runtime, RuntimeOptions  # noqa: E402
+from coach.speech.sinks import WavSpeaker  # noqa: E402
+from coach.voice.command_source import make_recognizer  # noqa: E402
+from coach.voice.mics import WavMic  # noqa: E402
 from coach.core.session import Session  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -64,7 +69,7 @@ def media(tmp_path_factory):
 def run(tmp_path, media, camera=True, mic=True, speaker=True, devices=None):
     d = devices
     if d is None:
-        from coach.runtime import Devices
+        from coach.runtime.devices import Devices
         d = Devices()
         d.camera = TraceCamera(media["trace"]) if camera else None
         if mic:
@@ -230,7 +235,8 @@ def test_coach_demo_counts_cues_two_faults_and_obeys_three_voice_commands(tmp_pa
 
 
 def test_speech_meant_for_the_coach_but_not_understood_gets_say_that_again(tmp_path):
-    from coach.runtime import Devices, ScriptRecognizer
+    from coach.runtime.devices import Devices
+    from coach.voice.command_source import ScriptRecognizer
     from coach.core.vocabulary import default_vocabulary
     wav = tmp_path / "asides.wav"
     script = command_wav(wav, [(0.5, "coach, banana bread"), (3.0, "coach, finish workout")], 6.0)

@@ -65,7 +65,7 @@ def _open(args: argparse.Namespace):
         from coach.pose import landmark_frames
         from coach.pose.estimator import create_estimator
         from coach.pose.sources import CameraSource
-        from coach.io.trace import TraceMeta
+        from coach.core.frames import TraceMeta
 
         device: int | str = int(args.source) if args.source.isdigit() else args.source
         try:

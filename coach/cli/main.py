@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from coach.cli import analyze, check_camera, listen, pose, session, speak
+from coach.cli import analyze, check_camera, demo, history, listen, live, pose, report, speak
 from coach.core.errors import CoachError
 
-SUBCOMMANDS = (analyze, pose, listen, speak, session, check_camera)
+SUBCOMMANDS = (analyze, pose, listen, speak, demo, live, history, report, check_camera)
 
 
 def build_parser() -> argparse.ArgumentParser:

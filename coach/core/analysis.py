@@ -15,7 +15,7 @@ from coach.core.exercises import Exercise, load_exercise
 from coach.core.faults import FaultJudge
 from coach.core.features import FeatureExtractor, Features
 from coach.core.reps import Rejected, Rep, RepMachine
-from coach.io.trace import Frame, TraceMeta
+from coach.core.frames import Frame, TraceMeta
 from coach.core.view import ViewEstimator
 from coach.core.view_rules import restrict_to_view, view_json
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
+from coach.core.commands import CountEvery, Faster, Louder, Quieter, QuietMode, Repeat, Slower
 from coach.core.events import (Answered, CommandHeard, Cue, FaultFound, Paused, PoseFound, PoseLost,
                      RepCounted, RepJudged, RepRecorded, RepUndone, RestEnded, RestStarted,
                      Resumed, SetEnded, SetStarted, TargetChanged, WorkoutFinished)
@@ -196,6 +197,8 @@ class _FaultState:
 class CuePolicy:
     """Feed it events (one moment's batch at a time); it returns the cues to say."""
 
+    HANDLES: tuple[type, ...] = (FaultFound, RepJudged, RepCounted, RepRecorded, RepUndone, SetStarted, SetEnded, RestStarted, RestEnded, TargetChanged, WorkoutFinished, Paused, Resumed, PoseLost, PoseFound, Answered, CommandHeard)
+
     def __init__(self, library: "CueLibrary", config: PolicyConfig | None = None,
                  exercise: str | None = None):
         self.lib = library
@@ -224,6 +227,26 @@ class CuePolicy:
         self._set_open = True  # False between a set's end and the next start: no praise then
         self._physio_said = False
         self._last_said: Cue | None = None
+        # the events this policy speaks for (the runtime's SessionCues speaks for the rest)
+        self._handlers: dict[type, Callable[[Any], list[Cue]]] = {
+            FaultFound: self._on_fault_found,
+            RepJudged: self._on_rep_judged,
+            RepCounted: self._on_rep_counted,
+            RepRecorded: self._on_rep_recorded,
+            RepUndone: self._on_rep_undone,
+            SetStarted: self._on_set_started,
+            SetEnded: self._on_set_ended,
+            RestStarted: self._on_rest_started,
+            RestEnded: self._on_rest_ended,
+            TargetChanged: self._on_target_changed,
+            WorkoutFinished: self._on_workout_finished,
+            Paused: self._on_paused,
+            Resumed: self._on_resumed,
+            PoseLost: self._on_pose_lost,
+            PoseFound: self._on_pose_found,
+            Answered: self._on_answered,
+            CommandHeard: self._on_command_heard,
+        }
 
     # -- helpers --
     def _text(self, cue_id: str, **values: Any) -> str:
@@ -276,11 +299,11 @@ class CuePolicy:
         return []
 
     def _on(self, e: object) -> list[Cue]:
-        handler = getattr(self, f"_on_{type(e).__name__}", None)
+        handler = self._handlers.get(type(e))
         return handler(e) if handler else []
 
     # -- reps and faults --
-    def _on_FaultFound(self, e: FaultFound) -> list[Cue]:
+    def _on_fault_found(self, e: FaultFound) -> list[Cue]:
         f = e.fault.id
         self._rep_faults.setdefault(e.rep, set()).add(f)
         st = self._faults.setdefault(f, _FaultState())
@@ -325,7 +348,7 @@ class CuePolicy:
                                  priority=self.config.priority("set"), rep=e.rep))
         return out
 
-    def _on_RepJudged(self, e: RepJudged) -> list[Cue]:
+    def _on_rep_judged(self, e: RepJudged) -> list[Cue]:
         if not e.judged:
             return []
         present = {f.id for f in e.faults} | self._rep_faults.get(e.rep, set())
@@ -363,23 +386,23 @@ class CuePolicy:
             return [self._cue(t, "count.rep", "count", rep=n)]
         return []
 
-    def _on_RepCounted(self, e: RepCounted) -> list[Cue]:
+    def _on_rep_counted(self, e: RepCounted) -> list[Cue]:
         self._last_rep_seen = e.rep
         if self._session_mode:
             return []
         return self._count(e.t, e.rep - self._rep_base, e.end)
 
-    def _on_RepRecorded(self, e: RepRecorded) -> list[Cue]:
+    def _on_rep_recorded(self, e: RepRecorded) -> list[Cue]:
         self._session_mode = True
         if e.judged:
             return []
         return self._count(e.t, e.rep, e.end)
 
-    def _on_RepUndone(self, e: RepUndone) -> list[Cue]:
+    def _on_rep_undone(self, e: RepUndone) -> list[Cue]:
         return [self._cue(e.t, "confirm.rep_undone", "confirm", reps=e.reps)]
 
     # -- sets and rest --
-    def _on_SetStarted(self, e: SetStarted) -> list[Cue]:
+    def _on_set_started(self, e: SetStarted) -> list[Cue]:
         self._session_mode = True
         self._set_no, self._target, self.exercise = e.set_no, e.target_reps, e.exercise
         self._rep_base = self._last_rep_seen
@@ -405,7 +428,7 @@ class CuePolicy:
         self._last_said = cue
         return [cue]
 
-    def _on_SetEnded(self, e: SetEnded) -> list[Cue]:
+    def _on_set_ended(self, e: SetEnded) -> list[Cue]:
         reps = (self.lib.render("set.reps_one") if e.reps == 1
                 else self.lib.render("set.reps_many", count=e.reps))
         counts = sorted(((f, n) for f, n in e.fault_counts.items() if n > 0),
@@ -439,38 +462,38 @@ class CuePolicy:
         key = f"fault.{fault}.summary"
         return self.lib.render(key) if self.lib.has(key) else fault.replace("_", " ")
 
-    def _on_RestStarted(self, e: RestStarted) -> list[Cue]:
+    def _on_rest_started(self, e: RestStarted) -> list[Cue]:
         self._resting_until, self._rest_warned = e.t + e.seconds, False
         if self._summary_had_rest:
             self._summary_had_rest = False
             return []
         return [self._cue(e.t, "set.rest", "set", seconds=round(e.seconds))]
 
-    def _on_RestEnded(self, e: RestEnded) -> list[Cue]:
+    def _on_rest_ended(self, e: RestEnded) -> list[Cue]:
         self._resting_until = None
         return [] if e.skipped else [self._cue(e.t, "rest.over", "system")]
 
-    def _on_TargetChanged(self, e: TargetChanged) -> list[Cue]:
+    def _on_target_changed(self, e: TargetChanged) -> list[Cue]:
         self._target = e.target_reps
         if e.target_reps:
             return [self._cue(e.t, "confirm.target", "confirm", target=e.target_reps)]
         return [self._cue(e.t, "confirm.target_off", "confirm")]
 
-    def _on_WorkoutFinished(self, e: WorkoutFinished) -> list[Cue]:
+    def _on_workout_finished(self, e: WorkoutFinished) -> list[Cue]:
         # after the last set's summary (same moment, one step less important)
         return [self._cue(e.t, "system.session_end", "system", priority=self.config.priority("set") - 1,
                           sets=e.sets, reps=e.reps)]
 
     # -- system --
-    def _on_Paused(self, e: Paused) -> list[Cue]:
+    def _on_paused(self, e: Paused) -> list[Cue]:
         self._paused = True
         return [self._cue(e.t, "system.paused", "system")]
 
-    def _on_Resumed(self, e: Resumed) -> list[Cue]:
+    def _on_resumed(self, e: Resumed) -> list[Cue]:
         self._paused = False
         return [self._cue(e.t, "system.resumed", "system")]
 
-    def _on_PoseLost(self, e: PoseLost) -> list[Cue]:
+    def _on_pose_lost(self, e: PoseLost) -> list[Cue]:
         self._person_missing = True
         if self._paused or self._resting_until is not None:
             return []  # walking off during a rest is normal
@@ -481,14 +504,14 @@ class CuePolicy:
         self._lost_announced = True
         return [self._cue(e.t, "system.person_lost", "system")]
 
-    def _on_PoseFound(self, e: PoseFound) -> list[Cue]:
+    def _on_pose_found(self, e: PoseFound) -> list[Cue]:
         announced, self._lost_announced = self._lost_announced, False
         self._person_missing = False
         if not announced or self._paused:
             return []
         return [self._cue(e.t, "system.person_back", "system")]
 
-    def _on_Answered(self, e: Answered) -> list[Cue]:
+    def _on_answered(self, e: Answered) -> list[Cue]:
         q = e.question
         if q == "count":
             if e.target_reps:
@@ -505,26 +528,24 @@ class CuePolicy:
         return [self._cue(e.t, "answer.status", "confirm", exercise=self._exercise_name(e.exercise),
                           set_no=e.set_no, reps=e.reps)]
 
-    def _on_CommandHeard(self, e: CommandHeard) -> list[Cue]:
-        name = type(e.command).__name__.lower()
-        if "repeat" in name and self._last_said is not None:
-            last = self._last_said
-            return [Cue(e.t, last.text, "confirm", self.config.priority("confirm"), last.key,
-                        last.rep, last.fault)]
-        if "pain" in name or "hurt" in name:
-            return [self._cue(e.t, "safety.stop_on_pain", "safety")]
-        if name == "countevery":
-            n = max(0, int(getattr(e.command, "n", 1) or 0))
-            self.config = replace(self.config, count_every=n)
-            if n == 1:
-                return [self._cue(e.t, "confirm.count_every_rep", "confirm")]
-            return [self._cue(e.t, "confirm.count_every", "confirm", n=n)] if n else []
-        if name == "quietmode":
-            self.config = replace(self.config, count_every=0, countdown_from=0, praise=False)
-            return [self._cue(e.t, "confirm.quiet_mode", "confirm")]
-        if name in ("louder", "quieter", "slower", "faster"):
-            # the speech adapter applies it (Speaker.apply_command); the policy confirms in words
-            return [self._cue(e.t, f"confirm.{name}", "confirm")]
+    def _on_command_heard(self, e: CommandHeard) -> list[Cue]:
+        match e.command:
+            case Repeat() if self._last_said is not None:
+                last = self._last_said
+                return [Cue(e.t, last.text, "confirm", self.config.priority("confirm"), last.key,
+                            last.rep, last.fault)]
+            case CountEvery(n=n):
+                n = max(0, n)
+                self.config = replace(self.config, count_every=n)
+                if n == 1:
+                    return [self._cue(e.t, "confirm.count_every_rep", "confirm")]
+                return [self._cue(e.t, "confirm.count_every", "confirm", n=n)] if n else []
+            case QuietMode():
+                self.config = replace(self.config, count_every=0, countdown_from=0, praise=False)
+                return [self._cue(e.t, "confirm.quiet_mode", "confirm")]
+            case Louder() | Quieter() | Slower() | Faster():
+                # the speech adapter applies it (Speaker.apply_command); the policy confirms in words
+                return [self._cue(e.t, f"confirm.{type(e.command).__name__.lower()}", "confirm")]
         return []
 
 

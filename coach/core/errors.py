@@ -10,3 +10,7 @@ class CoachError(Exception):
 
 class CliError(CoachError):
     """A command-line argument or combination that cannot be used."""
+
+
+class DeviceMissing(CoachError):
+    """A camera, microphone or speaker that cannot be used."""

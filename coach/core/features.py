@@ -16,7 +16,7 @@ import numpy as np
 
 from coach.core import landmarks as lmk
 from coach.core.filters import Median3, OneEuro
-from coach.io.trace import Frame, TraceMeta
+from coach.core.frames import Frame, TraceMeta
 
 JOINTS = ("ear", "shoulder", "elbow", "wrist", "hip", "knee", "ankle", "heel", "toe")
 _LEFT = np.array([lmk.SIDE_JOINTS[j][0] for j in JOINTS])

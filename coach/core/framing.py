@@ -18,7 +18,7 @@ import numpy as np
 
 from coach.core import landmarks as lm
 from coach.core.events import Cue
-from coach.io.trace import Frame, TraceMeta
+from coach.core.frames import Frame, TraceMeta
 from coach.core.view import FEET_POINTS, HEAD_POINTS, View, ViewEstimator, part_in_frame
 from coach.core.view_rules import ViewRules, fault_verdicts
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from coach.core import landmarks as lm
 from coach.core.events import ViewChanged
-from coach.io.trace import Frame, TraceMeta
+from coach.core.frames import Frame, TraceMeta
 
 # Typical adult proportions relative to the trunk (hip-joint centre to shoulder-joint centre):
 # biacromial shoulder width ~0.39 m and hip-joint spacing ~0.20 m over a ~0.52 m trunk. Both

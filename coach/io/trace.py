@@ -13,13 +13,13 @@ import io
 import json
 import math
 import os
-from dataclasses import dataclass
 from typing import IO, Iterator
 
 import numpy as np
 
-from coach.core.landmarks import NUM_LANDMARKS
 from coach.core.errors import CoachError
+from coach.core.frames import Frame, TraceMeta
+from coach.core.landmarks import NUM_LANDMARKS
 
 # x and y are normalised to the image; a point a little outside the frame is legal, a point
 # ten frames away is garbage.
@@ -28,23 +28,6 @@ _COORD_LIMIT = 4.0
 
 class TraceError(CoachError):
     """A trace that cannot be read. str() is one sentence naming the file and line."""
-
-
-@dataclass(frozen=True)
-class TraceMeta:
-    width: int
-    height: int
-    fps: float | None = None
-    source: str = ""
-
-
-@dataclass(frozen=True)
-class Frame:
-    """One frame: `landmarks` is a (33, 4) array of x, y, z, visibility, NaN where missing,
-    or None when no person was detected."""
-
-    t: float
-    landmarks: np.ndarray | None
 
 
 def _open_text(path: str) -> IO[str]:

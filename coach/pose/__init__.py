@@ -11,7 +11,8 @@ import os
 from dataclasses import dataclass
 from typing import Iterator
 
-from coach.io.trace import Frame, TraceError, TraceMeta, read_trace
+from coach.core.frames import Frame, TraceMeta
+from coach.io.trace import TraceError, read_trace
 from coach.pose.errors import PoseSourceError
 from coach.pose.sources import IMAGE_SUFFIXES
 

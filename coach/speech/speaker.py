@@ -19,6 +19,7 @@ from typing import Callable, Iterable, TextIO
 import numpy as np
 
 from coach.core.cue_policy import PLAY, PREEMPT, PolicyConfig, SpeechQueue
+from coach.core.commands import Faster, Louder, Quieter, Slower
 from coach.core.events import Cue, CueSpoken
 from coach.speech.cache import AudioCache
 from coach.speech.engine import TtsError
@@ -88,14 +89,14 @@ class Speaker:
 
     def apply_command(self, command: object) -> bool:
         """Louder / Quieter / Slower / Faster (coach.core.commands) change the voice; True if handled."""
-        name = type(command).__name__.lower()
-        if name in ("louder", "quieter"):
-            step = VOLUME_STEP if name == "louder" else -VOLUME_STEP
-            self.volume = min(1.0, max(0.1, self.volume + step))
-            return True
-        if name in ("slower", "faster"):
-            self._inbox.put((_RATE, RATE_STEP_WPM if name == "faster" else -RATE_STEP_WPM))
-            return True
+        match command:
+            case Louder() | Quieter():
+                step = VOLUME_STEP if isinstance(command, Louder) else -VOLUME_STEP
+                self.volume = min(1.0, max(0.1, self.volume + step))
+                return True
+            case Slower() | Faster():
+                self._inbox.put((_RATE, RATE_STEP_WPM if isinstance(command, Faster) else -RATE_STEP_WPM))
+                return True
         return False
 
     def _change_rate(self, delta: int) -> None:

@@ -1,0 +1,77 @@
+"""`coach live`: the hands-free coach on a camera, a microphone and a speaker."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from coach.core.errors import CliError
+
+
+def add_to(sub: Any) -> None:
+    p = sub.add_parser("live", help="the hands-free coach: camera, microphone and speaker",
+                       description="Starts a hands-free session: counts, judges, speaks, listens.")
+    p.add_argument("--camera", help="camera index or device (default 0), or a trace/video file")
+    p.add_argument("--mic", help="microphone name or index, a WAV file, or 'none'")
+    p.add_argument("--speaker", help="speaker name or index, a .wav file to write, or 'none'")
+    p.add_argument("--exercise", help="the exercise to start with")
+    p.add_argument("--plan", help="a workout plan (TOML)")
+    p.add_argument("--config", help="a station config (TOML), e.g. /etc/coach/config.toml")
+    p.add_argument("--log-dir", help="where session logs go (default $COACH_LOG_DIR or "
+                                     "~/.local/share/coach/sessions)")
+    p.add_argument("--no-wake-word", action="store_true", help="accept commands without the wake word")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from coach.io.config import ConfigError, default_config, load_config
+    from coach.io.log import LogError, SessionLog, default_log_dir
+    from coach.io.transcript import Transcript
+    from coach.runtime.devices import open_devices
+    from coach.runtime.runner import Runtime, RuntimeOptions
+    from coach.core.session import EXERCISES, PlanError, Session, load_plan
+
+    try:
+        cfg = load_config(args.config) if args.config else default_config()
+    except ConfigError as e:
+        raise CliError(str(e))
+    plan = None
+    plan_path = args.plan or cfg.plan
+    if plan_path:
+        try:
+            plan = load_plan(plan_path)
+        except PlanError as e:
+            raise CliError(str(e))
+    exercise = args.exercise or cfg.exercise
+    if exercise and exercise not in EXERCISES:
+        raise CliError(f"'{exercise}' is not an exercise; choose one of {', '.join(EXERCISES)}")
+    wake = None if (args.no_wake_word or not cfg.wake_word_enabled) else cfg.wake_word
+    devices = open_devices(args.camera if args.camera is not None else cfg.camera,
+                           args.mic if args.mic is not None else cfg.microphone,
+                           args.speaker if args.speaker is not None else cfg.speaker,
+                           language=cfg.language, wake_word=wake, vosk_model=cfg.vosk_model,
+                           word_loop=cfg.word_loop, vosk_lang=cfg.vosk_lang,
+                           speech_engine=cfg.speech_engine, speech_rate_wpm=cfg.speech_rate_wpm,
+                           volume=cfg.volume, pose_model=cfg.pose_model)
+    for m in devices.messages:
+        print(f"coach: {m}", file=sys.stderr)
+    if devices.camera is None and devices.mic is None:
+        raise CliError("neither a camera nor a microphone can be used, so there is nothing to coach")
+    session = Session(plan, exercise=exercise)
+    try:
+        log = SessionLog(default_log_dir(args.log_dir or cfg.log_dir),
+                         info={"mode": "live", "exercise": session.exercise,
+                               "plan": plan.name if plan else None})
+    except LogError as e:
+        raise CliError(str(e))
+    print(f"coach live: logging to {log.path}; say 'finish workout' or press Ctrl-C to stop.", file=sys.stderr)
+    rt = Runtime(session, log, camera=devices.camera, mic=devices.mic, recognizer=devices.recognizer,
+                 speaker=devices.speaker,
+                 options=RuntimeOptions(exercise=session.exercise, realtime=True, language=cfg.language,
+                                        count_every=cfg.count_every, corrections=cfg.corrections,
+                                        handle_signals=True),
+                 transcript=Transcript(sys.stdout), messages=devices.messages)
+    result = rt.run()
+    print(f"coach live: {result.reps} reps in {result.sets} sets; log {log.path}", file=sys.stderr)
+    return 0

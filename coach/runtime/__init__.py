@@ -1,0 +1,1 @@
+"""Wiring: threads and queues between the adapters and the pure core (runner.Runtime)."""
