@@ -8,7 +8,8 @@ import json
 import math
 import os
 import sys
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 EXERCISES = ("deadlift", "romanian_deadlift", "kettlebell_deadlift", "kettlebell_swing",
              "good_morning", "hip_thrust", "squat", "hip_hinge_drill")
@@ -62,10 +63,10 @@ def _open(args: argparse.Namespace):
             raise CliError(str(e)) from None
         return meta, frames, lambda: None
     if _is_camera(args.source):
+        from coach.core.frames import TraceMeta
         from coach.pose import landmark_frames
         from coach.pose.estimator import create_estimator
         from coach.pose.sources import CameraSource
-        from coach.core.frames import TraceMeta
 
         device: int | str = int(args.source) if args.source.isdigit() else args.source
         try:
@@ -123,8 +124,8 @@ def _rep_tracker(meta, exercise: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    from coach.core.errors import CliError
     from coach.core.cues import load_cues_or_builtin
+    from coach.core.errors import CliError
     from coach.core.framing import FramingGuide
     from coach.core.view_rules import ViewRulesError, default_rules, view_json
 
@@ -246,7 +247,6 @@ def _frames_with_errors(frames, seen: list[bool]) -> Iterator:
     """Frames, with a source that fails midway turned into one clear sentence. A pose source
     that found nobody at all is no error here: "nobody there" is an answer of the check."""
     from coach.core.errors import CliError
-
     from coach.io.trace import TraceError
 
     nobody_error: tuple[type[Exception], ...] = ()

@@ -49,15 +49,15 @@ def _unpack_wav(src: str, dest: str) -> str:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from coach.io.log import SessionLog
     from coach.core.errors import DeviceMissing
+    from coach.core.session import Session
+    from coach.io.log import SessionLog
     from coach.io.transcript import Transcript
     from coach.pose.cameras import TraceCamera
     from coach.runtime.runner import Runtime, RuntimeOptions
     from coach.speech.sinks import WavSpeaker
     from coach.voice.command_source import make_recognizer
     from coach.voice.mics import WavMic
-    from coach.core.session import Session
 
     out = args.out
     try:

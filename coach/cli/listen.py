@@ -97,6 +97,7 @@ def run(args) -> int:
                 emit(h)
         else:
             import time
+
             from coach.voice.audio import resolve_device
             device = int(args.device) if args.device and args.device.isdigit() else args.device
             resolve_device(device)   # no microphone: say so before "listening"
@@ -123,6 +124,7 @@ def _earcon_player():
     def play(kind: str) -> None:
         try:
             import sounddevice as sd
+
             from coach.voice.earcon import earcon
             sd.play(earcon(kind), 22050)
         except Exception:

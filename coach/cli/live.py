@@ -25,12 +25,12 @@ def add_to(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from coach.core.session import EXERCISES, PlanError, Session, load_plan
     from coach.io.config import ConfigError, default_config, load_config
     from coach.io.log import LogError, SessionLog, default_log_dir
     from coach.io.transcript import Transcript
     from coach.runtime.devices import open_devices
     from coach.runtime.runner import Runtime, RuntimeOptions
-    from coach.core.session import EXERCISES, PlanError, Session, load_plan
 
     try:
         cfg = load_config(args.config) if args.config else default_config()

@@ -23,10 +23,10 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from coach.core.errors import CliError
-    from coach.pose import PoseRun, PoseSourceError, is_trace_path, open_landmark_stream
     from coach.cli.progress import Progress
+    from coach.core.errors import CliError
     from coach.io.trace import TraceWriter
+    from coach.pose import PoseRun, PoseSourceError, is_trace_path, open_landmark_stream
 
     if is_trace_path(args.video):
         raise CliError(f"{args.video} is already a landmark trace; give a video file.")

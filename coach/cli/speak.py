@@ -44,8 +44,8 @@ def _sample_values(text: str) -> dict[str, object]:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from coach.core.errors import CliError
     from coach.core.cues import CUES_ROOT, CueError, load_cues, load_cues_or_builtin
+    from coach.core.errors import CliError
 
     if args.check_cues is not None:
         directory = Path(args.check_cues) if args.check_cues else CUES_ROOT / args.language

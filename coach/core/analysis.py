@@ -7,15 +7,15 @@ frames as they come, collect the events it returns.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from typing import Iterable, Iterator
 
 from coach.core.events import Event, FaultFound, NotCounted, PoseFound, PoseLost, RepCounted, RepJudged
 from coach.core.exercises import Exercise, load_exercise
 from coach.core.faults import FaultJudge
 from coach.core.features import FeatureExtractor, Features
-from coach.core.reps import Rejected, Rep, RepMachine
 from coach.core.frames import Frame, TraceMeta
+from coach.core.reps import Rejected, Rep, RepMachine
 from coach.core.view import ViewEstimator
 from coach.core.view_rules import restrict_to_view, view_json
 

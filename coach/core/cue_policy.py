@@ -15,13 +15,31 @@ speech sink asks whether a new cue pre-empts what is playing, waits, or is dropp
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from coach.core.commands import CountEvery, Faster, Louder, Quieter, QuietMode, Repeat, Slower
-from coach.core.events import (Answered, CommandHeard, Cue, FaultFound, Paused, PoseFound, PoseLost,
-                     RepCounted, RepJudged, RepRecorded, RepUndone, RestEnded, RestStarted,
-                     Resumed, SetEnded, SetStarted, TargetChanged, WorkoutFinished)
+from coach.core.events import (
+    Answered,
+    CommandHeard,
+    Cue,
+    FaultFound,
+    Paused,
+    PoseFound,
+    PoseLost,
+    RepCounted,
+    RepJudged,
+    RepRecorded,
+    RepUndone,
+    RestEnded,
+    RestStarted,
+    Resumed,
+    SetEnded,
+    SetStarted,
+    TargetChanged,
+    WorkoutFinished,
+)
 
 if TYPE_CHECKING:
     from coach.core.cues import CueLibrary
@@ -199,7 +217,7 @@ class CuePolicy:
 
     HANDLES: tuple[type, ...] = (FaultFound, RepJudged, RepCounted, RepRecorded, RepUndone, SetStarted, SetEnded, RestStarted, RestEnded, TargetChanged, WorkoutFinished, Paused, Resumed, PoseLost, PoseFound, Answered, CommandHeard)
 
-    def __init__(self, library: "CueLibrary", config: PolicyConfig | None = None,
+    def __init__(self, library: CueLibrary, config: PolicyConfig | None = None,
                  exercise: str | None = None):
         self.lib = library
         self.config = config or PolicyConfig()
@@ -549,7 +567,7 @@ class CuePolicy:
         return []
 
 
-def cues_for(events: Iterable[object], library: "CueLibrary", config: PolicyConfig | None = None,
+def cues_for(events: Iterable[object], library: CueLibrary, config: PolicyConfig | None = None,
              exercise: str | None = None) -> list[Cue]:
     """Run the policy over a recorded event stream, batching events that share a time."""
     policy = CuePolicy(library, config, exercise)

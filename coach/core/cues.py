@@ -13,10 +13,12 @@ import logging
 import os
 import string
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
+
 from coach.core.errors import CoachError
 
 log = logging.getLogger(__name__)

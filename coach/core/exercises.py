@@ -7,9 +7,10 @@ error, so a typo in a coach's edit is caught before a workout, not during it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from coach.core.datafile import read_toml, shipped
 from coach.core.errors import CoachError

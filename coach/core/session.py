@@ -11,14 +11,31 @@ person who just lifts without saying "start set" still wants their reps counted 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from coach.core.datafile import read_toml
-from coach.core.events import (Answered, CommandHeard, ExerciseChanged, Fault, FaultFound, Paused,
-                     RepCounted, RepJudged, RepRecorded, RepUndone, RestEnded, RestStarted,
-                     Resumed, SetEnded, SetStarted, TargetChanged, WorkoutFinished)
 from coach.core.errors import CoachError
+from coach.core.events import (
+    Answered,
+    CommandHeard,
+    ExerciseChanged,
+    Fault,
+    FaultFound,
+    Paused,
+    RepCounted,
+    RepJudged,
+    RepRecorded,
+    RepUndone,
+    RestEnded,
+    RestStarted,
+    Resumed,
+    SetEnded,
+    SetStarted,
+    TargetChanged,
+    WorkoutFinished,
+)
 
 EXERCISES = ("deadlift", "romanian_deadlift", "kettlebell_deadlift", "kettlebell_swing",
              "good_morning", "hip_thrust", "squat", "hip_hinge_drill")

@@ -4,17 +4,18 @@ load; judging which faults a view allows is pure."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from coach.core.datafile import read_toml, shipped
-from coach.core.exercises import ExerciseError, load_exercise
-from coach.core.events import FaultFound, RepJudged
-from coach.core.view import View
 from coach.core.errors import CoachError
+from coach.core.events import FaultFound, RepJudged
+from coach.core.exercises import ExerciseError, load_exercise
+from coach.core.view import View
 
 RULES_PATH = shipped("view_rules.toml")
 
@@ -105,7 +106,7 @@ def default_rules() -> ViewRules:
     return load_view_rules()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _never_judged(exercise: str) -> Mapping[str, str]:
     """The faults the exercise file says the landmarks cannot show on this lift, and why."""
     try:

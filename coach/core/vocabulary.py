@@ -10,10 +10,11 @@ Phrasing syntax: words, `[optional words]`, `(a | b c)` alternatives, `{slot}` v
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping, Union
+from typing import Any, Union
 
 from coach.core.datafile import read_toml, shipped
 from coach.core.errors import CoachError
@@ -42,12 +43,12 @@ class Slot:
 
 @dataclass(frozen=True)
 class Optional_:
-    body: "Seq"
+    body: Seq
 
 
 @dataclass(frozen=True)
 class Alt:
-    options: tuple["Seq", ...]
+    options: tuple[Seq, ...]
 
 
 Node = Union[Word, Slot, Optional_, Alt]

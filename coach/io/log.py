@@ -15,8 +15,9 @@ import datetime as _dt
 import json
 import math
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 from coach.core import events as ev
 from coach.core.errors import CoachError
@@ -139,7 +140,7 @@ class SessionLog:
         self._fh.close()
         self._fh = None
 
-    def __enter__(self) -> "SessionLog":
+    def __enter__(self) -> SessionLog:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -150,7 +151,7 @@ def read_records(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
     """The log's lines as dicts. A cut-off or garbled line (a crash mid-write) is skipped."""
     path = os.fspath(path)
     try:
-        fh = open(path, "r", encoding="utf-8", errors="replace")
+        fh = open(path, encoding="utf-8", errors="replace")
     except FileNotFoundError:
         raise LogError(f"{path}: no such session log") from None
     except OSError as e:

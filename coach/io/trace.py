@@ -13,7 +13,8 @@ import io
 import json
 import math
 import os
-from typing import IO, Iterator
+from collections.abc import Iterator
+from typing import IO
 
 import numpy as np
 
@@ -35,7 +36,7 @@ def _open_text(path: str) -> IO[str]:
         magic = probe.read(2)
     if magic == b"\x1f\x8b":
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
-    return open(path, "r", encoding="utf-8")
+    return open(path, encoding="utf-8")
 
 
 def _parse_meta(obj: object, where: str) -> TraceMeta:
@@ -148,7 +149,7 @@ class TraceReader:
     def close(self) -> None:
         self._fh.close()
 
-    def __enter__(self) -> "TraceReader":
+    def __enter__(self) -> TraceReader:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -196,7 +197,7 @@ class TraceWriter:
     def close(self) -> None:
         self._fh.close()
 
-    def __enter__(self) -> "TraceWriter":
+    def __enter__(self) -> TraceWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:

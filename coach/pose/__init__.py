@@ -8,8 +8,8 @@ cheap to import: OpenCV and MediaPipe load only when a video or image folder is 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from coach.core.frames import Frame, TraceMeta
 from coach.io.trace import TraceError, read_trace

@@ -3,7 +3,7 @@ through MediaPipe Pose. Each has `meta`, `frames()` and `close()`."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from coach.core.errors import DeviceMissing
 from coach.core.frames import Frame, TraceMeta

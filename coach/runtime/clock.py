@@ -12,8 +12,8 @@ import collections
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from coach.core import events as ev
 from coach.core.frames import Frame

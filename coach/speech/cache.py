@@ -11,8 +11,9 @@ import hashlib
 import os
 import string
 import threading
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -88,7 +89,7 @@ class AudioCache:
         return n
 
 
-def fixed_texts(library: "CueLibrary") -> list[str]:
+def fixed_texts(library: CueLibrary) -> list[str]:
     """Every text the library can produce without runtime values, plus the plain counts."""
     out: list[str] = []
     for cue_id, variants in library.messages.items():

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+
 from coach.core.errors import CoachError
 
 ENGINES = ("espeak", "piper")

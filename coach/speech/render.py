@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Iterable
+from collections.abc import Iterable
 
 from coach.core.cue_policy import PolicyConfig, cues_for
 from coach.core.cues import CueLibrary, load_cues_or_builtin, load_policy_config
@@ -45,8 +45,8 @@ def speak_to_for_cli(events: list, path: str, exercise: str, *, engine: str = "e
     stdout carries JSON). Problems raise coach.cli.CliError (one sentence, exit 2)."""
     import sys
 
-    from coach.core.errors import CliError
     from coach.core.cues import CueError
+    from coach.core.errors import CliError
     from coach.speech.engine import TtsError
 
     try:

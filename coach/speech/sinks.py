@@ -8,7 +8,8 @@ import io
 import math
 import os
 import wave
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import numpy as np
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 import queue
 import re
 import sys
-from concurrent.futures import Future, ThreadPoolExecutor
 import threading
 import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
-from typing import Callable, Iterable, TextIO
+from typing import TextIO
 
 import numpy as np
 
-from coach.core.cue_policy import PLAY, PREEMPT, PolicyConfig, SpeechQueue
 from coach.core.commands import Faster, Louder, Quieter, Slower
+from coach.core.cue_policy import PLAY, PREEMPT, PolicyConfig, SpeechQueue
 from coach.core.events import Cue, CueSpoken
 from coach.speech.cache import AudioCache
 from coach.speech.engine import TtsError

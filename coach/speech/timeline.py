@@ -6,8 +6,8 @@ it pre-empts (the playing cue is cut at that moment), waits, or is dropped (stal
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 import numpy as np
 

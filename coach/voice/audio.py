@@ -12,11 +12,12 @@ import queue
 import struct
 import time
 import wave
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
+
 from coach.core.errors import CoachError
 
 RATE = 16000

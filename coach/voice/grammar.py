@@ -3,7 +3,7 @@ parser understands: a JSGF grammar for PocketSphinx, a phrase list for Vosk."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from coach.core.commands import GYM_HUNDREDS, normalize, parse, split_wake_word
 from coach.core.vocabulary import Alt, Optional_, Seq, Slot, Vocabulary, Word

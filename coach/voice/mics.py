@@ -4,7 +4,7 @@ Each yields AudioChunks timed on the session's timeline."""
 from __future__ import annotations
 
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 from coach.core.errors import DeviceMissing
 from coach.voice.audio import AudioChunk, AudioError, mic_chunks, resolve_device, wav_chunks

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import string
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from coach.core.commands import normalize, parse
 from coach.core.cues import CueLibrary

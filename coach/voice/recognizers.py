@@ -16,18 +16,19 @@ import json
 import math
 import os
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
 from coach.core.commands import parse, split_wake_word, strip_fillers
-from coach.core.vocabulary import Vocabulary, VocabError
+from coach.core.errors import CoachError
+from coach.core.vocabulary import VocabError, Vocabulary
 from coach.voice.audio import RATE
 from coach.voice.grammar import jsgf, phrase_list
 from coach.voice.own_speech import coach_texts, own_sentences
-from coach.core.errors import CoachError
 
 GARBAGE = "<garbage>"   # the text a recognizer returns when the speech was not a command
 
