@@ -16,13 +16,15 @@ from typing import NamedTuple
 import numpy as np
 
 from coach.core import landmarks as L
+from coach.core.exercises import load_exercise
 from coach.core.frames import Frame, TraceMeta
 from coach.io.trace import TraceWriter
 
-KIND = {"deadlift": "floor", "kettlebell_deadlift": "floor", "hip_thrust": "floor",
-        "romanian_deadlift": "top", "good_morning": "top", "squat": "top", "hip_hinge_drill": "top",
-        "kettlebell_swing": "swing"}
-EXERCISES = tuple(KIND)
+# The exercises this generator can draw (it has poses for each); what kind each is comes from its
+# exercise file.
+EXERCISES = ("deadlift", "kettlebell_deadlift", "hip_thrust", "romanian_deadlift", "good_morning", "squat",
+             "hip_hinge_drill", "kettlebell_swing")
+_KIND = {"floor_start": "floor", "top_start": "top", "swing": "swing"}
 _ALL_BUT = lambda *no: frozenset(EXERCISES) - set(no)  # noqa: E731
 APPLICABLE = {  # fault -> exercises where it can be labelled (README section 3)
     "knee_dominant": _ALL_BUT("hip_thrust", "squat"),
@@ -120,7 +122,7 @@ def _vary(rng: np.random.Generator, dh: float, dk: float) -> np.ndarray:
 def _script(ex: str, reps: int, faults: dict[int, list[str]], rng: np.random.Generator, setup: bool,
             ending: bool, partial_after: set[int]) -> tuple[list[tuple[float, _Pose]], list[tuple[float, float]]]:
     """Keyframes of the whole clip and the labelled rep windows."""
-    kind, thrust = KIND[ex], ex == "hip_thrust"
+    kind, thrust = _KIND[load_exercise(ex).kind], ex == "hip_thrust"
     top0 = _pose(_ARM[ex], h=0 if thrust else 2, k=0 if thrust else 2, load=_LOAD[ex],
                  a=90 if kind == "swing" else 0)
     bot0 = _with(top0, **_BOTTOM[ex])
@@ -334,7 +336,7 @@ def make_trace(exercise: str, reps: int = 5, faults: dict[int, list[str]] | None
                partial_after: list[int] | None = None, dropouts: list[tuple[float, float]] | None = None,
                swap: tuple[float, float] | None = None) -> SynthTrace:
     """A labelled synthetic trace of `reps` reps of `exercise`; `faults` maps 1-based reps to fault ids."""
-    if exercise not in KIND:
+    if exercise not in EXERCISES:
         raise ValueError(f"unknown exercise {exercise!r}; expected one of {', '.join(EXERCISES)}")
     if view not in ("left", "right"):
         raise ValueError(f"view must be 'left' or 'right', not {view!r}")

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from coach.core import commands as c
-from coach.core.vocabulary import VocabError, default_vocabulary, load_vocabulary
+from coach.core.vocabulary import VocabError, load_vocabulary
+from coach.core.commands import default_vocabulary
 
 V = default_vocabulary("en")
 

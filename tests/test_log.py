@@ -2,16 +2,13 @@ import json
 
 import pytest
 
+from coach.core.commands import UndoRep
 from coach.core.events import (CommandHeard, Fault, RepCounted, RepJudged, SetStarted)
 from coach.io.log import (LogError, SessionLog, default_log_dir, find_session, load_session,
                        read_records, session_paths)
 from coach.core.session import Session
 
 ROUND = Fault("spine_rounding", "lowering", "moderate", {"lumbar_flex_deg": 18.0})
-
-
-class UndoRep:
-    pass
 
 
 def run_session(log: SessionLog) -> None:

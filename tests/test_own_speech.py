@@ -3,7 +3,7 @@ paths and how their placeholders read; the recognizer's use of them is in test_v
 
 from __future__ import annotations
 
-from coach.core.vocabulary import default_vocabulary
+from coach.core.commands import default_vocabulary
 from coach.voice.grammar import jsgf
 from coach.voice.own_speech import number_words, own_sentences
 

@@ -237,7 +237,7 @@ def test_coach_demo_counts_cues_two_faults_and_obeys_three_voice_commands(tmp_pa
 def test_speech_meant_for_the_coach_but_not_understood_gets_say_that_again(tmp_path):
     from coach.runtime.devices import Devices
     from coach.voice.command_source import ScriptRecognizer
-    from coach.core.vocabulary import default_vocabulary
+    from coach.core.commands import default_vocabulary
     wav = tmp_path / "asides.wav"
     script = command_wav(wav, [(0.5, "coach, banana bread"), (3.0, "coach, finish workout")], 6.0)
     d = Devices()

@@ -1,82 +1,13 @@
-from dataclasses import dataclass
-
 import pytest
 
 from coach.core.events import (Answered, CommandHeard, ExerciseChanged, Fault, FaultFound, Paused,
                           RepCounted, RepJudged, RepRecorded, RepUndone, RestEnded, RestStarted,
                           Resumed, SetEnded, SetStarted, TargetChanged, WorkoutFinished)
-from coach.core.session import PlanError, Session, command_kind, load_plan, parse_plan
+from coach.core.session import PlanError, Session, load_plan, parse_plan
 
-try:  # helper C's parser, when it has landed: the session must understand its real objects
-    from coach.core import commands as real_commands
-except ImportError:  # pragma: no cover
-    real_commands = None
-
-
-# Stand-ins named like coach.core.commands' classes (the session reads class names and slots).
-@dataclass(frozen=True)
-class StartSet:
-    pass
-
-
-@dataclass(frozen=True)
-class EndSet:
-    pass
-
-
-@dataclass(frozen=True)
-class SwitchExercise:
-    exercise: str
-
-
-@dataclass(frozen=True)
-class SetTarget:
-    reps: int
-
-
-@dataclass(frozen=True)
-class Pause:
-    pass
-
-
-@dataclass(frozen=True)
-class Resume:
-    pass
-
-
-@dataclass(frozen=True)
-class HowMany:
-    pass
-
-
-@dataclass(frozen=True)
-class HowWasThatRep:
-    pass
-
-
-@dataclass(frozen=True)
-class UndoRep:
-    pass
-
-
-@dataclass(frozen=True)
-class Rest:
-    seconds: float | None = None
-
-
-@dataclass(frozen=True)
-class SkipRest:
-    pass
-
-
-@dataclass(frozen=True)
-class FinishWorkout:
-    pass
-
-
-@dataclass(frozen=True)
-class Louder:
-    pass
+from coach.core import commands as real_commands
+from coach.core.commands import (EndSet, FinishWorkout, HowMany, HowWasThatRep, Louder, Pause, Rest, Resume,
+                                 SetTarget, SkipRest, StartSet, SwitchExercise, UndoRep)
 
 
 def cmd(t, c):
@@ -227,13 +158,11 @@ def test_finish_closes_the_open_set_and_ignores_what_follows():
 
 
 def test_speech_settings_are_not_the_sessions_business():
-    assert command_kind(Louder()) is None
     assert Session().handle(cmd(1.0, Louder())) == []
 
 
-@pytest.mark.skipif(real_commands is None, reason="coach.core.commands has not landed")
 def test_the_real_parsers_commands_drive_the_session():
-    from coach.core.vocabulary import default_vocabulary
+    from coach.core.commands import default_vocabulary
     vocab = default_vocabulary("en")
 
     def say(t, text):

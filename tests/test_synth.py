@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from coach.core import landmarks as L
-from coach.synth import EXERCISES, KIND, KNEE_THRESHOLD, make_trace, write_trace
+from coach.core.exercises import load_exercise
+from coach.synth import EXERCISES, KNEE_THRESHOLD, make_trace, write_trace
 from coach.io.trace import read_trace
 
 
@@ -36,7 +37,7 @@ def _flexion(tr, lm, joint):
 def _bottom(tr, rep):
     """The deepest point of a rep (floor-start: the window start; swing/top-start: the deepest hip)."""
     start, end = tr.reps[rep]
-    if KIND[tr.meta.source.split()[1]] == "floor":
+    if load_exercise(tr.meta.source.split()[1]).kind == "floor_start":
         return _at(tr, start)
     frames = [f for f in tr.frames if start <= f.t <= end and f.landmarks is not None]
     return max(frames, key=lambda f: _flexion(tr, f.landmarks, "hip")).landmarks

@@ -14,7 +14,8 @@ import pytest
 
 from coach.core import commands as c
 from coach.cli.main import main as coach_main
-from coach.core.vocabulary import VocabError, default_vocabulary, load_vocabulary
+from coach.core.vocabulary import VocabError, load_vocabulary
+from coach.core.commands import default_vocabulary
 from coach.voice.audio import RATE, AudioError, Resampler, array_chunks, read_wav, resolve_device, write_wav
 from coach.voice.listener import Listener, listen, to_event
 from coach.core.events import CommandHeard, CommandRejected

@@ -11,10 +11,9 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-EXERCISES = ("deadlift", "romanian_deadlift", "kettlebell_deadlift", "kettlebell_swing",
-             "good_morning", "hip_thrust", "squat", "hip_hinge_drill")
-# Floor-start lifts rest at the bottom between reps; the others are mid-rep there.
-_FLOOR_START = ("deadlift", "kettlebell_deadlift", "hip_thrust")
+from coach.core.analysis import Analyzer
+from coach.core.events import PhaseChanged
+from coach.core.exercises import exercise_ids
 
 
 def add_to(subparsers: argparse._SubParsersAction) -> None:
@@ -25,7 +24,7 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
                     "judged from it and how to fix the framing. SOURCE is a landmark trace, a "
                     "video, or a camera (a number like 0, or /dev/video0).")
     p.add_argument("source", help="trace (.jsonl/.jsonl.gz), video file, or camera (0, /dev/video0)")
-    p.add_argument("--exercise", "-e", default="deadlift", choices=EXERCISES,
+    p.add_argument("--exercise", "-e", default="deadlift", choices=exercise_ids(),
                    help="what you will lift: picks the faults the view is judged for (deadlift)")
     p.add_argument("--seconds", type=float, default=None,
                    help="stop after this many seconds (a camera stops on its own once the set-up "
@@ -103,16 +102,11 @@ def _speaker(engine: str):
 
 
 def _rep_tracker(meta, exercise: str):
-    """frame -> rep in progress? (the analysis' phase machine), or None without the analysis."""
-    try:
-        from coach.core.analysis import Analyzer
-        from coach.core.events import PhaseChanged
-
-        analyzer = Analyzer(meta, exercise)
-    except Exception:  # the analysis part is missing or broken: talk between any frames
-        return None
+    """frame -> rep in progress? (the analysis' phase machine)."""
+    analyzer = Analyzer(meta, exercise)
     phase = ["unknown"]
-    in_rep_phases = ("lowering", "rising") + (() if exercise in _FLOOR_START else ("bottom",))
+    # floor-start lifts rest at the bottom between reps; the others are mid-rep there
+    in_rep_phases = ("lowering", "rising") + (() if analyzer.exercise.kind == "floor_start" else ("bottom",))
 
     def in_rep(frame) -> bool:
         for e in analyzer.feed(frame):

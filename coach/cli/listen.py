@@ -46,7 +46,8 @@ def _describe(heard) -> str:
 
 
 def run(args) -> int:
-    from coach.core.vocabulary import VocabError, default_vocabulary
+    from coach.core.commands import default_vocabulary
+    from coach.core.vocabulary import VocabError
     from coach.voice.audio import AudioError, mic_chunks, wav_chunks
     from coach.voice.listener import Listener
     from coach.voice.recognizers import RecognizerError, VoskRecognizer, find_vosk_model, pocketsphinx_for

@@ -25,7 +25,8 @@ def add_to(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from coach.core.session import EXERCISES, PlanError, Session, load_plan
+    from coach.core.exercises import exercise_ids
+    from coach.core.session import PlanError, Session, load_plan
     from coach.io.config import ConfigError, default_config, load_config
     from coach.io.log import LogError, SessionLog, default_log_dir
     from coach.io.transcript import Transcript
@@ -44,8 +45,8 @@ def run(args: argparse.Namespace) -> int:
         except PlanError as e:
             raise CliError(str(e))
     exercise = args.exercise or cfg.exercise
-    if exercise and exercise not in EXERCISES:
-        raise CliError(f"'{exercise}' is not an exercise; choose one of {', '.join(EXERCISES)}")
+    if exercise and exercise not in exercise_ids():
+        raise CliError(f"'{exercise}' is not an exercise; choose one of {', '.join(exercise_ids())}")
     wake = None if (args.no_wake_word or not cfg.wake_word_enabled) else cfg.wake_word
     devices = open_devices(args.camera if args.camera is not None else cfg.camera,
                            args.mic if args.mic is not None else cfg.microphone,

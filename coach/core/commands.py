@@ -12,9 +12,11 @@ import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from coach.core.vocabulary import Numbers, Vocabulary
+from coach.core.exercises import exercise_ids
+from coach.core.vocabulary import Numbers, Vocabulary, load_vocabulary, vocabulary_path
 
 
 @dataclass(frozen=True)
@@ -378,3 +380,14 @@ def help_lines(state: str, vocab: Vocabulary) -> list[str]:
         if state in spec.when and spec.help and spec.help not in lines:
             lines.append(spec.help)
     return lines
+
+
+def default_vocabulary(language: str = "en") -> Vocabulary:
+    """The bundled vocabulary of `language`, validated against the Command classes (and knowing
+    every exercise file there is now)."""
+    return _vocabulary(language, tuple(exercise_ids()))
+
+
+@lru_cache(maxsize=8)
+def _vocabulary(language: str, exercises: tuple[str, ...]) -> Vocabulary:
+    return load_vocabulary(vocabulary_path(language), COMMAND_FIELDS)

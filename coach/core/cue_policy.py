@@ -287,8 +287,7 @@ class CuePolicy:
         return order.index(fault) if fault in order else len(order)
 
     def _exercise_name(self, exercise: str) -> str:
-        key = f"exercise.{exercise}.name"
-        return self.lib.render(key) if self.lib.has(key) else exercise.replace("_", " ")
+        return self.lib.exercise_name(exercise)
 
     # -- entry points --
     def feed(self, events: Iterable[object]) -> list[Cue]:

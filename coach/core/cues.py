@@ -19,17 +19,17 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from coach.core.datafile import cues_root
 from coach.core.errors import CoachError
+from coach.core.exercises import ExerciseError, load_exercise
 
 log = logging.getLogger(__name__)
 
 FAULT_IDS = ("knee_dominant", "spine_rounding", "lockout_lean_back", "load_drift", "balance",
              "rushed_lowering", "arm_driven_swing", "incomplete_lockout")
 FAULT_MESSAGES = ("short", "long", "escalate", "lower_load", "praise", "summary")
-EXERCISE_IDS = ("deadlift", "romanian_deadlift", "kettlebell_deadlift", "kettlebell_swing",
-                "good_morning", "hip_thrust", "squat", "hip_hinge_drill")
 
-CUES_ROOT = Path(__file__).resolve().parents[2] / "cues"
+CUES_ROOT = cues_root()
 
 
 class CueError(CoachError):
@@ -133,7 +133,6 @@ BUILTIN_EN: Mapping[str, str] = MappingProxyType({
     "confirm.quieter": "Quieter.",
     "confirm.slower": "Slower.",
     "confirm.faster": "Faster.",
-    **{f"exercise.{e}.name": e.replace("_", " ").capitalize() for e in EXERCISE_IDS},
 })
 BUILTIN_EN_PATH = "<built-in English>"
 
@@ -174,6 +173,17 @@ class CueLibrary:
         """The text of one variant (rotating: variant modulo the number of variants)."""
         options = self.variants(cue_id)
         return options[variant % len(options)].format(**values)
+
+    def exercise_name(self, ex_id: str) -> str:
+        """The exercise's name in this language: the cue files' `exercise.<id>.name`, else the
+        name in the exercise file (a new exercise needs no cue file entry to be spoken)."""
+        key = f"exercise.{ex_id}.name"
+        if self.has(key):
+            return self.render(key)
+        try:
+            return load_exercise(ex_id).name
+        except ExerciseError:
+            return ex_id.replace("_", " ")
 
 
 def builtin_library() -> CueLibrary:

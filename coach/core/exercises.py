@@ -7,6 +7,7 @@ error, so a typo in a coach's edit is caught before a workout, not during it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,13 +159,31 @@ def builtin_dir() -> Path:
     return shipped("exercises")
 
 
+EXTRA_DIR_ENV = "COACH_EXERCISES_DIR"
+
+
+def search_path() -> list[Path]:
+    """Where exercise files are found: a station's own folder first ($COACH_EXERCISES_DIR, which
+    may add exercises or replace a built-in one of the same id), then the ones that ship."""
+    extra = os.environ.get(EXTRA_DIR_ENV)
+    return ([Path(extra)] if extra else []) + [builtin_dir()]
+
+
+def _files(directory: str | Path | None) -> dict[str, Path]:
+    dirs = [Path(directory)] if directory is not None else search_path()
+    found: dict[str, Path] = {}
+    for d in reversed(dirs):  # the first folder on the path wins
+        found.update({p.stem: p for p in sorted(d.glob("*.toml"))})
+    return found
+
+
 def exercise_ids(directory: str | Path | None = None) -> list[str]:
-    return sorted(p.stem for p in Path(directory or builtin_dir()).glob("*.toml"))
+    """Every exercise there is: one per file, named by the file (the only list of exercises)."""
+    return sorted(_files(directory))
 
 
 def load_exercise(ex_id: str, directory: str | Path | None = None) -> Exercise:
-    d = Path(directory or builtin_dir())
-    path = d / f"{ex_id}.toml"
-    if not path.is_file():
-        raise ExerciseError(f"unknown exercise {ex_id!r} (known: {', '.join(exercise_ids(d))})")
-    return load_exercise_file(path)
+    files = _files(directory)
+    if ex_id not in files:
+        raise ExerciseError(f"unknown exercise {ex_id!r} (known: {', '.join(sorted(files))})")
+    return load_exercise_file(files[ex_id])

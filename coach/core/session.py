@@ -11,15 +11,31 @@ person who just lifts without saying "start set" still wants their reps counted 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from coach.core.commands import (
+    EndSet,
+    FinishWorkout,
+    GoToSet,
+    HowMany,
+    HowWasThatRep,
+    NextSet,
+    Pause,
+    Rest,
+    Resume,
+    SetTarget,
+    SkipRest,
+    StartSet,
+    SwitchExercise,
+    UndoRep,
+)
 from coach.core.datafile import read_toml
 from coach.core.errors import CoachError
 from coach.core.events import (
     Answered,
     CommandHeard,
+    Event,
     ExerciseChanged,
     Fault,
     FaultFound,
@@ -36,9 +52,7 @@ from coach.core.events import (
     TargetChanged,
     WorkoutFinished,
 )
-
-EXERCISES = ("deadlift", "romanian_deadlift", "kettlebell_deadlift", "kettlebell_swing",
-             "good_morning", "hip_thrust", "squat", "hip_hinge_drill")
+from coach.core.exercises import exercise_ids
 
 # When the target is reached, wait this long for the last rep's verdict before closing the set
 # (floor-start lifts are judged on the lowering after lockout).
@@ -98,8 +112,8 @@ def parse_plan(data: dict[str, Any], source: str = "<plan>") -> Plan:
         if bad:
             raise PlanError(f"{where}: unknown key '{sorted(bad)[0]}' (expected name, sets, reps, rest)")
         ex = item.get("name")
-        if ex not in EXERCISES:
-            raise PlanError(f"{where}.name: '{ex}' is not an exercise; choose one of {', '.join(EXERCISES)}")
+        if ex not in exercise_ids():
+            raise PlanError(f"{where}.name: '{ex}' is not an exercise; choose one of {', '.join(exercise_ids())}")
         sets = _positive(item.get("sets", 3), f"{where}.sets", int)
         reps = _positive(item.get("reps"), f"{where}.reps", int, allow_none=True)
         rest = _positive(item.get("rest", 90), f"{where}.rest", float)
@@ -116,53 +130,6 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
 # The session reads helper C's coach.core.commands objects by class name and slot, so it does not
 # import the parser (and tolerates naming variants). Unknown commands (speech settings,
 # "repeat") are for the cue policy and the speech stage, not the session.
-
-_COMMAND_ALIASES = {
-    "switchexercise": "exercise", "changeexercise": "exercise", "setexercise": "exercise",
-    "nextexercise": "next_exercise",
-    "startset": "start_set", "beginset": "start_set",
-    "nextset": "next_set",
-    "endset": "end_set", "stopset": "end_set", "finishset": "end_set",
-    "gotoset": "set_number", "howwasmyform": "last_rep", "setnumber": "set_number", "selectset": "set_number",
-    "settarget": "target", "target": "target", "targetreps": "target",
-    "pause": "pause", "resume": "resume", "continue": "resume",
-    "howmany": "count", "count": "count", "askcount": "count", "repcount": "count",
-    "howwasrep": "last_rep", "howwasthatrep": "last_rep", "whattofix": "last_rep",
-    "whatshouldifix": "last_rep", "lastrep": "last_rep", "askrep": "last_rep", "repfeedback": "last_rep",
-    "rest": "rest", "startrest": "rest", "skiprest": "skip_rest", "endrest": "skip_rest",
-    "undorep": "undo", "undolastrep": "undo", "undo": "undo", "notarep": "undo",
-    "finish": "finish", "finishworkout": "finish", "endworkout": "finish", "stop": "finish",
-    "status": "status",
-}
-
-
-def command_kind(command: object) -> str | None:
-    """What a command asks of the session ("start_set", "undo", ...), or None."""
-    names = [command] if isinstance(command, str) else [
-        type(command).__name__, getattr(command, "kind", None), getattr(command, "name", None)]
-    for name in names:
-        if isinstance(name, str):
-            key = name.lower().replace("_", "").replace(" ", "")
-            key = key.removesuffix("command") or key
-            if key in _COMMAND_ALIASES:
-                return _COMMAND_ALIASES[key]
-    return None
-
-
-def _slot(command: object, *names: str) -> Any:
-    for n in names:
-        v = getattr(command, n, None)
-        if v is not None:
-            return v
-    slots = getattr(command, "slots", None)
-    if isinstance(slots, dict):
-        for n in names:
-            if slots.get(n) is not None:
-                return slots[n]
-    return None
-
-
-# --- state ------------------------------------------------------------------------------------
 
 @dataclass
 class RepRecord:
@@ -232,9 +199,6 @@ class Session:
     def set_no(self) -> int:
         return self.current.set_no if self.current else len(self.sets)
 
-    def sets_of(self, exercise: str) -> list[SetRecord]:
-        return [s for s in self.sets if s.exercise == exercise]
-
     @property
     def resting(self) -> bool:
         return self.rest_until is not None
@@ -247,7 +211,10 @@ class Session:
         return sum(len(s.reps) for s in self.sets)
 
     # -- the one entry point -----------------------------------------------------------------
-    def handle(self, event: object) -> list[object]:
+    def handle(self, event: object) -> list[Event]:
+        """The one entry point: an analysis event (RepCounted, FaultFound, RepJudged) or a voice
+        command (CommandHeard) in; what changed in the workout out (SetStarted, RepRecorded,
+        SetEnded, RestStarted, Answered, ...), in order. Time only moves forward, with the events."""
         t = float(getattr(event, "t", self.t))
         out = self.tick(t)
         if self.finished:
@@ -262,10 +229,10 @@ class Session:
             out += self._on_command(event)
         return out
 
-    def tick(self, t: float) -> list[object]:
+    def tick(self, t: float) -> list[Event]:
         """Advance the session's clock: the rest timer ends, a finished set closes."""
         self.t = max(self.t, t)
-        out: list[object] = []
+        out: list[Event] = []
         if self._close_at is not None and t >= self._close_at:
             out += self._end_set(t)
         if self.rest_until is not None and t >= self.rest_until:
@@ -274,10 +241,10 @@ class Session:
         return out
 
     # -- analysis events ---------------------------------------------------------------------
-    def _on_rep(self, e: RepCounted) -> list[object]:
+    def _on_rep(self, e: RepCounted) -> list[Event]:
         if self.paused:
             return []  # the lifter paused: whatever the camera sees is not a rep
-        out: list[object] = []
+        out: list[Event] = []
         if e.rep in self._by_analysis_rep or (self._by_analysis_rep and e.rep < max(self._by_analysis_rep)):
             # the analysis started over (a new analyzer): its numbers mean new reps
             self._by_analysis_rep.clear()
@@ -300,7 +267,7 @@ class Session:
             self._close_at = e.t + self._judge_grace_s
         return out
 
-    def _on_fault(self, e: FaultFound) -> list[object]:
+    def _on_fault(self, e: FaultFound) -> list[Event]:
         rec = self._by_analysis_rep.get(e.rep)
         if rec is None:  # judged before the count (a lowering fault): keep it for the rep
             self._early_faults.setdefault(e.rep, {})[e.fault.id] = e.fault
@@ -310,14 +277,14 @@ class Session:
         rec.faults[e.fault.id] = e.fault
         return []
 
-    def _on_judged(self, e: RepJudged) -> list[object]:
+    def _on_judged(self, e: RepJudged) -> list[Event]:
         rec = self._by_analysis_rep.get(e.rep)
         if rec is None or rec.judged:
             return []
         for f in e.faults:
             rec.faults[f.id] = f
         rec.judged = True
-        out: list[object] = [self._recorded(e.t, rec)]
+        out: list[Event] = [self._recorded(e.t, rec)]
         if (self._close_at is not None and self.current is not None and self.current.reps
                 and self.current.reps[-1] is rec):
             out += self._end_set(e.t)
@@ -335,8 +302,8 @@ class Session:
         return None
 
     # -- sets, rest ----------------------------------------------------------------------------
-    def _start_set(self, t: float) -> list[object]:
-        out: list[object] = []
+    def _start_set(self, t: float) -> list[Event]:
+        out: list[Event] = []
         if self.current is not None:
             out += self._end_set(t, rest=False)
         if self.rest_until is not None:
@@ -347,7 +314,7 @@ class Session:
         out.append(SetStarted(t, self.current.set_no, self.exercise, self.current.target_reps))
         return out
 
-    def _end_set(self, t: float, rest: bool = True, rest_s: float | None = None) -> list[object]:
+    def _end_set(self, t: float, rest: bool = True, rest_s: float | None = None) -> list[Event]:
         self._close_at = None
         s = self.current
         if s is None:
@@ -358,17 +325,17 @@ class Session:
             self.sets.remove(s)
             return [SetEnded(t, s.set_no, s.exercise, 0, {}, None)]
         seconds = (rest_s if rest_s is not None else self.planned.rest_s) if rest else None
-        out: list[object] = [SetEnded(t, s.set_no, s.exercise, len(s.reps), s.fault_counts(), seconds)]
+        out: list[Event] = [SetEnded(t, s.set_no, s.exercise, len(s.reps), s.fault_counts(), seconds)]
         if seconds:
             out += self._start_rest(t, seconds)
         return out
 
-    def _start_rest(self, t: float, seconds: float) -> list[object]:
+    def _start_rest(self, t: float, seconds: float) -> list[Event]:
         self.rest_until = t + seconds
         return [RestStarted(t, seconds)]
 
-    def _change_exercise(self, t: float, exercise: str, index: int | None = None) -> list[object]:
-        out: list[object] = []
+    def _change_exercise(self, t: float, exercise: str, index: int | None = None) -> list[Event]:
+        out: list[Event] = []
         if self.current is not None:
             out += self._end_set(t, rest=False)
         if index is None:
@@ -381,10 +348,10 @@ class Session:
         out.append(ExerciseChanged(t, exercise))
         return out
 
-    def finish(self, t: float) -> list[object]:
+    def finish(self, t: float) -> list[Event]:
         if self.finished:
             return []
-        out: list[object] = []
+        out: list[Event] = []
         if self.current is not None:
             out += self._end_set(t, rest=False)
         if self.rest_until is not None:
@@ -408,82 +375,63 @@ class Session:
                         self.rest_left(t))
 
     # -- commands ------------------------------------------------------------------------------
-    def _on_command(self, e: CommandHeard) -> list[object]:
+    def _on_command(self, e: CommandHeard) -> list[Event]:
         cmd, t = e.command, e.t
-        kind = command_kind(cmd)
-        if kind is None:
-            return []
-        if kind == "pause":
-            if self.paused:
-                return []
-            self.paused = True
-            return [Paused(t)]
-        if kind == "resume":
-            if not self.paused:
-                return []
-            self.paused = False
-            return [Resumed(t)]
-        if kind == "count":
-            return [self._answer(t, "count")]
-        if kind == "last_rep":
-            return [self._answer(t, "last_rep")]
-        if kind == "status":
-            return [self._answer(t, "status")]
-        if kind == "finish":
-            return self.finish(t)
-        out: list[object] = []
-        if self.paused and kind in ("start_set", "next_set", "exercise", "next_exercise", "set_number"):
+        match cmd:
+            case Pause():
+                if self.paused:
+                    return []
+                self.paused = True
+                return [Paused(t)]
+            case Resume():
+                if not self.paused:
+                    return []
+                self.paused = False
+                return [Resumed(t)]
+            case HowMany():
+                return [self._answer(t, "count")]
+            case HowWasThatRep():
+                return [self._answer(t, "last_rep")]
+            case FinishWorkout():
+                return self.finish(t)
+        out: list[Event] = []
+        if self.paused and isinstance(cmd, (StartSet, NextSet, SwitchExercise, GoToSet)):
             self.paused = False  # starting something is a clear sign the lifter is back
             out.append(Resumed(t))
-        if kind == "exercise":
-            ex = _slot(cmd, "exercise", "name", "value")
-            if ex not in EXERCISES:
-                return out
-            if ex == self.exercise:
-                return out
-            return out + self._change_exercise(t, ex)
-        if kind == "next_exercise":
-            ex = _slot(cmd, "exercise", "name")
-            if ex in EXERCISES:
+        match cmd:
+            case SwitchExercise(exercise=ex):
+                if ex not in exercise_ids() or ex == self.exercise:
+                    return out
                 return out + self._change_exercise(t, ex)
-            nxt = self.exercise_index + 1
-            if nxt >= len(self.plan.exercises) or nxt <= 0:
+            case StartSet() | NextSet() | GoToSet():
+                return out + self._start_set(t)  # "set three": start it; numbering follows the log
+            case EndSet():
+                return out + self._end_set(t, rest=True)
+            case SetTarget(reps=n):
+                if n <= 0:
+                    return out
+                self.target_override = n
+                if self.current is not None:
+                    self.current.target_reps = n
+                out.append(TargetChanged(t, n))
+                if self.current is not None and self.reps >= n:
+                    out += self._end_set(t)
                 return out
-            return out + self._change_exercise(t, self.plan.exercises[nxt].exercise, nxt)
-        if kind in ("start_set", "next_set"):
-            return out + self._start_set(t)
-        if kind == "set_number":
-            return out + self._start_set(t)  # "set three": start it; numbering follows the log
-        if kind == "end_set":
-            rest_s = _slot(cmd, "rest", "seconds")
-            return out + self._end_set(t, rest=True, rest_s=float(rest_s) if rest_s else None)
-        if kind == "target":
-            n = _slot(cmd, "reps", "target", "n", "number", "value")
-            if not isinstance(n, int) or isinstance(n, bool) or n <= 0:
-                return out
-            self.target_override = n
-            if self.current is not None:
-                self.current.target_reps = n
-            out.append(TargetChanged(t, n))
-            if self.current is not None and self.reps >= n:
-                out += self._end_set(t)
-            return out
-        if kind == "rest":
-            seconds = _slot(cmd, "seconds", "rest", "value", "n")
-            seconds = float(seconds) if isinstance(seconds, (int, float)) and seconds > 0 else self.planned.rest_s
-            if self.current is not None:
-                return out + self._end_set(t, rest=True, rest_s=seconds)
-            return out + self._start_rest(t, seconds)
-        if kind == "skip_rest":
-            if self.rest_until is None:
-                return out
-            self.rest_until = None
-            return out + [RestEnded(t, skipped=True)]
-        if kind == "undo":
-            return out + self._undo(t)
-        return out
+            case Rest(seconds=seconds):
+                rest_s = float(seconds) if seconds is not None and seconds > 0 else self.planned.rest_s
+                if self.current is not None:
+                    return out + self._end_set(t, rest=True, rest_s=rest_s)
+                return out + self._start_rest(t, rest_s)
+            case SkipRest():
+                if self.rest_until is None:
+                    return out
+                self.rest_until = None
+                return out + [RestEnded(t, skipped=True)]
+            case UndoRep():
+                return out + self._undo(t)
+        return out  # speech settings, help, repeat: not the session's business
 
-    def _undo(self, t: float) -> list[object]:
+    def _undo(self, t: float) -> list[Event]:
         s = self.current
         if s is None and self.sets and self.sets[-1].ended is not None and self.sets[-1].reps:
             s = self.sets[-1]  # "that wasn't a rep" right after the set closed on its target
@@ -497,9 +445,3 @@ class Session:
         self._last_rep = s.reps[-1] if s.reps else None
         self._close_at = None
         return [RepUndone(t, s.set_no, len(s.reps))]
-
-
-def summarize_sets(sets: Iterable[SetRecord]) -> list[dict[str, Any]]:
-    """Plain data of the sets (for the report and the final spoken summary)."""
-    return [{"set_no": s.set_no, "exercise": s.exercise, "reps": len(s.reps),
-             "fault_counts": s.fault_counts()} for s in sets]

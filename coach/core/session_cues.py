@@ -47,8 +47,7 @@ class SessionCues:
         return cue
 
     def _name(self, exercise: str) -> str:
-        key = f"exercise.{exercise}.name"
-        return self.lib.render(key) if self.lib.has(key) else exercise.replace("_", " ")
+        return self.lib.exercise_name(exercise)
 
     def _reps(self, n: int) -> str:
         return self.lib.render("set.reps_one") if n == 1 and self.lib.has("set.reps_one") else \

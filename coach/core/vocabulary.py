@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Union
 
 from coach.core.datafile import read_toml, shipped
 from coach.core.errors import CoachError
+from coach.core.exercises import exercise_ids, load_exercise
 
 # slot name -> value type. The slot name is also the Command field it fills.
 SLOT_TYPES = {"exercise": "exercise", "n": "count", "reps": "count", "seconds": "duration"}
@@ -246,6 +246,12 @@ def load_vocabulary(path: str | Path,
     language = _need(data, "language", str, "", file)
     exercises_t = _need(data, "exercises", dict, "", file)
     exercises = {ex: _str_list(exercises_t, ex, "exercises.", file) for ex in exercises_t}
+    if language.startswith("en"):  # an exercise file the vocabulary does not know yet: its own names
+        for ex_id in exercise_ids():
+            if ex_id not in exercises:
+                ex = load_exercise(ex_id)
+                forms = (ex.name.replace("-", " "), ex.spoken)
+                exercises[ex_id] = tuple(dict.fromkeys(" ".join(f.lower().split()) for f in forms))
     numbers = _numbers(data["numbers"], file) if "numbers" in data else None
     pron_t = data.get("pronunciations", {})
     if not isinstance(pron_t, dict) or not all(isinstance(v, str) for v in pron_t.values()):
@@ -325,10 +331,3 @@ def _garbage(data: Mapping[str, Any], file: str) -> tuple[str, ...]:
 
 def vocabulary_path(language: str = "en") -> Path:
     return shipped("vocab", f"{language}.toml")
-
-
-@lru_cache(maxsize=8)
-def default_vocabulary(language: str = "en") -> Vocabulary:
-    """The bundled vocabulary of `language`, validated against the Command classes."""
-    from coach.core.commands import COMMAND_FIELDS  # the known commands and their slots
-    return load_vocabulary(vocabulary_path(language), COMMAND_FIELDS)

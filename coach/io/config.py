@@ -13,6 +13,7 @@ from typing import Any
 
 from coach.core.datafile import read_toml
 from coach.core.errors import CoachError
+from coach.core.exercises import exercise_ids
 
 
 class ConfigError(CoachError):
@@ -43,6 +44,10 @@ class Config:
 
 
 # section -> key -> (Config field, expected type(s), allowed values or None)
+# text settings where "" means: the default
+_EMPTY_IS_DEFAULT = ("camera", "microphone", "speaker", "vosk_model", "vosk_lang", "exercise", "plan", "log_dir",
+                     "pose_model")
+
 _SCHEMA: dict[str, dict[str, tuple[str, tuple[type, ...], tuple[Any, ...] | None]]] = {
     "devices": {"camera": ("camera", (str, int), None), "microphone": ("microphone", (str, int), None),
                 "speaker": ("speaker", (str, int), None)},
@@ -84,8 +89,7 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
                 raise ConfigError(f"{source}: {section}.{key} must be {want}, not {value!r}")
             if allowed is not None and value not in allowed:
                 raise ConfigError(f"{source}: {section}.{key} must be one of {', '.join(allowed)}, not {value!r}")
-            if isinstance(value, str) and value == "" and field in ("camera", "microphone", "speaker",
-                                                                   "vosk_model", "vosk_lang", "exercise", "plan", "log_dir", "pose_model"):
+            if isinstance(value, str) and value == "" and field in _EMPTY_IS_DEFAULT:
                 value = None  # "" means: the default
             values[field] = str(value) if field in ("camera", "microphone", "speaker") and value is not None else value
     cfg = Config(**values)
@@ -101,9 +105,9 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
     if cfg.vosk_model and cfg.vosk_lang:
         raise ConfigError(f"{source}: voice.vosk_model and voice.vosk_lang both name a Vosk model; keep one")
     if cfg.exercise is not None:
-        from coach.core.session import EXERCISES
-        if cfg.exercise not in EXERCISES:
-            raise ConfigError(f"{source}: session.exercise '{cfg.exercise}' is not one of {', '.join(EXERCISES)}")
+        known = exercise_ids()
+        if cfg.exercise not in known:
+            raise ConfigError(f"{source}: session.exercise '{cfg.exercise}' is not one of {', '.join(known)}")
     base = os.path.dirname(os.path.abspath(source)) if os.path.exists(source) else ""
     if cfg.plan and base and not os.path.isabs(cfg.plan):  # a plan next to the config
         cfg = Config(**{**cfg.__dict__, "plan": os.path.join(base, cfg.plan)})

@@ -7,9 +7,8 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from coach.core import events as ev
-from coach.core.commands import parse
+from coach.core.commands import default_vocabulary, parse
 from coach.core.errors import CoachError
-from coach.core.vocabulary import default_vocabulary
 from coach.voice.audio import AudioChunk
 from coach.voice.listener import Listener, to_event
 from coach.voice.recognizers import create_recognizer
