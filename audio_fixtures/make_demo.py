@@ -17,16 +17,16 @@ The trace comes from the lead's coach.synth; where that is not installed, a plai
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import os
 import sys
-import wave
 
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+from coach.io.wav import resample, to_int16, write_wav  # noqa: E402
+
 DATA = os.path.join(ROOT, "coach", "data")
 RATE = 16000
 FILE_RATE = 11025
@@ -108,35 +108,26 @@ def speak(text: str) -> np.ndarray:
         from coach.speech.piper_engine import PiperEngine
         _ENGINE = PiperEngine(None)
     x, rate = _ENGINE.synthesize(text)
-    x = np.asarray(x, dtype=np.float64) * 20000
-    y = np.interp(np.arange(0, len(x), rate / RATE), np.arange(len(x)), x)
+    y = resample(np.asarray(x, dtype=np.float64) * 20000, rate, RATE)
     nz = np.flatnonzero(np.abs(y) > 200)
     return y[nz[0]: nz[-1] + 1] if len(nz) else y
-
-
-def downsample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
-    """Windowed-sinc low-pass, then linear resampling: no aliasing from the high band."""
-    cutoff = 0.45 * rate_out / rate_in
-    n = np.arange(-64, 65)
-    h = 2 * cutoff * np.sinc(2 * cutoff * n) * np.hamming(len(n))
-    y = np.convolve(x, h / h.sum(), mode="same")
-    return np.interp(np.arange(0, len(y), rate_in / rate_out), np.arange(len(y)), y)
 
 
 def unheard(pcm: np.ndarray, script: list[dict]) -> list[int]:
     """Indexes of the phrases the runtime's recognizer does not hear as said (none if there is no
     recognizer installed)."""
     from coach.voice.command_source import ScriptRecognizer, make_recognizer
-    from coach.voice.audio import AudioChunk, Resampler, to_int16
+    from coach.core.events import CommandHeard
+    from coach.voice.audio import AudioChunk
     rec, _ = make_recognizer("en")
     if rec is None or isinstance(rec, ScriptRecognizer):
         return []
-    x = to_int16(Resampler(FILE_RATE).process(pcm.astype(np.float64), final=True))
+    x = to_int16(resample(pcm, FILE_RATE, RATE))
     heard = []
     for k in range(0, len(x), 1600):
         heard += rec.accept(AudioChunk(k / RATE, x[k: k + 1600]))
     heard += rec.finish()
-    got = [(t, text) for t, text in heard]
+    got = [(h.t, h.text) for h in heard if isinstance(h, CommandHeard)]
     missed = []
     for i, p in enumerate(script):
         want = p["text"].replace(",", "")
@@ -167,21 +158,15 @@ def main() -> None:
             audio[i0: i0 + len(y)] += y[: len(audio) - i0]
             script.append({"t": round(t + len(y) / RATE, 2), "start": round(t, 2), "text": text})
         # 11.025 kHz keeps the bundled file small (< 300 KB gzipped); the audio input resamples it
-        pcm = np.clip(downsample(audio, RATE, FILE_RATE), -32768, 32767).astype(np.int16)
+        pcm = to_int16(resample(audio, RATE, FILE_RATE))
         missed = unheard(pcm, script)
         if not missed:
             break
         print(f"make_demo: not heard, saying again: {[script[i]['text'] for i in missed]}", file=sys.stderr)
         for i in missed:
             del said[i]
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(FILE_RATE)
-        w.writeframes(pcm.tobytes())
     with gzip.GzipFile(os.path.join(DATA, "demo_commands.wav.gz"), "wb", compresslevel=9, mtime=0) as fh:
-        fh.write(buf.getvalue())
+        write_wav(fh, pcm, FILE_RATE)
     with open(os.path.join(DATA, "demo_commands.json"), "w", encoding="utf-8") as fh:
         json.dump({"about": "what the bundled demo microphone says; t = end of the phrase (s)",
                    "phrases": script, "segments": [{"exercise": e, "start": round(a, 2), "end": round(b, 2)}

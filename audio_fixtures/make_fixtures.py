@@ -25,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import tomllib
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,8 +35,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from coach.core.commands import Command, parse  # noqa: E402
-from coach.core.vocabulary import Vocabulary, default_vocabulary  # noqa: E402
-from coach.voice.audio import RATE, Resampler, read_wav, to_int16  # noqa: E402
+from coach.core.commands import default_vocabulary  # noqa: E402
+from coach.core.vocabulary import Vocabulary  # noqa: E402
+from coach.io.wav import read_wav, resample, to_int16, write_wav  # noqa: E402
+from coach.voice.audio import RATE  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 GENERATED = HERE / "generated"
@@ -85,7 +86,7 @@ def _trim(x: np.ndarray, level: int = 150) -> np.ndarray:
 
 
 def _to16k(raw: np.ndarray, rate: int) -> np.ndarray:
-    return to_int16(Resampler(rate).process(raw.astype(np.float64), final=True))
+    return to_int16(resample(raw, rate, RATE))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -95,9 +96,7 @@ def espeak(text: str, voice: str = "en-us", rate: int = 160, pitch: int = 50) ->
         raise RuntimeError("espeak-ng is not installed (scripts/setup.sh installs it)")
     raw = subprocess.run([exe, "-v", voice, "-s", str(rate), "-p", str(pitch), "--stdout", text],
                          check=True, capture_output=True).stdout
-    with wave.open(io.BytesIO(raw)) as w:
-        x = np.frombuffer(w.readframes(w.getnframes()), np.int16)
-        return _trim(_to16k(x, w.getframerate()))
+    return _trim(read_wav(io.BytesIO(raw), RATE)[0])
 
 
 @functools.lru_cache(maxsize=1)
@@ -131,7 +130,7 @@ def flite(text: str, voice: str = "slt") -> np.ndarray:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "say.wav"
         subprocess.run([exe, "-voice", voice, "-t", text, "-o", str(path)], check=True, capture_output=True)
-        return _trim(read_wav(path))   # resampled to 16 kHz
+        return _trim(read_wav(path, RATE)[0])
 
 
 def say(text: str, voice: Voice) -> np.ndarray:
@@ -337,7 +336,7 @@ def real_oov_files() -> list[str]:
 
 
 def real_oov_speech() -> list[tuple[str, np.ndarray]]:
-    out = [(f, read_wav(f)) for f in real_oov_files()]
+    out = [(f, read_wav(f, RATE)[0]) for f in real_oov_files()]
     raw = "/usr/share/pocketsphinx/test/data/goforward.raw"
     if os.path.exists(raw):
         out.append((raw, np.fromfile(raw, dtype="<i2")))
@@ -357,9 +356,9 @@ def real_in_vocab() -> list[tuple[str, np.ndarray, Command]]:
     for number, word in ((30, "thirty"), (40, "forty"), (50, "fifty"), (60, "sixty"), (90, "ninety"),
                          (20, "twenty"), (10, "ten"), (15, "fifteen")):
         for unit in ("seconds", None):
-            parts = [lead, gap, _trim(read_wav(base / "digits" / f"{number}.wav"))]
+            parts = [lead, gap, _trim(read_wav(base / "digits" / f"{number}.wav", RATE)[0])]
             if unit:
-                parts += [gap, _trim(read_wav(base / f"{unit}.wav"))]
+                parts += [gap, _trim(read_wav(base / f"{unit}.wav", RATE)[0])]
             text = f"coach rest {word}" + (f" {unit}" if unit else "")
             out.append((text, np.concatenate(parts), parse(text, vocab)))
     return out
@@ -442,15 +441,6 @@ def stream(utterances: list[tuple[str, np.ndarray, Command | None]], gap_s: floa
     return mix_at_snr(clean, gym_noise(len(clean), seed), snr_db, speech_level=level), segs
 
 
-def write_wav(path: Path, x: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(RATE)
-        w.writeframes(np.asarray(x, np.int16).tobytes())
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(GENERATED))
@@ -471,7 +461,8 @@ def main(argv: list[str] | None = None) -> int:
                 noisy = mix_at_snr(clean, gym_noise(len(clean), seed=vi * 1000 + ui), snr,
                                    speech_level=speech_rms(clean))
                 name = f"{voice.name}/{tag}/{ui:03d}_{'_'.join(text.split())[:40]}.wav"
-                write_wav(out / name, noisy)
+                (out / name).parent.mkdir(parents=True, exist_ok=True)
+                write_wav(out / name, noisy, RATE)
                 manifest.append({"file": name, "text": text, "voice": voice.name, "snr": snr,
                                  "command": cmd.to_json()})
         print(f"{voice.name}: {len(utts)} commands x {1 + len(args.snr)} conditions", file=sys.stderr)

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "audio_fixtures"))
 
 import make_fixtures as mf  # noqa: E402
 
-from coach.core.vocabulary import default_vocabulary  # noqa: E402
+from coach.core.commands import default_vocabulary  # noqa: E402
 from coach.voice.audio import RATE, array_chunks  # noqa: E402
 from coach.voice.listener import Listener  # noqa: E402
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from coach.core.cues import (BUILTIN_EN, CUES_ROOT, FAULT_IDS, FAULT_MESSAGES, CueError, load_cues,
+from coach.core.events import FAULT_IDS
+from coach.core.cues import (BUILTIN_EN, CUES_ROOT, FAULT_MESSAGES, CueError, load_cues,
                         load_cues_or_builtin, placeholders)
 
 

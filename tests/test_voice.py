@@ -16,7 +16,8 @@ from coach.core import commands as c
 from coach.cli.main import main as coach_main
 from coach.core.vocabulary import VocabError, load_vocabulary
 from coach.core.commands import default_vocabulary
-from coach.voice.audio import RATE, AudioError, Resampler, array_chunks, read_wav, resolve_device, write_wav
+from coach.io.wav import Resampler, WavError, read_wav, resample, to_int16, write_wav
+from coach.voice.audio import RATE, AudioError, array_chunks, resolve_device, wav_chunks
 from coach.voice.listener import Listener, listen, to_event
 from coach.core.events import CommandHeard, CommandRejected
 
@@ -95,7 +96,7 @@ def test_real_book_speech_is_not_a_command(sphinx):
     """A closed grammar would turn any sentence into a command; the phone-loop confidence and
     the wake word must not. Without the wake word the bar is higher but not absolute: after the
     decoder has adapted to a voice, a book sentence can still pass as "that was not a rep"."""
-    audio = np.concatenate([read_wav(f) for f in LIBRIVOX[:3]] + [np.zeros(RATE, np.int16)])
+    audio = np.concatenate([read_wav(f, RATE)[0] for f in LIBRIVOX[:3]] + [np.zeros(RATE, np.int16)])
     heard = _run(sphinx, audio)
     assert heard and not _accepted(heard)
     # not addressed to the coach: hardly a "say that again" (a "coach" heard in a sentence can be)
@@ -113,7 +114,7 @@ def test_phone_loop_confidence_separates_commands_from_other_speech():
     assert grammar_confidence(0.0, phone_ratio=0.1) < 0.05   # a noise burst stretched into one
     said = _run(sphinx, mf.stream([("coach how many", mf.piper("coach how many"), None)])[0])
     assert said[0].accepted and said[0].confidence > 0.8
-    book = read_wav(LIBRIVOX[0])[: RATE * 3]
+    book = read_wav(LIBRIVOX[0], RATE)[0][: RATE * 3]
     talk = _run(sphinx, np.concatenate([np.zeros(RATE // 2, np.int16), book, np.zeros(RATE, np.int16)]),
                 require_wake_word=False)
     assert talk and all(h.confidence < 0.5 or not h.accepted for h in talk)
@@ -173,13 +174,8 @@ def test_odd_wavs_are_resampled_to_16k_mono(tmp_path, rate, channels):
     tone = (8000 * np.sin(2 * np.pi * 440 * t)).astype(np.int16)
     data = np.repeat(tone[:, None], channels, axis=1)
     p = tmp_path / "odd.wav"
-    import wave
-    with wave.open(str(p), "wb") as w:
-        w.setnchannels(channels)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(data.tobytes())
-    x = read_wav(p)
+    write_wav(p, data, rate)
+    x, _ = read_wav(p, RATE)
     assert abs(len(x) - RATE) <= 2
     ideal = 8000 * np.sin(2 * np.pi * 440 * np.arange(len(x)) / RATE)
     assert np.abs(x[200:-200] - ideal[200:-200]).max() < 80   # 1 % of full scale
@@ -202,9 +198,9 @@ def test_wav_encodings_that_recorders_write_are_read(tmp_path, sox_args):
     """sox writes each encoding for real; all decode to the same tone."""
     import subprocess
     src, dst = tmp_path / "src.wav", tmp_path / "enc.wav"
-    write_wav(src, TONE)
+    write_wav(src, TONE, RATE)
     subprocess.run(["sox", str(src), *sox_args, str(dst)], check=True, capture_output=True)
-    x = read_wav(dst)
+    x, _ = read_wav(dst, RATE)
     assert len(x) == RATE
     assert np.abs(x.astype(float) - TONE).max() < 400   # 5 %: the 8-bit ones (steps of 256, sox's dither)
 
@@ -212,35 +208,29 @@ def test_wav_encodings_that_recorders_write_are_read(tmp_path, sox_args):
 def test_a_recording_cut_short_gives_what_it_holds(tmp_path):
     """A recorder killed mid-file: the header promises more (or, unfinished, nothing) than is there."""
     p = tmp_path / "full.wav"
-    write_wav(p, TONE)
+    write_wav(p, TONE, RATE)
     data = p.read_bytes()
     cut = tmp_path / "cut.wav"
     cut.write_bytes(data[: 44 + RATE + 1])              # half the samples and an odd byte
-    assert len(read_wav(cut)) == RATE // 2
+    assert len(read_wav(cut)[0]) == RATE // 2
     unfinished = tmp_path / "unfinished.wav"
     unfinished.write_bytes(data[:40] + b"\x00\x00\x00\x00" + data[44:])   # data length never written
-    assert len(read_wav(unfinished)) == RATE
+    assert len(read_wav(unfinished)[0]) == RATE
 
 
 def test_resampler_streams_like_one_block():
     x = np.random.default_rng(0).standard_normal(44100) * 3000
-    whole = Resampler(44100).process(x, final=True)
-    r = Resampler(44100)
+    whole = Resampler(44100, RATE).process(x, final=True)
+    r = Resampler(44100, RATE)
     parts = np.concatenate([r.process(x[i:i + 1000], final=i + 1000 >= len(x)) for i in range(0, len(x), 1000)])
     assert len(parts) == len(whole) and np.allclose(parts, whole)
 
 
 def test_stereo_44k_command_is_heard(tmp_path, capsys):
     speech = mf.piper("coach how many").astype(np.float64)
-    up = Resampler(RATE, 44100).process(np.concatenate([np.zeros(8000), speech, np.zeros(8000)]), final=True)
-    stereo = np.stack([up, up * 0.5], axis=1)
+    up = resample(np.concatenate([np.zeros(8000), speech, np.zeros(8000)]), RATE, 44100)
     p = tmp_path / "stereo44.wav"
-    import wave
-    with wave.open(str(p), "wb") as w:
-        w.setnchannels(2)
-        w.setsampwidth(2)
-        w.setframerate(44100)
-        w.writeframes(np.clip(stereo, -32768, 32767).astype(np.int16).tobytes())
+    write_wav(p, to_int16(np.stack([up, up * 0.5], axis=1)), 44100)
     assert coach_main(["listen", str(p), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert [h["command"] for h in out] == [{"command": "HowMany"}]
@@ -255,8 +245,10 @@ def test_committed_fixture_through_the_cli(capsys):
 def test_not_audio_is_one_clear_error(tmp_path, capsys, content):
     p = tmp_path / "bad.wav"
     p.write_bytes(content)
-    with pytest.raises(AudioError):
+    with pytest.raises(WavError):
         read_wav(p)
+    with pytest.raises(AudioError):   # the voice input says it in its own terms
+        list(wav_chunks(p))
     assert coach_main(["listen", str(p)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("coach: ") and "bad.wav" in err and "Traceback" not in err
@@ -335,13 +327,12 @@ def vosk_models_dir(tmp_path, monkeypatch):
 
 
 def test_vosk_by_language_uses_the_installed_model(vosk_models_dir, tmp_path, capsys):
-    from coach.voice.audio import write_wav
     from coach.voice.recognizers import find_vosk_model
     assert find_vosk_model("ko") == vosk_models_dir / "vosk-model-small-ko-0.22"
     wav = tmp_path / "ko.wav"
     said = [("멈춰", c.Pause()), ("도움말", c.Help()), ("시작", c.StartSet())]
     audio, _ = mf.stream([(t, mf.espeak(t, "ko", 150), cmd) for t, cmd in said])
-    write_wav(wav, audio)
+    write_wav(wav, audio, RATE)
     # the vocabulary follows the model's language: Korean commands, no wake word in Korean
     assert coach_main(["listen", str(wav), "--vosk-lang", "ko", "--no-wake-word", "--json"]) == 0
     got = [h["command"]["command"] for h in json.loads(capsys.readouterr().out)]
@@ -377,7 +368,7 @@ def test_quiet_room_recognizer_lets_no_book_speech_through():
     from coach.voice.recognizers import QUIET_ROOM_GARBAGE_WEIGHT, PocketSphinxRecognizer
 
     quiet = PocketSphinxRecognizer(EN, garbage_weight=QUIET_ROOM_GARBAGE_WEIGHT)
-    book = np.concatenate([read_wav(f) for f in LIBRIVOX[:3]] + [np.zeros(RATE, np.int16)])
+    book = np.concatenate([read_wav(f, RATE)[0] for f in LIBRIVOX[:3]] + [np.zeros(RATE, np.int16)])
     heard = _run(quiet, book, require_wake_word=False)
     assert heard and not _accepted(heard)
     said = _run(quiet, mf.stream([("how many", mf.piper("how many"), None)])[0], require_wake_word=False)

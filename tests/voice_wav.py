@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import wave
-
 import numpy as np
+
+from coach.io.wav import resample, to_int16, write_wav
 
 RATE = 16000
 
@@ -18,8 +18,7 @@ def speak(text: str) -> np.ndarray:
         from coach.speech.piper_engine import PiperEngine
         _ENGINE.append(PiperEngine(None))
     x, rate = _ENGINE[0].synthesize(text)
-    x = np.asarray(x, dtype=np.float64) * 20000
-    y = np.interp(np.arange(0, len(x), rate / RATE), np.arange(len(x)), x)
+    y = resample(np.asarray(x, dtype=np.float64) * 20000, rate, RATE)
     nz = np.flatnonzero(np.abs(y) > 200)
     return y[nz[0]: nz[-1] + 1]
 
@@ -33,9 +32,5 @@ def command_wav(path, phrases: list[tuple[float, str]], duration: float) -> list
         i0 = int(t * RATE)
         audio[i0: i0 + len(y)] += y[: len(audio) - i0]
         script.append({"t": t + len(y) / RATE, "text": text})
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(RATE)
-        w.writeframes(np.clip(audio, -32768, 32767).astype(np.int16).tobytes())
+    write_wav(path, to_int16(audio), RATE)
     return script

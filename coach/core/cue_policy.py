@@ -17,10 +17,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from coach.core.commands import CountEvery, Faster, Louder, Quieter, QuietMode, Repeat, Slower
 from coach.core.events import (
+    FAULT_IDS,
     Answered,
     CommandHeard,
     Cue,
@@ -65,9 +67,7 @@ class PolicyConfig:
     # call a one-off that is barely past the line (and borderline calls are the least certain)
     mild_needs_repeat: bool = True
     # most important first: the faults that load the spine or risk a fall come first
-    fault_order: tuple[str, ...] = ("spine_rounding", "balance", "load_drift", "knee_dominant",
-                                    "lockout_lean_back", "arm_driven_swing", "incomplete_lockout",
-                                    "rushed_lowering")
+    fault_order: tuple[str, ...] = FAULT_IDS
     safety_faults: frozenset[str] = frozenset({"spine_rounding", "balance", "load_drift"})
     unloaded_exercises: frozenset[str] = frozenset({"hip_hinge_drill"})  # no "lower the load"
     see_physio_share: float = 0.5  # a safety fault on this share of a set's reps -> see a physio
@@ -124,17 +124,31 @@ def policy_config_from_mapping(data: Mapping[str, Any], where: str) -> PolicyCon
                     raise TypeError
         except TypeError:
             raise PolicyConfigError(f"{where}: {key} has the wrong type or value: {value!r}") from None
+        if key in ("fault_order", "safety_faults"):
+            unknown = sorted(set(value) - set(FAULT_IDS))
+            if unknown:
+                raise PolicyConfigError(f"{where}: {key} names the unknown fault {unknown[0]!r} "
+                                        f"(known: {', '.join(FAULT_IDS)})")
         kwargs[key] = value
     return replace(base, **kwargs)
 
 
 # --- the arbiter ---------------------------------------------------------------------------------
 
-PLAY, PREEMPT, WAIT, DROP = "play", "preempt", "wait", "drop"
+class Decision(StrEnum):
+    """What the arbiter does with a cue offered while another may be playing."""
+
+    PLAY = "play"
+    PREEMPT = "preempt"  # cut the one playing
+    WAIT = "wait"  # queue it behind
+    DROP = "drop"  # stale or not worth saying
+
+
+PLAY, PREEMPT, WAIT, DROP = Decision.PLAY, Decision.PREEMPT, Decision.WAIT, Decision.DROP
 
 
 def arbitrate(new: Cue, playing: Cue | None, playing_since: float, now: float,
-              config: PolicyConfig) -> str:
+              config: PolicyConfig) -> Decision:
     """PLAY (nothing playing), PREEMPT (cut the playing cue), WAIT, or DROP (a repeat)."""
     if playing is None:
         return PLAY
@@ -160,7 +174,7 @@ class SpeechQueue:
         self.waiting: list[Cue] = []
         self.dropped: list[Cue] = []
 
-    def offer(self, cue: Cue, now: float) -> str:
+    def offer(self, cue: Cue, now: float) -> Decision:
         decision = arbitrate(cue, self.playing, self.playing_since, now, self.config)
         if decision in (PLAY, PREEMPT):
             self.playing, self.playing_since = cue, now

@@ -25,8 +25,6 @@ from coach.core.exercises import ExerciseError, load_exercise
 
 log = logging.getLogger(__name__)
 
-FAULT_IDS = ("knee_dominant", "spine_rounding", "lockout_lean_back", "load_drift", "balance",
-             "rushed_lowering", "arm_driven_swing", "incomplete_lockout")
 FAULT_MESSAGES = ("short", "long", "escalate", "lower_load", "praise", "summary")
 
 CUES_ROOT = cues_root()

@@ -34,3 +34,20 @@ def read_toml(path: str | os.PathLike[str], error: type[Exception], what: str = 
 def shipped(*parts: str) -> Path:
     """A data file or folder that ships inside the `coach` package (exercises, vocabularies, demo)."""
     return Path(str(resources.files("coach"))).joinpath(*parts)
+
+
+def cues_root() -> Path:
+    """The cue library folder (policy.toml, one folder per language).
+
+    It lives at the top of the repository, outside the `coach` package; pyproject.toml installs it
+    as `coach/cues/`. So: that folder in an installed copy (`pip install .`), else the repository's
+    `cues/` next to `coach/` when coach runs from its source tree (`pip install -e .`, tests).
+    Neither there: the installed place, so the error names where the library should be.
+    """
+    installed = shipped("cues")
+    if installed.is_dir():
+        return installed
+    checkout = shipped().parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "cues").is_dir():
+        return checkout / "cues"
+    return installed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 
@@ -19,13 +20,31 @@ class PoseFound:
     t: float
 
 
+class Phase(StrEnum):
+    """Where the rep machine is in a rep (a str: logs and JSON carry the plain word)."""
+
+    UNKNOWN = "unknown"  # no person yet, or after a gap
+    TOP = "top"
+    LOWERING = "lowering"
+    BOTTOM = "bottom"
+    RISING = "rising"
+    LOCKOUT = "lockout"
+
+
 @dataclass(frozen=True)
 class PhaseChanged:
     """The rep machine entered `phase` (top, lowering, bottom, rising, lockout)."""
 
     t: float
-    phase: str
+    phase: Phase
     rep: int  # index of the rep in progress (1-based); 0 before the first
+
+
+# Every fault the core can judge, most important first: the ones that load the spine or risk a
+# fall, then the rest. Exercise files, cue files and the cue policy are checked against this list;
+# a rep's faults are listed, and the one correction a rep gets is chosen, in this order.
+FAULT_IDS = ("spine_rounding", "balance", "load_drift", "knee_dominant", "lockout_lean_back",
+             "arm_driven_swing", "incomplete_lockout", "rushed_lowering")
 
 
 @dataclass(frozen=True)

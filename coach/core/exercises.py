@@ -15,10 +15,9 @@ from typing import Any
 
 from coach.core.datafile import read_toml, shipped
 from coach.core.errors import CoachError
+from coach.core.events import FAULT_IDS
 
 KINDS = ("top_start", "floor_start", "swing")
-FAULT_IDS = ("knee_dominant", "spine_rounding", "lockout_lean_back", "load_drift", "balance",
-             "rushed_lowering", "arm_driven_swing", "incomplete_lockout")
 # The limits each fault check reads: (required, optional). A key not listed is a typo.
 _FAULT_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "knee_dominant": (("max_knee_flexion_deg",), ("max_trunk_lean_deg",)),
@@ -66,10 +65,6 @@ class Exercise:
     source: str = ""
     # Faults of this lift the landmarks cannot show reliably: never called, and each rep says why.
     not_judged: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def count_moment(self) -> str:
-        return {"top_start": "back at the top", "floor_start": "at lockout", "swing": "at the float"}[self.kind]
 
 
 _COUNTING_KEYS: dict[str, type] = {

@@ -12,7 +12,7 @@ import statistics
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from coach.core.events import Fault
+from coach.core.events import FAULT_IDS, Fault
 from coach.core.exercises import Exercise
 from coach.core.features import Features
 from coach.core.reps import Rep
@@ -24,8 +24,6 @@ _FRAMES_TO_SMOOTH = 7  # fewer frames than this around a moment (under ~12 fps) 
 _UPRIGHT_DEG = 12.0  # hips this close to straight, and knees within _SOFT_KNEES_DEG: standing
 _SOFT_KNEES_DEG = 25.0  # real lifters stand with soft knees (17-27 degrees read at lockout)
 _UPRIGHT_FRAMES = 5  # frames enough to know how the lifter stands
-SAFETY_FIRST = ("spine_rounding", "balance", "load_drift", "knee_dominant", "lockout_lean_back",
-                "rushed_lowering", "arm_driven_swing", "incomplete_lockout")
 # A fault that is the visible consequence of another on the same rep is not called on its own:
 # knees travelling forward carry the weight to the toes, and the fix is the knees' cue.
 CONSEQUENCE_OF = {"balance": ("knee_dominant",)}
@@ -350,6 +348,6 @@ class FaultJudge:
         rushed = self._rushed(rep, reps)
         if rushed:
             faults.append(rushed)
-        faults.sort(key=lambda f: SAFETY_FIRST.index(f.id))
+        faults.sort(key=lambda f: FAULT_IDS.index(f.id))
         said = self._said.pop(rep.index, set())
         return Verdict(True, tuple(faults), tuple(f for f in faults if f.id not in said), unjudged)

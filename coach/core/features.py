@@ -43,12 +43,6 @@ class Features:
     wrist_height: float  # wrist above the ankle, leg lengths
     hip_height: float  # hip above the ankle, leg lengths
     shoulder_height: float  # shoulder above the ankle, leg lengths
-    shoulder_forward: float  # shoulder ahead of the midfoot, leg lengths
-    hip_forward: float  # hip ahead of the midfoot, leg lengths
-    knee_forward: float  # knee ahead of the ankle, leg lengths
-    heel_rise: float  # heel above the toe, leg lengths (0 with a flat foot in a side view)
-    head_forward: float  # ear ahead of the shoulder along the trunk normal, leg lengths
-    neck_bend: float  # shoulder->ear turned forward from the hip->shoulder line: upper-back curl
     arm_from_vertical: float  # shoulder->wrist from straight down, + forward: a load held away
     com_forward: float  # whole-body centre of mass ahead of the midfoot, leg lengths
     visibility: float  # mean visibility of the core joints, better side
@@ -56,8 +50,6 @@ class Features:
     # vertical, by how much shorter they look from top to bottom than at full length. It holds
     # from any side, the front included, but has no sign (a lean back reads as a bend).
     hip_bend_from_heights: float
-    arms_visible: bool
-    feet_visible: bool
     facing: int  # +1: the person faces image-right; -1: image-left
 
 
@@ -217,28 +209,17 @@ class FeatureExtractor:
             wr_h = (an[1] - wr[1]) / L
         else:
             sh_flex = el_flex = wr_fwd = wr_h = math.nan
-        trunk_len = math.hypot(*trunk) or 1.0
-        if not np.isnan(ear).any():
-            # Ear ahead of the trunk line, along the trunk's forward normal: head and upper back.
-            nx, ny = -trunk[1] * fwd / trunk_len, trunk[0] * fwd / trunk_len
-            head_fwd = ((ear[0] - sh[0]) * nx + (ear[1] - sh[1]) * ny) / L
-            neck_bend = -_signed_from(trunk, (ear[0] - sh[0], ear[1] - sh[1]), facing)
-        else:
-            head_fwd = neck_bend = math.nan
         arm_vertical = sh_flex - trunk_lean if arms_visible else math.nan
         # Segment masses (Dempster, rounded): head, trunk, thighs, shanks, arms.
         parts = [(0.08, ear), (0.50, (sh + hp) / 2), (0.20, (hp + kn) / 2), (0.09, (kn + an) / 2),
                  (0.10, (sh + wr) / 2)]
         parts = [(w, p) for w, p in parts if not np.isnan(p).any()]
         com_x = sum(w * p[0] for w, p in parts) / sum(w for w, _ in parts)
-        heel_rise = ((toe[1] - heel[1]) / L) if not (np.isnan(heel).any() or np.isnan(toe).any()) else math.nan
         return Features(
             t=frame.t, hip_flexion=hip_flex, knee_flexion=knee_flex, trunk_lean=trunk_lean,
             shoulder_flexion=sh_flex, elbow_flexion=el_flex, wrist_forward=wr_fwd, wrist_height=wr_h,
             hip_height=(an[1] - hp[1]) / L, shoulder_height=(an[1] - sh[1]) / L,
-            shoulder_forward=(sh[0] - mid_foot[0]) * fwd / L, hip_forward=(hp[0] - mid_foot[0]) * fwd / L,
-            knee_forward=(kn[0] - an[0]) * fwd / L, heel_rise=heel_rise, head_forward=head_fwd,
-            neck_bend=neck_bend, arm_from_vertical=arm_vertical, com_forward=(com_x - mid_foot[0]) * fwd / L,
+            arm_from_vertical=arm_vertical, com_forward=(com_x - mid_foot[0]) * fwd / L,
             visibility=float(vis[[J[j] for j in CORE_JOINTS]].mean()), hip_bend_from_heights=hip_bend,
-            arms_visible=arms_visible, feet_visible=feet_visible, facing=facing,
+            facing=facing,
         )

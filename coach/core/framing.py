@@ -174,11 +174,6 @@ class FramingGuide:
         """The current framing: a problem id from PROBLEMS, "good", or None (not known yet)."""
         return self._state
 
-    @property
-    def setup_done(self) -> bool:
-        """The framing has been good at least once."""
-        return self._setup_done
-
     def _two_people(self, frame: Frame, share: float | None) -> bool:
         a = frame.landmarks
         if a is None:

@@ -18,23 +18,20 @@ from __future__ import annotations
 import math
 import statistics
 from collections import deque
-from dataclasses import dataclass, field
 
-from coach.core.events import PhaseChanged
+from coach.core.events import Phase, PhaseChanged
 from coach.core.exercises import Exercise
 from coach.core.features import Features
+from coach.core.refusals import REASONS, RefusalRules, Rejected, Rep
 
-TOP, LOWERING, BOTTOM, RISING, LOCKOUT = "top", "lowering", "bottom", "rising", "lockout"
+TOP, LOWERING, BOTTOM, RISING, LOCKOUT, UNKNOWN = (Phase.TOP, Phase.LOWERING, Phase.BOTTOM, Phase.RISING,
+                                                    Phase.LOCKOUT, Phase.UNKNOWN)
 _HISTORY_S = 12.0  # enough signal to look back over the slowest rep
 _REST_S = 0.3  # a stop this long is a pause: a movement starts where it ends
 _FLOAT_ABOVE_HIP = 0.25  # leg lengths: the bell swings clearly above the hips at the float
 _GAP_S = 0.25  # a loss of the person this long may hide the top of a rep
 _LOCKOUT_CHECK_S = 1.2  # how long after lockout the arms are watched for the load
-_UNLOADED_ELBOW_DEG = 32.0  # bent elbows at the top: hands on the hips, no load in them
-_HANDS_ON_THIGHS_ELBOW_DEG = 40.0  # bent elbows early in the rise: pushing on the thighs
-_OFF_THE_FLOOR = 0.3  # share of the last pull's travel: a bottom this far above its floor is no pull
 _TOP_BAND_DEG = 25.0  # the lifter's learned top stays this close to the exercise's usual top
-_SAME_KNEES_DEG = 25.0  # knee bends this close are one movement pattern (real pose: +-10 degrees)
 _MIN_HINGE_DEG = 15.0  # a smaller bend of the hips is a fidget, never a rep
 _SAME_SIZE_RUN = 3  # this many like movements in a row make a set
 _SHALLOW_SHARE = 1 / 3  # ...each at least this share of the prior range (a partial turns back short of it)
@@ -48,45 +45,11 @@ def _alike(values: list[float]) -> bool:
     return all(abs(v - usual) <= 0.35 * usual for v in values)
 
 
-@dataclass
-class Rep:
-    """The machine's account of one rep (times on the trace's clock)."""
+class RepMachine(RefusalRules):
+    """Features in, phases and reps out: `update(features, t)` each frame returns the
+    PhaseChanged events, the counted Reps and the Rejected movements of that moment; `finish()`
+    settles what the end of the recording decides."""
 
-    index: int
-    start: float  # window start
-    end: float  # count moment
-    bottom_t: float  # deepest point
-    depth: float  # hip flexion at the deepest point
-    top_level: float  # the lifter's top when this rep counted
-    range_deg: float  # the lifter's usual range when this rep counted
-    lowering: tuple[float, float] | None = None  # (start, end) of its lowering, once seen
-    extra: dict[str, float] = field(default_factory=dict)
-
-
-# The rules that can refuse a movement, and how the lifter is told.
-REASONS = {
-    "partial": "turned back short of the usual depth",
-    "too_quick": "too quick to be a rep",
-    "pickup": "the load picked up from the floor or put down, not a rep",
-    "unloaded": "stood up without the load",
-    "no_float": "the bell did not float",
-    "not_from_floor": "did not start from the floor: the last pull still finding its lockout",
-}
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """A movement that looked like a rep but is not one: when, and the rule that refused it."""
-
-    t: float
-    rule: str
-
-    @property
-    def reason(self) -> str:
-        return REASONS[self.rule]
-
-
-class RepMachine:
     def __init__(self, exercise: Exercise, rules_off: frozenset[str] = frozenset()):
         """`rules_off`: refusal rules (keys of REASONS) to leave out, for benches that measure
         what each rule refuses."""
@@ -97,7 +60,7 @@ class RepMachine:
         self.ex = exercise
         c = exercise.counting
         self.c = c
-        self.phase = "unknown"
+        self.phase = UNKNOWN
         self.top = c.top_deg
         self._tops: deque[float] = deque(maxlen=5)
         self._depths: deque[float] = deque(maxlen=7)
@@ -195,7 +158,7 @@ class RepMachine:
 
     def reset(self) -> None:
         """Forget the rep in progress (the person left; a long gap)."""
-        self.phase = "unknown"
+        self.phase = UNKNOWN
         self._pending_lowering = None
 
     def update(self, f: Features | None, t: float) -> list:
@@ -204,7 +167,7 @@ class RepMachine:
         earlier movement that only now is settled)."""
         out: list = []
         if f is None:
-            if t - self._last_t > self.c.max_gap_s and self.phase != "unknown":
+            if t - self._last_t > self.c.max_gap_s and self.phase != UNKNOWN:
                 self.reset()
             return out
         if t - self._last_t > self.c.max_gap_s:
@@ -230,7 +193,7 @@ class RepMachine:
             self._level(self.c.top_fraction)
         R = self.range
         phase = self.phase
-        if phase == "unknown":
+        if phase == UNKNOWN:
             if d >= bot:
                 self._start_bottom(t, d, f)
                 self._enter(BOTTOM, t, out)
@@ -466,65 +429,3 @@ class RepMachine:
         if self._maybe_unloaded is not None:
             earlier, self._maybe_unloaded = self._maybe_unloaded[0], None
             self._accept(earlier, out)
-
-    def _unloaded(self, rep: Rep, now: float) -> bool:
-        """Hands pushing on the thighs during the rise, or on the hips after it (elbows bent):
-        the lifter stood up without the load. Only a lifter who has put the load down can stand
-        up without it: before the first pull the load is on the floor, and real pose output
-        bends a loaded lifter's elbows as often as not. (Wrists above the hips are no sign:
-        real lifters' wrists sit there at lockout with the bar in their hands.)"""
-        if not self.reps or "unloaded" in self.rules_off:
-            return False
-        mid = (rep.start + rep.end) / 2
-        if self._median("elbow_flexion", rep.start - 0.5, mid) > _HANDS_ON_THIGHS_ELBOW_DEG:
-            return True
-        # The hands reach the hips a moment after standing up: read the end of the watch.
-        since = max(rep.end, now - 0.5)
-        return self._median("elbow_flexion", since, now) > _UNLOADED_ELBOW_DEG
-
-    def _not_a_rep(self, start: float, end: float) -> str:
-        """The first rule that refuses the movement just counted, or "" (rules left out by
-        `rules_off` are skipped)."""
-        rules = (("too_quick", self._too_quick), ("not_from_floor", self._above_the_floor),
-                 ("pickup", self._picked_up))
-        return next((rule for rule, refuses in rules
-                     if rule not in self.rules_off and refuses(start, end)), "")
-
-    def _too_quick(self, start: float, end: float) -> bool:
-        # Timed from when the movement left the top or the bottom, if that is earlier than the
-        # window's start: a pose spike can put the start of a real movement late.
-        return end - min(start, self._left_top_t, self._rise_t) < self.c.min_rep_s
-
-    def _above_the_floor(self, start: float, end: float) -> bool:
-        # Every pull starts from the floor: a dip and rise well above the last rep's floor
-        # position is that rep still finding its lockout (a hitch), not a new rep.
-        last = self._unconfirmed or (self._maybe_unloaded[0] if self._maybe_unloaded else None) \
-            or (self.reps[-1] if self.reps else None)
-        return self.ex.kind == "floor_start" and last is not None \
-            and self._peak < last.depth - _OFF_THE_FLOOR * (last.depth - last.extra["top"])
-
-    def _picked_up(self, start: float, end: float) -> bool:
-        # Knees bent far more than on this lifter's own reps (or no reps yet to tell by).
-        if not self._pickup_like():
-            return False
-        knees = [r.extra["knee"] for r in self.reps[-7:]]
-        return not knees or self._peak_knee >= statistics.median(knees) + _SAME_KNEES_DEG
-
-    def _pickup_like(self) -> bool:
-        """Knees bent like a deadlift and hips deeper than this lifter's hinge: the bar going to
-        or coming from the floor, unless this lifter's own reps bend the knees as much."""
-        c = self.c
-        return bool(c.pickup_knee_flexion_deg) and self._peak_knee >= c.pickup_knee_flexion_deg \
-            and self._peak >= self.top + self.range
-
-    def _settle_first_pickup(self, out: list) -> None:
-        """A movement that looked like the pick-up is settled by the next one: if that bends
-        the knees as much, both are this lifter's reps (an oblique camera and a deep hinge look
-        like that); otherwise the first was the pick-up."""
-        pending, self._maybe_pickup = self._maybe_pickup, None
-        if pending is None:
-            return
-        if self._pickup_like() and abs(self._peak_knee - pending.extra["knee"]) < _SAME_KNEES_DEG:
-            self._accept(pending, out)
-        else:
-            out.append(Rejected(pending.end, "pickup"))

@@ -28,7 +28,6 @@ class Config:
     language: str = "en"
     wake_word: str = "coach"
     wake_word_enabled: bool = True
-    recognizer: str = "pocketsphinx"   # pocketsphinx | vosk
     vosk_model: str | None = None
     vosk_lang: str | None = None       # or the installed Vosk model of this language ("en-us")
     word_loop: bool = False            # PocketSphinx: also refuse asides like "coach, call my mother" (CPU)
@@ -53,7 +52,6 @@ _SCHEMA: dict[str, dict[str, tuple[str, tuple[type, ...], tuple[Any, ...] | None
                 "speaker": ("speaker", (str, int), None)},
     "voice": {"language": ("language", (str,), None), "wake_word": ("wake_word", (str,), None),
               "wake_word_enabled": ("wake_word_enabled", (bool,), None),
-              "recognizer": ("recognizer", (str,), ("pocketsphinx", "vosk")),
               "vosk_model": ("vosk_model", (str,), None), "vosk_lang": ("vosk_lang", (str,), None),
               "word_loop": ("word_loop", (bool,), None)},
     "speech": {"engine": ("speech_engine", (str,), ("espeak", "piper")),
@@ -99,9 +97,6 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
         raise ConfigError(f"{source}: speech.rate_wpm must be between 60 and 400 words a minute")
     if not 0 <= cfg.volume <= 1:
         raise ConfigError(f"{source}: speech.volume must be between 0 and 1")
-    if cfg.recognizer == "vosk" and not (cfg.vosk_model or cfg.vosk_lang):
-        raise ConfigError(f"{source}: voice.recognizer is vosk but neither voice.vosk_model (a model directory) "
-                          f"nor voice.vosk_lang (an installed model's language) is set")
     if cfg.vosk_model and cfg.vosk_lang:
         raise ConfigError(f"{source}: voice.vosk_model and voice.vosk_lang both name a Vosk model; keep one")
     if cfg.exercise is not None:

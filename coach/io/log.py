@@ -106,7 +106,8 @@ class SessionLog:
         self.path = path
         self.session_id = os.path.basename(path)[: -len(LOG_SUFFIX)]
         try:
-            self._fh: IO[str] | None = open(path, "x", encoding="utf-8")
+            # open for the session's lifetime: close() closes it
+            self._fh: IO[str] | None = open(path, "x", encoding="utf-8")  # noqa: SIM115 - see above
         except OSError as e:
             raise LogError(f"{path}: cannot write the session log ({e.strerror or e})") from None
         self._last_angle_t = -math.inf
@@ -151,7 +152,7 @@ def read_records(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
     """The log's lines as dicts. A cut-off or garbled line (a crash mid-write) is skipped."""
     path = os.fspath(path)
     try:
-        fh = open(path, encoding="utf-8", errors="replace")
+        fh = open(path, encoding="utf-8", errors="replace")  # noqa: SIM115 - `with fh` below; only open() fails here
     except FileNotFoundError:
         raise LogError(f"{path}: no such session log") from None
     except OSError as e:
@@ -244,13 +245,13 @@ def load_session(path: str | os.PathLike[str]) -> LoggedSession:
                             bool(r.get("judged")))
             s.reps = [x for x in s.reps if x.rep < rep.rep] + [rep]  # a later line for a rep replaces it
         elif kind == "rep_undone":
-            s = sets.get(r["set_no"])
-            if s:
-                s.reps = [x for x in s.reps if x.rep <= int(r["reps"])]
+            undone = sets.get(r["set_no"])
+            if undone:
+                undone.reps = [x for x in undone.reps if x.rep <= int(r["reps"])]
         elif kind == "set_ended":
-            s = sets.get(r["set_no"])
-            if s:
-                s.ended = float(r["t"])
+            ended = sets.get(r["set_no"])
+            if ended:
+                ended.ended = float(r["t"])
         elif kind == "angle":
             angles.append((float(r["t"]), r.get("deg")))
         elif kind == "cue_spoken":

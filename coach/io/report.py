@@ -5,11 +5,15 @@ marked (PNG), and a few spoken-style sentences for people who cannot see the plo
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from typing import Any
 
+from coach.core.errors import CoachError
 from coach.io.log import LoggedRep, LoggedSession
+
+log = logging.getLogger(__name__)
 
 
 def _fault_phrases() -> dict[str, str]:
@@ -19,7 +23,8 @@ def _fault_phrases() -> dict[str, str]:
         lib = load_cues_or_builtin("en")
         return {k.split(".")[1]: lib.render(k) for k in lib.messages
                 if k.startswith("fault.") and k.endswith(".summary")}
-    except Exception:  # the cue library is optional for a report
+    except (CoachError, OSError, KeyError, ValueError) as e:  # a broken cue file: ids stand in for phrases
+        log.warning("fault phrases unavailable for the report (%s); using the fault ids", e)
         return {}
 
 
@@ -88,9 +93,9 @@ def spoken_summary(data: LoggedSession) -> str:
             said += ", " + " and ".join(bits)
         else:
             said += ", all clean"
-        depths = [min((a for t, a in data.angles if r.start <= t <= r.end and a is not None), default=None)
-                  for r in s.reps]
-        depths = [d for d in depths if d is not None]
+        deepest = [min((a for t, a in data.angles if r.start <= t <= r.end and a is not None), default=None)
+                   for r in s.reps]
+        depths = [d for d in deepest if d is not None]
         if depths:
             said += f"; your hips bent to between {min(depths):.0f} and {max(depths):.0f} degrees"
         parts.append(said + ".")

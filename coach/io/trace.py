@@ -174,10 +174,11 @@ class TraceWriter:
 
     def __init__(self, path: str | os.PathLike[str], meta: TraceMeta):
         self.path = os.fspath(path)
+        # open for the writer's lifetime: close() (or the with block) closes it
         if self.path.endswith(".gz"):
-            self._fh: IO[str] = io.TextIOWrapper(gzip.open(self.path, "wb"), encoding="utf-8")
+            self._fh: IO[str] = io.TextIOWrapper(gzip.open(self.path, "wb"), encoding="utf-8")  # noqa: SIM115
         else:
-            self._fh = open(self.path, "w", encoding="utf-8")
+            self._fh = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - see above
         m: dict[str, object] = {"width": meta.width, "height": meta.height,
                                 "landmarks": "mediapipe_pose_33"}
         if meta.fps:

@@ -13,7 +13,8 @@ MediaPipe is imported inside the constructors, so importing this module costs no
 from __future__ import annotations
 
 import os
-from typing import Protocol
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -38,7 +39,7 @@ class PoseEstimator(Protocol):
     def close(self) -> None: ...
 
 
-def _to_array(landmarks: object) -> np.ndarray:
+def _to_array(landmarks: Iterable[Any]) -> np.ndarray:
     """A sequence of MediaPipe (Normalized)Landmark -> (33, 4) float array."""
     out = np.array([(p.x, p.y, p.z, p.visibility if p.visibility is not None else 0.0)
                     for p in landmarks], dtype=np.float64)

@@ -75,7 +75,7 @@ class SinglePersonGuard:
 
     def check(self, t: float, landmarks: np.ndarray | None) -> np.ndarray | None:
         torso = None if landmarks is None else torso_of(landmarks, self.width, self.height)
-        if torso is None:
+        if landmarks is None or torso is None:
             # Nobody (or a body without a torso to check): a new body must prove itself again; the
             # tracked one is still welcome back if it returns soon, close to where it was.
             self._candidate = None

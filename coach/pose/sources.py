@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import logging
 import math
 import os
 import queue
@@ -24,6 +25,8 @@ from typing import Protocol
 import numpy as np
 
 from coach.pose.errors import PoseSourceError
+
+log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
@@ -203,7 +206,10 @@ class RGBPrefetch:
                     if not put(("frame", (t, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)))):
                         return
                 put(("end", None))
-            except BaseException as e:  # handed to the consumer, after the frames before it
+            # anything, even SystemExit: handed to the consumer (raised there, after the frames
+            # before it), which would otherwise wait for an "end" that never comes
+            except BaseException as e:  # noqa: BLE001 - re-raised by the consumer
+                log.debug("frame prefetch stopped by %r", e)
                 put(("error", e))
             finally:
                 close = getattr(frames, "close", None)
@@ -274,8 +280,9 @@ class CameraSource:
             if self._seq == 0:
                 self.close()
                 raise PoseSourceError(f"camera {device} opened but delivered no picture.")
-            if self.width <= 0 or self.height <= 0:
-                self.height, self.width = self._latest[1].shape[:2]
+            latest = self._latest   # set with the first frame (_seq > 0)
+            if latest is not None and (self.width <= 0 or self.height <= 0):
+                self.height, self.width = latest[1].shape[:2]
 
     def _read_loop(self) -> None:
         while not self._stop.is_set():
@@ -304,6 +311,7 @@ class CameraSource:
                         break
                     self._taken = self._seq
                     item = self._latest
+                assert item is not None   # a new _seq always comes with its frame
                 yield item
         finally:
             self.close()

@@ -8,6 +8,7 @@ gives the samples directly in a few milliseconds and keeps stdout clean.
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import numpy as np
@@ -37,8 +38,8 @@ def _initialise(E) -> int:
         try:  # stop a later pyttsx3.init() in this process from initialising espeak twice
             from pyttsx3.drivers.espeak import EspeakDriver
             EspeakDriver._moduleInitialized = True
-        except Exception:  # noqa: BLE001 - only a courtesy to pyttsx3
-            pass
+        except Exception as e:  # noqa: BLE001 - only a courtesy to pyttsx3
+            logging.getLogger(__name__).debug("could not mark pyttsx3's espeak driver initialised: %r", e)
     return _SAMPLE_RATE
 
 

@@ -6,10 +6,13 @@ silent (pyttsx3's say() shells out to aplay and ignores its error) or a PortAudi
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Protocol
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 
 class NoAudioOutput(Exception):
@@ -51,8 +54,8 @@ class SoundDeviceOutput:
         try:
             self._stream.abort()
             self._stream.close()
-        except Exception:  # noqa: BLE001 - closing a dead device must not end the workout
-            pass
+        except Exception as e:  # noqa: BLE001 - closing a dead device must not end the workout
+            log.warning("closing the audio output failed: %r", e)
 
 
 class NullOutput:
@@ -62,7 +65,7 @@ class NullOutput:
     def __init__(self, sample_rate: int, paced: bool = True):
         self.sample_rate, self.paced = sample_rate, paced
         self.samples_written = 0
-        self._next = None
+        self._next: float | None = None
 
     def write(self, block: np.ndarray) -> None:
         self.samples_written += len(block)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import math
 import os
-import wave
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -16,9 +15,10 @@ import numpy as np
 from coach.core import events as ev
 from coach.core.commands import Command, Louder, Quieter
 from coach.core.errors import DeviceMissing
+from coach.io.wav import resample, to_int16, unit_to_int16, write_wav
 from coach.runtime.clock import Clock
 from coach.speech.cache import AudioCache
-from coach.speech.engine import SpeechConfig, TtsError, make_engine
+from coach.speech.engine import DEFAULT_RATE_WPM, SpeechConfig, TtsError, make_engine
 from coach.speech.speaker import Speaker as _Speaker
 
 
@@ -34,7 +34,7 @@ class EngineVoice:
     def __init__(self, engine: str = "espeak", rate_wpm: int | None = None, volume: float = 1.0):
         try:
             # volume is applied here (it changes by voice), not baked into the cached audio
-            cfg = SpeechConfig(engine=engine, **({"rate_wpm": rate_wpm} if rate_wpm else {}))
+            cfg = SpeechConfig(engine=engine, rate_wpm=rate_wpm or DEFAULT_RATE_WPM)
             self.cache = AudioCache(make_engine(cfg))
         except TtsError as e:
             raise DeviceMissing(str(e)) from None
@@ -42,8 +42,7 @@ class EngineVoice:
 
     def render(self, text: str) -> tuple[np.ndarray, int]:
         x = self.cache.get(text)
-        pcm = (np.clip(np.asarray(x, dtype=np.float64) * self.volume, -1, 1) * 32767).astype(np.int16)
-        return pcm, self.cache.sample_rate
+        return unit_to_int16(np.asarray(x, dtype=np.float64) * self.volume), self.cache.sample_rate
 
 
 def default_voice(engine: str = "espeak", rate_wpm: int | None = None, volume: float = 1.0) -> EngineVoice:
@@ -90,8 +89,7 @@ class WavSpeaker:
                     return None
         samples, rate = self.voice.render(cue.text)
         if rate != self.RATE:
-            idx = np.arange(0, len(samples), rate / self.RATE)
-            samples = np.interp(idx, np.arange(len(samples)), samples).astype(np.int16)
+            samples = to_int16(resample(samples, rate, self.RATE))
         i0 = int(round(start * self.RATE))
         need = i0 + len(samples)
         if need > len(self._buf):
@@ -108,11 +106,7 @@ class WavSpeaker:
             self.voice.volume = min(1.0, max(0.2, self.voice.volume + step))
 
     def close(self) -> None:
-        with wave.open(self.path, "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(self.RATE)
-            w.writeframes(self._buf.tobytes())
+        write_wav(self.path, self._buf, self.RATE)
 
 
 class LiveSpeaker:
@@ -123,17 +117,21 @@ class LiveSpeaker:
                  volume: float = 1.0, on_spoken: Callable[[ev.CueSpoken], None] | None = None,
                  clock: Clock | None = None):
         voice = EngineVoice(engine, rate_wpm, volume)
-        self.rate_wpm = rate_wpm or 170
+        self.rate_wpm = rate_wpm or DEFAULT_RATE_WPM
         self.clock = clock or Clock(realtime=True)
         self.listeners: list[Callable[[ev.CueSpoken], None]] = [on_spoken] if on_spoken else []
         self._speaker = _Speaker(voice.cache, device=device, volume=volume,
-                                 on_spoken=lambda cs: [f(cs) for f in self.listeners],
+                                 on_spoken=self._spoken,
                                  text_stream=io.StringIO(), clock=lambda: self.clock.now())
         if self._speaker.problem:
             problem = self._speaker.problem
             self._speaker.close()
             raise DeviceMissing(problem)
         self.asynchronous = True
+
+    def _spoken(self, cue_spoken: ev.CueSpoken) -> None:
+        for listener in self.listeners:
+            listener(cue_spoken)
 
     def say(self, cue: ev.Cue) -> tuple[float, float] | None:
         self._speaker.say(cue)

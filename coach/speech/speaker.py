@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
@@ -23,8 +23,11 @@ from coach.core.commands import Faster, Louder, Quieter, Slower
 from coach.core.cue_policy import PLAY, PREEMPT, PolicyConfig, SpeechQueue
 from coach.core.events import Cue, CueSpoken
 from coach.speech.cache import AudioCache
-from coach.speech.engine import TtsError
+from coach.speech.engine import SpeechEngine, TtsError
 from coach.speech.output import AudioOutput, NoAudioOutput, SoundDeviceOutput, open_output
+
+if TYPE_CHECKING:
+    from coach.core.cues import CueLibrary
 
 _STOP = object()
 _RATE = object()
@@ -45,7 +48,7 @@ class Speaker:
                  volume: float = 1.0, block_s: float = 0.02,
                  on_spoken: Callable[[CueSpoken], None] | None = None,
                  text_stream: TextIO | None = None, clock: Callable[[], float] = time.monotonic,
-                 library: object | None = None):
+                 library: CueLibrary | None = None):
         self.cache, self.volume, self.clock = cache, float(volume), clock
         self.on_spoken = on_spoken
         self.text_stream = text_stream if text_stream is not None else sys.stderr
@@ -106,6 +109,7 @@ class Speaker:
             return
         engine = self.cache.engine
         rate = min(400, max(60, int(engine.rate_wpm) + delta))
+        new: SpeechEngine
         try:
             if engine.name == "piper":
                 from coach.speech.piper_engine import PiperEngine
@@ -162,10 +166,11 @@ class Speaker:
         if self.output is not None and self.cache is not None:
             try:
                 head, tail = cue.text, ""
-                if self._stream_phrases and not self.cache.cached(cue.text):
+                # the pool exists when the engine streams phrases (_stream_phrases)
+                if self._tail_pool is not None and not self.cache.cached(cue.text):
                     head, tail = split_first_phrase(cue.text)
                 samples = self.cache.get(head)
-                if tail:
+                if self._tail_pool is not None and tail:
                     self._tail = self._tail_pool.submit(self.cache.get, tail)
             except TtsError as e:
                 self.output.close()

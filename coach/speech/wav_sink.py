@@ -5,24 +5,12 @@ the tests)."""
 from __future__ import annotations
 
 import os
-import wave
-
-import numpy as np
 
 from coach.core.cue_policy import PolicyConfig
 from coach.core.events import Cue, CueSpoken
+from coach.io.wav import unit_to_int16, write_wav
 from coach.speech.cache import AudioCache
 from coach.speech.timeline import Timeline, lay_out, mix
-
-
-def write_wav(path: str | os.PathLike[str], samples: np.ndarray, sample_rate: int) -> None:
-    pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2")
-    # open the file first: wave.open(path) on a bad path leaves a half-built writer that warns
-    with open(os.fspath(path), "wb") as raw, wave.open(raw, "wb") as fh:
-        fh.setnchannels(1)
-        fh.setsampwidth(2)
-        fh.setframerate(sample_rate)
-        fh.writeframes(pcm.tobytes())
 
 
 class WavSink:
@@ -42,5 +30,5 @@ class WavSink:
         """Write the WAV (at least `duration` seconds long); returns what was spoken, when."""
         sr = self.cache.sample_rate
         self.timeline = lay_out(self._cues, self.cache.get, sr, self.config)
-        write_wav(self.path, mix(self.timeline, sr, duration, self.volume), sr)
+        write_wav(self.path, unit_to_int16(mix(self.timeline, sr, duration, self.volume)), sr)
         return self.timeline.spoken

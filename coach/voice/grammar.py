@@ -73,7 +73,8 @@ def jsgf(vocab: Vocabulary, wake_word: str | None = None, own: Sequence[tuple[st
             f"<tens> = {_alts(n.tens)};",
             "<count> = <digit> | <teen> | <tens> [<digit>];",
             # 1-999, including the gym's "one twenty" and "two ten"
-            f"<number> = <count> | ({gym}) (<teen> | <tens> [<digit>]) | ({ones}) {n.hundred} [[{n.and_word}] <count>];",
+            f"<number> = <count> | ({gym}) (<teen> | <tens> [<digit>])"
+            f" | ({ones}) {n.hundred} [[{n.and_word}] <count>];",
             f"<sec> = {_alts(n.seconds_words)};",
             f"<min> = {_alts(n.minutes_words)};",
         ]

@@ -17,11 +17,12 @@ class WavMic:
         self.path, self.offset_s = path, offset_s
         try:
             self._chunks = wav_chunks(path)
-            self._first = next(self._chunks, None)
+            first = next(self._chunks, None)
         except AudioError as e:
             raise DeviceMissing(str(e)) from None
-        if self._first is None:
+        if first is None:
             raise DeviceMissing(f"{path}: the WAV file holds no audio")
+        self._first = first
 
     def chunks(self) -> Iterator[AudioChunk]:
         for c in self._iter():

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -164,7 +164,7 @@ class PocketSphinxRecognizer:
                 kwargs["dict"] = str(dic)
         try:
             self._decoder = pocketsphinx.Decoder(**kwargs)
-        except Exception as e:
+        except (RuntimeError, KeyError, ValueError) as e:  # a bad model; an unknown or bad option
             raise RecognizerError(f"cannot load the PocketSphinx model {hmm} ({e})") from None
         d = self._decoder
         _add_pronunciations(d, vocab)
@@ -319,7 +319,7 @@ def _phone_loop(pocketsphinx, hmm: str, model_dir, decoder_options: dict):
 
 
 def command_grammar_with_garbage(vocab: Vocabulary, wake_word: str | None, garbage: list[str],
-                                 garbage_weight: float, own: Sequence[str] = ()) -> str:
+                                 garbage_weight: float, own: Sequence[tuple[str, ...]] = ()) -> str:
     """The command grammar plus a competing loop of common words (out-of-vocabulary speech)."""
     g = jsgf(vocab, wake_word, own)
     if not garbage:
@@ -357,7 +357,7 @@ class VoskRecognizer:
                          if garbage_words and w not in vocab.words() and find(w) >= 0}
         extra = sorted(self._garbage) + (["[unk]"] if find("[unk]") >= 0 else [])
         self._grammar = json.dumps(known + extra, ensure_ascii=False)
-        self._rec = None
+        self._rec: Any = None   # a vosk.KaldiRecognizer while listening (vosk has no type stubs)
         self._fed_s = 0.0
 
     def start(self) -> None:
@@ -413,7 +413,7 @@ def load_vosk_model(model_dir: str | Path | None):
         vosk.SetLogLevel(-1)
         try:
             _VOSK_MODELS[key] = vosk.Model(str(model_dir))
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - vosk raises a bare Exception("Failed to create a model")
             raise RecognizerError(f"cannot load the Vosk model in {model_dir} ({e})") from None
     return _VOSK_MODELS[key]
 
@@ -454,7 +454,7 @@ def create_recognizer(language: str = "en", wake_word: str | None = None,
 
     The Listener's `accept(chunk)` / `finish()` return the accepted utterances (with `.t` and
     `.text`); set `listener.speaking` or call `listener.gate(until_t)` while the coach talks."""
-    from coach.core.vocabulary import default_vocabulary
+    from coach.core.commands import default_vocabulary
     from coach.voice.listener import Listener
 
     vocab = vocab or default_vocabulary(language)
