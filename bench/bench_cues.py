@@ -47,7 +47,8 @@ def run_trace(path: str, exercise: str, labelled: list[dict]) -> dict:
 def _run_trace(path: str, exercise: str, labelled: list[dict]) -> dict:
     from coach.core.analysis import analyze
     from coach.core.cue_policy import cues_for
-    from coach.core.cues import load_cues_or_builtin, load_policy_config
+    from coach.core.cues import load_cues_or_builtin
+    from coach.core.policy_config import load_policy_config
     from coach.core.events import FaultFound, RepCounted
     from coach.io.trace import read_trace
 

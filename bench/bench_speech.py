@@ -24,7 +24,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from coach.core.cue_policy import CuePolicy, PolicyConfig  # noqa: E402
+from coach.core.cue_policy import CuePolicy  # noqa: E402
+from coach.core.policy_config import PolicyConfig  # noqa: E402
 from coach.core.cues import load_cues_or_builtin  # noqa: E402
 from coach.core.events import Fault, FaultFound  # noqa: E402
 from coach.speech.cache import AudioCache, fixed_texts  # noqa: E402

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from coach.core.cue_policy import (DROP, PLAY, PREEMPT, WAIT, CuePolicy, PolicyConfig, SpeechQueue,
-                              cues_for)
-from coach.core.cues import CUES_ROOT, load_cues, load_policy_config
+from coach.core.cue_policy import CuePolicy, cues_for
+from coach.core.cues import CUES_ROOT, load_cues
+from coach.core.policy_config import PolicyConfig, load_policy_config
+from coach.core.speech_queue import DROP, PLAY, PREEMPT, WAIT, SpeechQueue
 from coach.core.events import (Cue, Fault, FaultFound, Paused, PoseFound, PoseLost, RepCounted,
                           RepJudged, RepRecorded, RestEnded, RestStarted, Resumed, SetEnded,
                           SetStarted)

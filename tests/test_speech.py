@@ -8,7 +8,7 @@ import wave
 import numpy as np
 import pytest
 
-from coach.core.cue_policy import PolicyConfig
+from coach.core.policy_config import PolicyConfig
 from coach.core.cues import load_cues_or_builtin
 from coach.core.events import Cue, Fault, FaultFound, RepCounted, RepJudged, SetStarted
 from coach.speech.cache import AudioCache, fixed_texts

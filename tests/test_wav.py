@@ -62,3 +62,25 @@ def test_downsampling_does_not_alias():
 def test_same_rate_is_the_input_itself():
     x = tone(440, 16000)
     assert np.array_equal(Resampler(16000, 16000).process(x, final=True), x)
+
+
+def test_the_speech_wav_resamples_a_voice_at_another_rate(tmp_path):
+    """WavSpeaker writes 22.05 kHz; a voice at 16 kHz is resampled (band-limited), not stretched."""
+    from coach.core.events import Cue
+    from coach.speech.sinks import WavSpeaker
+
+    class Voice16k:
+        volume = 1.0
+
+        def render(self, text: str) -> tuple[np.ndarray, int]:
+            return to_int16(tone(500, 16000, 0.5)), 16000
+
+    p = tmp_path / "speech.wav"
+    speaker = WavSpeaker(str(p), voice=Voice16k())
+    start, end = speaker.say(Cue(1.0, "hello", "system", 10))
+    speaker.close()
+    x, rate = read_wav(p)
+    assert rate == WavSpeaker.RATE and abs((end - start) - 0.5) < 0.01
+    said = x[int(1.0 * rate) + 100: int(1.5 * rate) - 100].astype(np.float64)
+    ideal = tone(500, rate, 0.5)[100:len(said) + 100]
+    assert np.abs(said - ideal).max() < 80

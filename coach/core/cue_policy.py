@@ -14,15 +14,13 @@ speech sink asks whether a new cue pre-empts what is playing, waits, or is dropp
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Any
 
 from coach.core.commands import CountEvery, Faster, Louder, Quieter, QuietMode, Repeat, Slower
+from coach.core.cues import CueLibrary
 from coach.core.events import (
-    FAULT_IDS,
     Answered,
     CommandHeard,
     Cue,
@@ -42,179 +40,7 @@ from coach.core.events import (
     TargetChanged,
     WorkoutFinished,
 )
-
-if TYPE_CHECKING:
-    from coach.core.cues import CueLibrary
-
-SEVERITIES = ("mild", "moderate", "severe")
-
-
-@dataclass(frozen=True)
-class PolicyConfig:
-    """Everything a coach may tune; `cues/policy.toml` overrides the defaults."""
-
-    count_every: int = 1  # 1 = every rep, 5 = every fifth rep, 0 = no counts
-    countdown_from: int = 3  # "8. 2 more." when this many reps or fewer are left (0 = off)
-    cooldown_reps: int = 2  # a cued fault is not cued again within this many reps
-    # after any correction, a style (non-safety) correction waits this many reps: one thing to
-    # think about at a time, and room for the counts; safety faults may come on the next rep
-    correction_gap_reps: int = 2
-    escalate_at: int = 2  # the 2nd cue of a fault that persists uses the "escalate" wording
-    lower_load_at: int = 3  # the 3rd suggests a lighter load
-    praise: bool = True
-    min_severity: str = "mild"  # faults below this are not cued (still summarised)
-    # a mild (borderline) fault is cued only when the rep before had it too: a coach does not
-    # call a one-off that is barely past the line (and borderline calls are the least certain)
-    mild_needs_repeat: bool = True
-    # most important first: the faults that load the spine or risk a fall come first
-    fault_order: tuple[str, ...] = FAULT_IDS
-    safety_faults: frozenset[str] = frozenset({"spine_rounding", "balance", "load_drift"})
-    unloaded_exercises: frozenset[str] = frozenset({"hip_hinge_drill"})  # no "lower the load"
-    see_physio_share: float = 0.5  # a safety fault on this share of a set's reps -> see a physio
-    person_lost_repeat_s: float = 20.0
-    rest_warning_s: float = 10.0
-    priorities: Mapping[str, int] = field(default_factory=lambda: {
-        "safety": 90, "safety_correction": 75, "system": 70, "confirm": 65, "correction": 60,
-        "view": 55, "set": 50, "help": 45, "praise": 40, "count": 30})
-    # pre-emption: a new cue cuts the playing one only if it is this much more important ...
-    preempt_margin: int = 20
-    # ... and a count is never cut in its first moments (it is short; the number matters)
-    # unless by a cue of at least `always_preempts` priority
-    count_grace_s: float = 0.8
-    always_preempts: int = 90
-    # a waiting cue older than this when its turn comes is dropped (stale); absent = never
-    max_wait_s: Mapping[str, float] = field(default_factory=lambda: {
-        "count": 1.0, "correction": 3.0, "praise": 3.0, "view": 4.0, "help": 5.0})
-
-    def priority(self, kind: str) -> int:
-        return self.priorities.get(kind, self.priorities["set"])
-
-
-class PolicyConfigError(ValueError):
-    pass
-
-
-def policy_config_from_mapping(data: Mapping[str, Any], where: str) -> PolicyConfig:
-    """Build a PolicyConfig from parsed TOML; unknown or mistyped keys raise naming them."""
-    base = PolicyConfig()
-    kwargs: dict[str, Any] = {}
-    for key, value in data.items():
-        if not hasattr(base, key):
-            raise PolicyConfigError(f"{where}: unknown setting {key!r}")
-        default = getattr(base, key)
-        try:
-            if isinstance(default, bool):
-                if not isinstance(value, bool):
-                    raise TypeError
-            elif isinstance(default, (int, float)) and not isinstance(default, bool):
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                    raise TypeError
-                value = type(default)(value)
-            elif isinstance(default, (tuple, frozenset)):
-                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                    raise TypeError
-                value = type(default)(value)
-            elif isinstance(default, Mapping):
-                if not isinstance(value, dict) or not all(
-                        isinstance(v, (int, float)) and not isinstance(v, bool) for v in value.values()):
-                    raise TypeError
-                value = {**default, **value}
-            elif isinstance(default, str):
-                if value not in SEVERITIES:
-                    raise TypeError
-        except TypeError:
-            raise PolicyConfigError(f"{where}: {key} has the wrong type or value: {value!r}") from None
-        if key in ("fault_order", "safety_faults"):
-            unknown = sorted(set(value) - set(FAULT_IDS))
-            if unknown:
-                raise PolicyConfigError(f"{where}: {key} names the unknown fault {unknown[0]!r} "
-                                        f"(known: {', '.join(FAULT_IDS)})")
-        kwargs[key] = value
-    return replace(base, **kwargs)
-
-
-# --- the arbiter ---------------------------------------------------------------------------------
-
-class Decision(StrEnum):
-    """What the arbiter does with a cue offered while another may be playing."""
-
-    PLAY = "play"
-    PREEMPT = "preempt"  # cut the one playing
-    WAIT = "wait"  # queue it behind
-    DROP = "drop"  # stale or not worth saying
-
-
-PLAY, PREEMPT, WAIT, DROP = Decision.PLAY, Decision.PREEMPT, Decision.WAIT, Decision.DROP
-
-
-def arbitrate(new: Cue, playing: Cue | None, playing_since: float, now: float,
-              config: PolicyConfig) -> Decision:
-    """PLAY (nothing playing), PREEMPT (cut the playing cue), WAIT, or DROP (a repeat)."""
-    if playing is None:
-        return PLAY
-    if new.text == playing.text:
-        return DROP  # it is being said right now
-    if new.priority >= playing.priority + config.preempt_margin:
-        young_count = playing.kind == "count" and now - playing_since < config.count_grace_s
-        if not young_count or new.priority >= config.always_preempts:
-            return PREEMPT
-    return WAIT
-
-
-class SpeechQueue:
-    """Which cue plays now. Pure: the caller tells it the time and when playback finished.
-
-    `offer` returns PLAY/PREEMPT (start `cue` now, cutting whatever played), WAIT or DROP;
-    `finished` returns the next waiting cue to start, skipping stale ones."""
-
-    def __init__(self, config: PolicyConfig | None = None):
-        self.config = config or PolicyConfig()
-        self.playing: Cue | None = None
-        self.playing_since = 0.0
-        self.waiting: list[Cue] = []
-        self.dropped: list[Cue] = []
-
-    def offer(self, cue: Cue, now: float) -> Decision:
-        decision = arbitrate(cue, self.playing, self.playing_since, now, self.config)
-        if decision in (PLAY, PREEMPT):
-            self.playing, self.playing_since = cue, now
-        elif decision == WAIT:
-            if any(w.text == cue.text for w in self.waiting):
-                decision = DROP
-            else:
-                if cue.kind == "count":  # a newer count makes an older waiting one pointless
-                    self._drop([w for w in self.waiting if w.kind == "count"])
-                self.waiting.append(cue)
-        if decision == DROP:
-            self.dropped.append(cue)
-        return decision
-
-    def finished(self, now: float) -> Cue | None:
-        """The playing cue ended at `now`: return the cue to start next (or None)."""
-        self.playing = None
-        while self.waiting:
-            best = max(self.waiting, key=lambda c: self._turn(c, now))
-            self.waiting.remove(best)
-            if now - best.t > self.config.max_wait_s.get(best.kind, math.inf):
-                self.dropped.append(best)
-                continue
-            self.playing, self.playing_since = best, now
-            return best
-        return None
-
-    def _turn(self, cue: Cue, now: float) -> tuple[bool, bool, int, float]:
-        """Who goes next: safety first; then a count that is still fresh (it is short and goes
-        stale in a second, a correction can wait that long); then by priority, oldest first."""
-        urgent = cue.priority >= self.config.always_preempts
-        fresh_count = (cue.kind == "count"
-                       and now - cue.t <= self.config.max_wait_s.get("count", math.inf))
-        return (urgent, fresh_count, cue.priority, -cue.t)
-
-    def _drop(self, cues: list[Cue]) -> None:
-        for c in cues:
-            self.waiting.remove(c)
-            self.dropped.append(c)
-
+from coach.core.policy_config import SEVERITIES, PolicyConfig
 
 # --- the policy ----------------------------------------------------------------------------------
 

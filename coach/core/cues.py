@@ -264,23 +264,3 @@ def load_cues_or_builtin(language: str = "en", root: str | os.PathLike[str] | No
             _warned.add(str(e))
             log.error("%s; using the built-in English cues instead", e)
         return builtin_library()
-
-
-POLICY_PATH = CUES_ROOT / "policy.toml"
-
-
-def load_policy_config(path: str | os.PathLike[str] | None = None):
-    """The cue policy settings from `cues/policy.toml`; raises CueError naming file and key."""
-    from coach.core.cue_policy import PolicyConfigError, policy_config_from_mapping
-
-    path = Path(path) if path is not None else POLICY_PATH
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-        return policy_config_from_mapping(data, str(path))
-    except tomllib.TOMLDecodeError as e:
-        raise CueError(f"{path}: not valid TOML ({e})") from None
-    except OSError as e:
-        raise CueError(f"{path}: cannot be read ({e.strerror or e})") from None
-    except PolicyConfigError as e:
-        raise CueError(str(e)) from None

@@ -29,11 +29,12 @@ from typing import Any
 from coach.core import events as ev
 from coach.core.analysis import Analyzer
 from coach.core.commands import Help, default_vocabulary, help_lines
-from coach.core.cue_policy import CuePolicy, PolicyConfig
+from coach.core.cue_policy import CuePolicy
 from coach.core.cues import CueLibrary, load_cues_or_builtin
 from coach.core.exercises import ExerciseError
 from coach.core.frames import Frame
 from coach.core.hip_angle import hip_angle
+from coach.core.policy_config import PolicyConfig
 from coach.core.session import Session
 from coach.core.session_cues import SessionCues
 from coach.core.vocabulary import VocabError

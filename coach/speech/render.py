@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from coach.core.cue_policy import PolicyConfig, cues_for
-from coach.core.cues import CueLibrary, load_cues_or_builtin, load_policy_config
+from coach.core.cue_policy import cues_for
+from coach.core.cues import CueLibrary, load_cues_or_builtin
+from coach.core.errors import CoachError
 from coach.core.events import Cue, CueSpoken
+from coach.core.policy_config import PolicyConfig, load_policy_config
 from coach.speech.cache import AudioCache
 from coach.speech.engine import SpeechConfig, make_engine
 from coach.speech.wav_sink import WavSink
@@ -20,7 +22,8 @@ def speak_events_to_wav(events: Iterable[object], path: str | os.PathLike[str], 
     """Run the cue policy over `events` and render what it says into `path`.
 
     Returns the cues actually spoken (with their start times); pre-empted cues are cut and
-    stale ones dropped exactly as the live speaker would. Raises TtsError, CueError."""
+    stale ones dropped exactly as the live speaker would. Raises a CoachError (TtsError,
+    CueError, PolicyConfigError)."""
     library = library or load_cues_or_builtin()
     policy = policy or load_policy_config()
     events = list(events)
@@ -45,13 +48,11 @@ def speak_to_for_cli(events: list, path: str, exercise: str, *, engine: str = "e
     stdout carries JSON). Problems raise coach.cli.CliError (one sentence, exit 2)."""
     import sys
 
-    from coach.core.cues import CueError
     from coach.core.errors import CliError
-    from coach.speech.engine import TtsError
 
     try:
         spoken = speak_events_to_wav(events, path, exercise=exercise, speech=SpeechConfig(engine=engine))
-    except (TtsError, CueError) as e:
+    except CoachError as e:  # the speech engine, a cue file or the policy file
         raise CliError(str(e)) from None
     except OSError as e:
         raise CliError(f"{path}: cannot write the speech WAV ({e.strerror or e})") from None

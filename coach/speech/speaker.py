@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, TextIO
 import numpy as np
 
 from coach.core.commands import Faster, Louder, Quieter, Slower
-from coach.core.cue_policy import PLAY, PREEMPT, PolicyConfig, SpeechQueue
 from coach.core.events import Cue, CueSpoken
+from coach.core.policy_config import PolicyConfig
+from coach.core.speech_queue import PLAY, PREEMPT, SpeechQueue
 from coach.speech.cache import AudioCache
 from coach.speech.engine import SpeechEngine, TtsError
 from coach.speech.output import AudioOutput, NoAudioOutput, SoundDeviceOutput, open_output

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach.core.cue_policy import PLAY, PREEMPT, PolicyConfig, SpeechQueue
 from coach.core.events import Cue, CueSpoken
+from coach.core.policy_config import PolicyConfig
+from coach.core.speech_queue import PLAY, PREEMPT, SpeechQueue
 
 _FADE_S = 0.01  # a cut cue fades out instead of clicking
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import os
 
-from coach.core.cue_policy import PolicyConfig
 from coach.core.events import Cue, CueSpoken
+from coach.core.policy_config import PolicyConfig
 from coach.io.wav import unit_to_int16, write_wav
 from coach.speech.cache import AudioCache
 from coach.speech.timeline import Timeline, lay_out, mix
