@@ -29,7 +29,8 @@ from coach.core.policy_config import PolicyConfig  # noqa: E402
 from coach.core.cues import load_cues_or_builtin  # noqa: E402
 from coach.core.events import Fault, FaultFound  # noqa: E402
 from coach.speech.cache import AudioCache, fixed_texts  # noqa: E402
-from coach.speech.engine import SpeechConfig, make_engine  # noqa: E402
+from coach.speech.engine import SpeechConfig  # noqa: E402
+from coach.speech.engines import make_engine  # noqa: E402
 from coach.speech.output import NullOutput  # noqa: E402
 from coach.speech.speaker import Speaker  # noqa: E402
 

@@ -73,10 +73,11 @@ def _mix(p: _Pose, q: _Pose, w: float) -> _Pose:
 
 
 # Deepest point, arm mode and load per exercise (typical ranges from the brief / README).
-_BOTTOM = {"deadlift": dict(h=128, k=82), "kettlebell_deadlift": dict(h=120, k=72),
-           "romanian_deadlift": dict(h=95, k=20), "good_morning": dict(h=92, k=18),
-           "hip_hinge_drill": dict(h=95, k=20), "squat": dict(h=105, k=110),
-           "kettlebell_swing": dict(h=95, k=30, a=-25, e=0), "hip_thrust": dict(h=75)}
+_BOTTOM: dict[str, dict[str, float]] = {
+    "deadlift": dict(h=128, k=82), "kettlebell_deadlift": dict(h=120, k=72),
+    "romanian_deadlift": dict(h=95, k=20), "good_morning": dict(h=92, k=18),
+    "hip_hinge_drill": dict(h=95, k=20), "squat": dict(h=105, k=110),
+    "kettlebell_swing": dict(h=95, k=30, a=-25, e=0), "hip_thrust": dict(h=75)}
 _ARM = {"deadlift": "bar", "kettlebell_deadlift": "bar", "romanian_deadlift": "bar", "good_morning": "back",
         "hip_hinge_drill": "back", "squat": "back", "kettlebell_swing": "angle", "hip_thrust": "thrust"}
 _LOAD = {"deadlift": 0.8, "kettlebell_deadlift": 0.25, "romanian_deadlift": 0.5, "good_morning": 0.3,
@@ -125,7 +126,7 @@ def _script(ex: str, reps: int, faults: dict[int, list[str]], rng: np.random.Gen
     kind, thrust = _KIND[load_exercise(ex).kind], ex == "hip_thrust"
     top0 = _pose(_ARM[ex], h=0 if thrust else 2, k=0 if thrust else 2, load=_LOAD[ex],
                  a=90 if kind == "swing" else 0)
-    bot0 = _with(top0, **_BOTTOM[ex])
+    bot0 = _with(top0, None, **_BOTTOM[ex])  # arm given, so no key of the table can fill it
     bot0 = _Pose(bot0.v + _vary(rng, 5, 4), bot0.mode)  # this lifter's usual depth
     tempo = 1.0 + rng.uniform(-0.08, 0.08)
     stand = _pose("angle", h=2, k=2, e=10)  # unloaded, arms hanging

@@ -12,7 +12,8 @@ from coach.core.policy_config import PolicyConfig
 from coach.core.cues import load_cues_or_builtin
 from coach.core.events import Cue, Fault, FaultFound, RepCounted, RepJudged, SetStarted
 from coach.speech.cache import AudioCache, fixed_texts
-from coach.speech.engine import SpeechConfig, TtsError, make_engine
+from coach.speech.engine import SpeechConfig, TtsError
+from coach.speech.engines import make_engine
 from coach.speech.espeak_engine import EspeakEngine
 from coach.speech.output import NullOutput
 from coach.speech.render import speak_events_to_wav

@@ -31,7 +31,7 @@ def open_source(path: str):
         from coach.io.trace import read_trace
         return read_trace(path)
     try:
-        from coach.pose import open_landmark_stream  # type: ignore[attr-defined]
+        from coach.pose import open_landmark_stream
     except ImportError:
         from coach.io.trace import read_trace
         return read_trace(path)

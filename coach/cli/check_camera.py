@@ -88,7 +88,8 @@ def _speaker(engine: str):
     """A live speaker, or None (with one sentence on stderr) when speech cannot run here."""
     try:
         from coach.speech.cache import AudioCache
-        from coach.speech.engine import SpeechConfig, TtsError, make_engine
+        from coach.speech.engine import SpeechConfig, TtsError
+        from coach.speech.engines import make_engine
         from coach.speech.speaker import Speaker
     except ImportError as e:
         print(f"coach: speech is not available ({e}); printing only.", file=sys.stderr)
@@ -178,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
                 else:
                     good_since = None
     except KeyboardInterrupt:
-        pass
+        pass  # Ctrl-C ends a camera check: report what was seen so far
     finally:
         if progress is not None:
             progress.close()
@@ -209,7 +210,8 @@ def _write_wav(path: str, cues: list, engine: str, duration: float) -> None:
         raise CliError(f"{path}: the folder {out_dir} does not exist.")
     try:
         from coach.speech.cache import AudioCache
-        from coach.speech.engine import SpeechConfig, TtsError, make_engine
+        from coach.speech.engine import SpeechConfig, TtsError
+        from coach.speech.engines import make_engine
         from coach.speech.wav_sink import WavSink
     except ImportError as e:
         raise CliError(f"speech is not available here ({e}).") from None
@@ -249,10 +251,11 @@ def _frames_with_errors(frames, seen: list[bool]) -> Iterator:
 
         nobody_error = (PoseSourceError,)
     except ImportError:
-        pass
+        pass  # no pose estimator installed: only trace errors can occur
+    source_errors: tuple[type[Exception], ...] = (TraceError, *nobody_error)
     try:
         yield from frames
-    except (TraceError, *nobody_error) as e:
+    except source_errors as e:
         if seen[0] or not isinstance(e, nobody_error):
             raise CliError(str(e)) from None
 

@@ -63,7 +63,7 @@ def run_demo(args: argparse.Namespace) -> int:
     try:
         os.makedirs(out, exist_ok=True)
     except OSError as e:
-        raise CliError(f"{out}: cannot create the output directory ({e.strerror or e})")
+        raise CliError(f"{out}: cannot create the output directory ({e.strerror or e})") from None
     trace = args.trace or _data_file(DEMO_TRACE)
     if trace is None:
         raise CliError("the bundled demo trace is missing from this install (coach/data); give --trace")
@@ -74,21 +74,22 @@ def run_demo(args: argparse.Namespace) -> int:
         camera = TraceCamera(trace)
     except DeviceMissing as e:
         if args.trace:
-            raise CliError(str(e))
-        raise CliError(f"the bundled demo trace cannot be read ({e})")
+            raise CliError(str(e)) from None
+        raise CliError(f"the bundled demo trace cannot be read ({e})") from None
     mic, recognizer, how = None, None, ""
     wav_src = args.mic or _data_file(DEMO_WAV)
     if wav_src:
         script = None
-        if not args.mic and _data_file(DEMO_SCRIPT):
-            with open(_data_file(DEMO_SCRIPT), encoding="utf-8") as fh:
+        script_path = None if args.mic else _data_file(DEMO_SCRIPT)
+        if script_path:
+            with open(script_path, encoding="utf-8") as fh:
                 script = json.load(fh)["phrases"]
         try:
             mic = WavMic(_unpack_wav(wav_src, os.path.join(out, "microphone.wav")))
             recognizer, how = make_recognizer("en", wake_word=None, script=script)
         except DeviceMissing as e:
             if args.mic:
-                raise CliError(str(e))
+                raise CliError(str(e)) from None
             messages.append(f"The bundled voice commands cannot be read ({e}).")
     speech_wav = os.path.join(out, "coach-speech.wav")
     try:
@@ -102,7 +103,7 @@ def run_demo(args: argparse.Namespace) -> int:
                      {"mode": "demo", "exercise": exercise, "trace": os.path.basename(trace)})
     # a fast replay prints the transcript in time order at the end; a paced one as it happens
     transcript = Transcript(sys.stdout if args.realtime and not args.quiet else None)
-    if how and not args.quiet:
+    if how and wav_src and not args.quiet:  # how is only set when there is a wav_src
         print(f"coach demo: camera = {os.path.basename(trace)}, microphone = {os.path.basename(wav_src)} "
               f"heard by {how}, speech -> {speech_wav}", file=sys.stderr)
     rt = Runtime(session, log, camera=camera, mic=mic, recognizer=recognizer, speaker=speaker,

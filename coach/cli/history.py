@@ -5,7 +5,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import Any, TypedDict
+
+
+class _Row(TypedDict):
+    """One session's line (and, as is, its JSON object)."""
+    session: str
+    started: Any   # as the log has it (an ISO time, or absent)
+    mode: Any
+    sets: int
+    reps: int
+    faults: dict[str, int]
+    exercises: list[str]
+    duration_s: float
+    closed: bool
+    path: str
 
 
 def add_to(sub: Any) -> None:
@@ -18,7 +32,7 @@ def add_to(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from coach.io.log import default_log_dir, load_session, session_paths
     directory = default_log_dir(args.log_dir)
-    rows = []
+    rows: list[_Row] = []
     for path in session_paths(directory):
         d = load_session(path)
         rows.append({"session": d.session_id, "started": d.info.get("started"), "mode": d.info.get("mode"),

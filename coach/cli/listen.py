@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 
 from coach.core.errors import CliError
+
+log = logging.getLogger(__name__)
 
 
 def add_to(subparsers) -> None:
@@ -50,7 +53,7 @@ def run(args) -> int:
     from coach.core.vocabulary import VocabError
     from coach.voice.audio import AudioError, mic_chunks, wav_chunks
     from coach.voice.listener import Listener
-    from coach.voice.recognizers import RecognizerError, VoskRecognizer, find_vosk_model, pocketsphinx_for
+    from coach.voice.recognizers import Recognizer, RecognizerError, VoskRecognizer, find_vosk_model, pocketsphinx_for
 
     if bool(args.audio) == bool(args.mic):
         raise CliError("give a WAV file or --mic (one of them)")
@@ -63,10 +66,12 @@ def run(args) -> int:
     except (RecognizerError, VocabError) as e:
         raise CliError(str(e)) from None
     wake = args.wake_text or (vocab.wake_words[0] if vocab.wake_words else None)
+    first = None
     try:
         chunks = wav_chunks(args.audio) if args.audio else None
         if chunks is not None:
             first = next(chunks, None)   # fail on a bad file before loading a model
+        rec: Recognizer
         if vosk_model:
             rec = VoskRecognizer(vocab, vosk_model, wake)
         else:
@@ -90,7 +95,7 @@ def run(args) -> int:
     try:
         if args.audio:
             from itertools import chain
-            stream = chain([first], chunks) if first is not None else iter(())
+            stream = chain([first], chunks) if first is not None and chunks is not None else iter(())
             for chunk in stream:
                 for h in listener.process(chunk):
                     emit(h)
@@ -127,7 +132,11 @@ def _earcon_player():
             import sounddevice as sd
 
             from coach.voice.earcon import earcon
+        except (ImportError, OSError) as e:  # no sounddevice, or no PortAudio library: no chime
+            log.debug("no earcon: %s", e)
+            return
+        try:
             sd.play(earcon(kind), 22050)
-        except Exception:
-            pass
+        except (sd.PortAudioError, ValueError) as e:  # no (default) output device: no chime
+            log.debug("no earcon: %s", e)
     return play

@@ -36,14 +36,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         cfg = load_config(args.config) if args.config else default_config()
     except ConfigError as e:
-        raise CliError(str(e))
+        raise CliError(str(e)) from None
     plan = None
     plan_path = args.plan or cfg.plan
     if plan_path:
         try:
             plan = load_plan(plan_path)
         except PlanError as e:
-            raise CliError(str(e))
+            raise CliError(str(e)) from None
     exercise = args.exercise or cfg.exercise
     if exercise and exercise not in exercise_ids():
         raise CliError(f"'{exercise}' is not an exercise; choose one of {', '.join(exercise_ids())}")
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
                          info={"mode": "live", "exercise": session.exercise,
                                "plan": plan.name if plan else None})
     except LogError as e:
-        raise CliError(str(e))
+        raise CliError(str(e)) from None
     print(f"coach live: logging to {log.path}; say 'finish workout' or press Ctrl-C to stop.", file=sys.stderr)
     rt = Runtime(session, log, camera=devices.camera, mic=devices.mic, recognizer=devices.recognizer,
                  speaker=devices.speaker,

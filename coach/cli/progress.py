@@ -80,7 +80,7 @@ class Progress:
             self.stream.write("\n")
             self.stream.flush()
         except (OSError, ValueError):
-            pass
+            pass  # the terminal is gone or closed: nothing left to tidy
         self.enabled = False
 
     def __enter__(self) -> Progress:

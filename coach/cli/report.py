@@ -27,12 +27,12 @@ def run(args: argparse.Namespace) -> int:
         path = find_session(args.session, default_log_dir(args.log_dir))
         data = load_session(path)
     except LogError as e:
-        raise CliError(str(e))
+        raise CliError(str(e)) from None
     out = args.out or os.path.dirname(os.path.abspath(path))
     try:
         txt, png = write_report(data, out)
     except OSError as e:
-        raise CliError(f"{out}: cannot write the report ({e.strerror or e})")
+        raise CliError(f"{out}: cannot write the report ({e.strerror or e})") from None
     words = spoken_summary(data)
     if args.json:
         print(json.dumps({"session": data.session_id, "report": txt, "plot": png, "summary": words,

@@ -75,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
 
     from coach.core.events import Cue
     from coach.speech.cache import AudioCache
-    from coach.speech.engine import SpeechConfig, TtsError, make_engine
+    from coach.speech.engine import SpeechConfig, TtsError
+    from coach.speech.engines import make_engine
 
     try:
         config = SpeechConfig(engine=args.engine, voice=args.voice, volume=args.volume,

@@ -55,7 +55,9 @@ class _FaultState:
 class CuePolicy:
     """Feed it events (one moment's batch at a time); it returns the cues to say."""
 
-    HANDLES: tuple[type, ...] = (FaultFound, RepJudged, RepCounted, RepRecorded, RepUndone, SetStarted, SetEnded, RestStarted, RestEnded, TargetChanged, WorkoutFinished, Paused, Resumed, PoseLost, PoseFound, Answered, CommandHeard)
+    HANDLES: tuple[type, ...] = (FaultFound, RepJudged, RepCounted, RepRecorded, RepUndone, SetStarted, SetEnded,
+                                  RestStarted, RestEnded, TargetChanged, WorkoutFinished, Paused, Resumed,
+                                  PoseLost, PoseFound, Answered, CommandHeard)
 
     def __init__(self, library: CueLibrary, config: PolicyConfig | None = None,
                  exercise: str | None = None):
@@ -135,8 +137,9 @@ class CuePolicy:
         batch = list(events)
         # several faults found at once: the most important gets the rep's one correction
         # (only the faults are reordered, among their own slots; everything else keeps its order)
-        slots = [i for i, e in enumerate(batch) if isinstance(e, FaultFound)]
-        for i, e in zip(slots, sorted((batch[i] for i in slots), key=lambda e: self._rank(e.fault.id))):
+        found = [(i, e) for i, e in enumerate(batch) if isinstance(e, FaultFound)]
+        by_rank = sorted((e for _, e in found), key=lambda e: self._rank(e.fault.id))
+        for (i, _), e in zip(found, by_rank):
             batch[i] = e
         out: list[Cue] = []
         for event in batch:
@@ -301,7 +304,7 @@ class CuePolicy:
             text = self._text("set.summary_clean", set_no=e.set_no, reps=reps)
             key = "set.summary_clean"
         self._summary_had_rest = e.rest_s is not None and e.rest_s > 0
-        if self._summary_had_rest:
+        if e.rest_s is not None and e.rest_s > 0:
             text += " " + self._text("set.rest", seconds=round(e.rest_s))
         out = [Cue(e.t, text, "set", self.config.priority("set"), key)]
         self._last_said = out[0]

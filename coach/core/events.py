@@ -258,4 +258,4 @@ class CommandRejected:
 Event = (PoseLost | PoseFound | PhaseChanged | RepCounted | FaultFound | RepJudged | ViewChanged
          | ExerciseChanged | SetStarted | SetEnded | RestStarted | RestEnded | Paused | Resumed
          | CommandHeard | CommandRejected | Cue | CueSpoken | RepRecorded | RepUndone | TargetChanged | Answered
-         | WorkoutFinished)
+         | WorkoutFinished | NotCounted)

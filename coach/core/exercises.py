@@ -120,9 +120,9 @@ def parse_exercise(data: Mapping[str, Any], source: str) -> Exercise:
                 raise ExerciseError(f"{source}: 'faults.{fid}.{k}' must be a number, got {v!r}")
             faults[fid][k] = float(v)
         required, optional = _FAULT_KEYS[fid]
-        unknown = sorted(set(params) - set(required) - set(optional))
-        if unknown:
-            raise ExerciseError(f"{source}: unknown key 'faults.{fid}.{unknown[0]}' "
+        typos = sorted(set(params) - set(required) - set(optional))
+        if typos:
+            raise ExerciseError(f"{source}: unknown key 'faults.{fid}.{typos[0]}' "
                                 f"(known: {', '.join(required + optional)})")
         missing = [k for k in required if k not in params]
         if missing or not params:

@@ -328,7 +328,8 @@ class FaultJudge:
         if len(others) < 2:
             return None
         # (two at least: one odd lowering, say a rep that began early, is no yardstick alone)
-        times = [r.lowering[1] - r.lowering[0] for r in (controlled if len(controlled) >= 2 else others)]
+        times = [r.lowering[1] - r.lowering[0] for r in (controlled if len(controlled) >= 2 else others)
+                 if r.lowering is not None]
         usual = statistics.median(times)
         took = rep.lowering[1] - rep.lowering[0]
         share = took / usual if usual > 0 else 1.0

@@ -168,7 +168,8 @@ class FeatureExtractor:
         core = [J[j] for j in CORE_JOINTS]
         if (vis[core] < MIN_VISIBILITY).any():
             return None
-        nose = lm[lmk.NOSE, :2] * self.scale if np.isfinite(lm[lmk.NOSE, 0]) and lm[lmk.NOSE, 3] > MIN_VISIBILITY else None
+        nose_seen = np.isfinite(lm[lmk.NOSE, 0]) and lm[lmk.NOSE, 3] > MIN_VISIBILITY
+        nose = lm[lmk.NOSE, :2] * self.scale if nose_seen else None
         facing = self.facing.update(frame.t, pts, vis, nose)
 
         flat = np.where(vis[:, None] >= MIN_VISIBILITY, pts, np.nan).ravel()

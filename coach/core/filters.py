@@ -28,7 +28,7 @@ class OneEuro:
         self.d_cutoff = d_cutoff_hz
         self.reset_after = reset_after_s
         self._x: np.ndarray | None = None
-        self._dx: np.ndarray | None = None
+        self._dx = np.zeros(0)
         self._t = 0.0
 
     def __call__(self, t: float, x: np.ndarray) -> np.ndarray:

@@ -111,7 +111,7 @@ def frame_problems(meta: TraceMeta, frame: Frame, share: float | None = None) ->
         return ["nobody"]
     out: list[str] = []
     vis = np.nan_to_num(a[:, 3], nan=0.0)
-    near = [max(vis[l], vis[r]) for l, r in _BODY_PAIRS[:3]]  # shoulders, hips, knees
+    near = [max(vis[left], vis[right]) for left, right in _BODY_PAIRS[:3]]  # shoulders, hips, knees
     if float(np.mean(near)) < DARK_VIS:
         out.append("dark")
     head = part_in_frame(a, HEAD_POINTS)  # the same test as the view's in_frame
@@ -186,9 +186,9 @@ class FramingGuide:
         size = (share or 0.0) * self.meta.height
         prev = self._last_centre
         self._last_centre = (frame.t, cx, cy)
-        if prev is not None and size > 0 and frame.t - prev[0] <= JUMP_GAP_S:
-            if math.hypot(cx - prev[1], cy - prev[2]) > JUMP_BODY * size:
-                self._jumps.append(frame.t)
+        if (prev is not None and size > 0 and frame.t - prev[0] <= JUMP_GAP_S
+                and math.hypot(cx - prev[1], cy - prev[2]) > JUMP_BODY * size):
+            self._jumps.append(frame.t)
         while self._jumps and self._jumps[0] < frame.t - TWO_WINDOW_S:
             self._jumps.popleft()
         return len(self._jumps) >= JUMPS_FOR_TWO
@@ -325,7 +325,7 @@ def view_sentences(view: View, exercise: str | None, text=None,
     by_yaw = [fid for fid, block, _ in verdicts if block == "yaw"]
     by_frame = [fid for fid, block, _ in verdicts if block == "frame"]
 
-    def things(ids: list[str], exclude: set[str] = frozenset()) -> list[str]:
+    def things(ids: list[str], exclude: frozenset[str] | set[str] = frozenset()) -> list[str]:
         seen: list[str] = []
         for fid in ids:
             phrase = render(f"view.thing.{fid}")

@@ -85,9 +85,8 @@ def policy_config_from_mapping(data: Mapping[str, Any], where: str) -> PolicyCon
                         isinstance(v, (int, float)) and not isinstance(v, bool) for v in value.values()):
                     raise TypeError
                 value = {**default, **value}
-            elif isinstance(default, str):
-                if value not in SEVERITIES:
-                    raise TypeError
+            elif isinstance(default, str) and value not in SEVERITIES:
+                raise TypeError
         except TypeError:
             raise PolicyConfigError(f"{where}: {key} has the wrong type or value: {value!r}") from None
         if key in ("fault_order", "safety_faults"):

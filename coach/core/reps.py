@@ -152,7 +152,7 @@ class RepMachine(RefusalRules):
         return ts[arg]
 
     # -- the machine -----------------------------------------------------------------------
-    def _enter(self, phase: str, t: float, out: list) -> None:
+    def _enter(self, phase: Phase, t: float, out: list) -> None:
         self.phase = phase
         out.append(PhaseChanged(t, phase, len(self.reps) + 1))
 

@@ -17,8 +17,9 @@ that points across the person (shoulder to shoulder, hip to hip) shows an image-
 L*sin(yaw), while the trunk (hip joint to shoulder joint) keeps its length. Typical adult
 proportions give shoulder width ~0.75 and hip-joint width ~0.40 of trunk length, so
 sin(yaw) ~ (dx_shoulders + dx_hips) / ((0.75 + 0.40) * trunk), with dx = x_near - x_far after
-undoing label swaps (its sign says whether the camera is turned toward the front or the back). The ratios are anthropometry,
-not fitted to any trace; bench/bench_view.py measures how well they hold.
+undoing label swaps (its sign says whether the camera is turned toward the front or the back).
+The ratios are anthropometry, not fitted to any trace; bench/bench_view.py measures how well
+they hold.
 """
 
 from __future__ import annotations
@@ -164,7 +165,7 @@ def observe(meta: TraceMeta, frame: Frame) -> _Obs | None:
     legs_lr = float(np.mean(vis[_L_LEGS]) - np.mean(vis[_R_LEGS]))
     vis_vote = _clip1((arms_lr + legs_lr) / 2 / 0.15)
     z = a[:, 2]
-    dz = [z[r] - z[l] for l, r in _DEPTH_PAIRS if np.isfinite(z[l]) and np.isfinite(z[r])]
+    dz = [z[right] - z[left] for left, right in _DEPTH_PAIRS if np.isfinite(z[left]) and np.isfinite(z[right])]
     z_vote = _clip1(float(np.mean(dz)) * meta.width / trunk / 0.3) if dz else 0.0
     near = 0.6 * vis_vote + 0.4 * z_vote
 

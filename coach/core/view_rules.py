@@ -13,7 +13,7 @@ from typing import Any
 
 from coach.core.datafile import read_toml, shipped
 from coach.core.errors import CoachError
-from coach.core.events import FaultFound, RepJudged
+from coach.core.events import Event, FaultFound, RepJudged
 from coach.core.exercises import ExerciseError, load_exercise
 from coach.core.view import View
 
@@ -162,8 +162,8 @@ def view_json(view: View | None, exercise: str, rules: ViewRules | None = None) 
             "not_judgeable": not_ok}
 
 
-def restrict_to_view(event: object, exercise: str, view: View | None,
-                     rules: ViewRules | None = None) -> object | None:
+def restrict_to_view(event: Event, exercise: str, view: View | None,
+                     rules: ViewRules | None = None) -> Event | None:
     """An analysis event as the view allows it: a FaultFound for a fault this view cannot judge
     is dropped (None); a RepJudged loses such faults and names them, with the reason, in
     `not_judged`. Other events pass unchanged. With no view yet, nothing is changed."""

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from coach.core.datafile import read_toml, shipped
 from coach.core.errors import CoachError
@@ -51,7 +51,7 @@ class Alt:
     options: tuple[Seq, ...]
 
 
-Node = Union[Word, Slot, Optional_, Alt]
+Node = Word | Slot | Optional_ | Alt
 Seq = tuple[Node, ...]
 
 

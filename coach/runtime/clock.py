@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from coach.core import events as ev
 from coach.core.frames import Frame
 
-END = object()  # the inbox's "nothing more will come"
-
 
 class Clock:
     """The session's timeline. Real time: timeline t is released at start + t / speed (wall
@@ -29,17 +27,17 @@ class Clock:
         self.realtime, self.speed = realtime, speed
         self._wall0: float | None = None
 
-    def start(self, wall0: float | None = None) -> None:
+    def start(self, wall0: float | None = None) -> float:
+        """Pins timeline 0 to the wall clock (now, or `wall0`) once; returns that wall time."""
         if self._wall0 is None:
             self._wall0 = time.monotonic() if wall0 is None else wall0
+        return self._wall0
 
     def now(self) -> float:
-        self.start()
-        return (time.monotonic() - self._wall0) * self.speed
+        return (time.monotonic() - self.start()) * self.speed
 
     def wall_of(self, t: float) -> float:
-        self.start()
-        return self._wall0 + t / self.speed
+        return self.start() + t / self.speed
 
     def wait_until(self, t: float, stop: threading.Event) -> bool:
         """Sleeps until timeline time t (real time only); False when asked to stop."""
@@ -54,6 +52,9 @@ class Clock:
 @dataclass(frozen=True)
 class Tick:
     t: float
+
+
+InboxItem = Frame | ev.CommandHeard | ev.CommandRejected | Tick
 
 
 class Inbox:
@@ -104,7 +105,7 @@ class Inbox:
             self.stopped = True
             self._cond.notify_all()
 
-    def _pick(self) -> object | None:
+    def _pick(self) -> InboxItem | None:
         f = self._frames[0] if self._frames else None
         c = self._commands[0] if self._commands else None
         if not self.lossless:
@@ -126,16 +127,16 @@ class Inbox:
             return Tick(self.voice_t)
         return None
 
-    def get(self, idle_tick: Callable[[], float] | None = None, timeout: float = 0.25) -> object:
-        """The next frame, command or Tick; END when everything is done or stop was asked."""
+    def get(self, idle_tick: Callable[[], float] | None = None, timeout: float = 0.25) -> InboxItem | None:
+        """The next frame, command or Tick; None when everything is done or stop was asked."""
         with self._cond:
             while True:
                 if self.stopped:
-                    return END
+                    return None
                 item = self._pick()
                 if item is not None:
                     return item
                 if self.camera_done and self.voice_done and not self._frames and not self._commands:
-                    return END
+                    return None
                 if not self._cond.wait(timeout) and idle_tick is not None:
                     return Tick(idle_tick())  # real time: the rest timer runs without frames

@@ -40,7 +40,8 @@ def open_devices(camera: str | None = None, mic: str | None = None, speaker: str
     if camera is None or str(camera).lower() != "none":
         cam = "0" if camera is None else str(camera)
         try:
-            d.camera = TraceCamera(cam) if _is_trace(cam) else LiveCamera(int(cam) if cam.isdigit() else cam, pose_model)
+            d.camera = (TraceCamera(cam) if _is_trace(cam)
+                        else LiveCamera(int(cam) if cam.isdigit() else cam, pose_model))
         except DeviceMissing as e:
             d.messages.append(f"I can't see a camera ({_clean(e)}), so I can't count reps. Voice commands still work.")
     if mic is None or str(mic).lower() != "none":

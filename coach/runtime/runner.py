@@ -12,11 +12,13 @@ long cue never stalls counting. In a lossless replay (the fast demo, the tests) 
 frames and commands in timeline order instead, so a run is repeatable.
 
 The same code runs `coach live` (camera, microphone, speaker) and `coach demo` (a trace as the
-camera, a WAV as the microphone, a WAV file as the speaker): coach.pose.cameras, coach.voice.mics and coach.speech.sinks.
+camera, a WAV as the microphone, a WAV file as the speaker): coach.pose.cameras, coach.voice.mics
+and coach.speech.sinks.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import queue
 import signal
@@ -31,6 +33,7 @@ from coach.core.analysis import Analyzer
 from coach.core.commands import Help, default_vocabulary, help_lines
 from coach.core.cue_policy import CuePolicy
 from coach.core.cues import CueLibrary, load_cues_or_builtin
+from coach.core.events import Event
 from coach.core.exercises import ExerciseError
 from coach.core.frames import Frame
 from coach.core.hip_angle import hip_angle
@@ -40,9 +43,12 @@ from coach.core.session_cues import SessionCues
 from coach.core.vocabulary import VocabError
 from coach.io.log import SessionLog
 from coach.io.transcript import Transcript
-from coach.runtime.clock import END, Clock, Inbox
+from coach.runtime.clock import Clock, Inbox, Tick
 from coach.speech.sinks import CueSink, LiveSpeaker, NullSpeaker
 from coach.voice.command_source import CommandSource
+
+log = logging.getLogger(__name__)
+END = object()  # the speech queue's "nothing more will come"
 
 
 @dataclass
@@ -155,7 +161,8 @@ class Runtime:
                 self.inbox.put_frame(frame)
                 if self._frame_hook:
                     self._frame_hook(frame, wall)
-        except Exception as e:  # a lost camera: say so, keep the voice side going
+        except Exception as e:  # noqa: BLE001 - whatever ends the camera, say so; the voice side goes on
+            log.warning("the camera stopped: %r", e)
             self._say_system(self.inbox.camera_t if math.isfinite(self.inbox.camera_t) else 0.0,
                              self.library.render("system.camera_lost") if self.library.has("system.camera_lost")
                              else f"The camera stopped ({e}).")
@@ -163,6 +170,8 @@ class Runtime:
             self.inbox.done("camera")
 
     def _voice_loop(self) -> None:
+        if self.recognizer is None:
+            return
         try:
             for chunk in self.mic.chunks():
                 end = chunk.t + len(chunk.samples) / 16000
@@ -174,7 +183,8 @@ class Runtime:
             else:
                 for heard in self.recognizer.finish():
                     self.inbox.put_command(heard)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - whatever ends the microphone, counting goes on
+            log.warning("the microphone stopped: %r", e)
             self._say_system(max(self.inbox.voice_t, 0.0), self.library.render("system.microphone_missing")
                              if self.library.has("system.microphone_missing") else f"The microphone stopped ({e}).")
         finally:
@@ -189,7 +199,8 @@ class Runtime:
                 span = self.speaker.say(cue)
                 if cue.kind == "count" and self.options.realtime:
                     self.result.cue_wall_s.append(time.monotonic() - self.clock.wall_of(cue.t))
-            except Exception as e:  # TTS failure: print from now on, keep going
+            except Exception as e:  # noqa: BLE001 - a speech failure must not end the workout: print instead
+                log.warning("speech failed: %r", e)
                 self.speaker = NullSpeaker()
                 self._messages.append(f"speech failed ({e}); cues are printed instead")
                 self.transcript.add(cue.t, "note", "Speech failed. Cues will be printed instead.")
@@ -220,9 +231,9 @@ class Runtime:
             self._speech_q.put(cue)
         while True:
             item = self.inbox.get(idle_tick=idle)
-            if item is END:
+            if item is None:
                 break
-            inputs: list[object] = []
+            inputs: list[Event] = []
             if isinstance(item, Frame):
                 t_last = max(t_last, item.t)
                 self.result.frames += 1
@@ -231,7 +242,8 @@ class Runtime:
                 if analyzer is not None:
                     try:
                         inputs += analyzer.feed(item)
-                    except Exception as e:  # a bug in one frame's analysis must not end the workout
+                    except Exception as e:  # noqa: BLE001 - a bug in one frame's analysis must not end the workout
+                        log.exception("analysis error at %.2f s", item.t)
                         self._analysis_errors += 1
                         if self._analysis_errors == 1:
                             self._messages.append(f"analysis error at {item.t:.1f} s: {e!r}")
@@ -250,7 +262,7 @@ class Runtime:
                 self.result.commands.append(item)
                 inputs.append(item)
                 outs = []
-            else:  # Tick
+            elif isinstance(item, Tick):
                 t_last = max(t_last, item.t)
                 outs = s.tick(item.t)
             analyzer = self._process(inputs, outs, analyzer, t_last)
@@ -259,12 +271,12 @@ class Runtime:
         if analyzer is not None and not s.finished:
             try:
                 self._process(list(analyzer.finish()), [], None, t_last)
-            except Exception:
-                pass
+            except Exception:  # noqa: BLE001 - the set's last verdicts are lost, not the session
+                log.exception("analysis error at the end")
         self._process([], s.finish(t_last), None, t_last)
         self._speech_q.put(END)
 
-    def _process(self, inputs: list[object], outs: list[object], analyzer: Any, t: float) -> Any:
+    def _process(self, inputs: list[Event], outs: list[Event], analyzer: Any, t: float) -> Any:
         s = self.session
         wall = time.monotonic()
         for e in inputs:
@@ -308,7 +320,8 @@ class Runtime:
         """Session events in the transcript, so a reader sees the state the coach is in."""
         tr = self.transcript
         if isinstance(o, ev.SetStarted):
-            tr.add(o.t, "set", f"set {o.set_no} started: {o.exercise}" + (f", target {o.target_reps}" if o.target_reps else ""))
+            target = f", target {o.target_reps}" if o.target_reps else ""
+            tr.add(o.t, "set", f"set {o.set_no} started: {o.exercise}{target}")
         elif isinstance(o, ev.RepRecorded):
             faults = ", ".join(f.id for f in o.faults)
             if not o.judged:
@@ -364,7 +377,8 @@ class Runtime:
                 th.join(2)
             try:
                 self.speaker.close()
-            except Exception as e:
+            except Exception as e:  # noqa: BLE001 - the log and the counts are kept whatever the speaker does
+                log.warning("closing the speaker: %r", e)
                 self._messages.append(f"the speech WAV could not be written ({e})")
             s = self.session
             self.result.sets, self.result.reps = len(s.sets), s.total_reps
@@ -374,8 +388,8 @@ class Runtime:
                 if c is not None:
                     try:
                         c.close()
-                    except Exception:
-                        pass
+                    except Exception as e:  # noqa: BLE001 - a camera that fails to close changes nothing now
+                        log.warning("closing the camera: %r", e)
         return self.result
 
 

@@ -56,14 +56,3 @@ def trim_silence(samples: np.ndarray, sample_rate: int, threshold: float = 0.01,
         return samples[:0]
     keep = int(keep_s * sample_rate)
     return samples[max(0, loud[0] - keep): loud[-1] + 1 + keep]
-
-
-def make_engine(config: SpeechConfig) -> SpeechEngine:
-    """The engine the config names. Raises TtsError with one clear sentence if it can't run."""
-    if config.engine == "piper":
-        from coach.speech.piper_engine import PiperEngine
-
-        return PiperEngine(config.voice or None, config.rate_wpm)
-    from coach.speech.espeak_engine import EspeakEngine
-
-    return EspeakEngine(config.voice or "en-us", config.rate_wpm)

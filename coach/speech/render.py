@@ -11,7 +11,8 @@ from coach.core.errors import CoachError
 from coach.core.events import Cue, CueSpoken
 from coach.core.policy_config import PolicyConfig, load_policy_config
 from coach.speech.cache import AudioCache
-from coach.speech.engine import SpeechConfig, make_engine
+from coach.speech.engine import SpeechConfig
+from coach.speech.engines import make_engine
 from coach.speech.wav_sink import WavSink
 
 

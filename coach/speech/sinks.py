@@ -18,7 +18,8 @@ from coach.core.errors import DeviceMissing
 from coach.io.wav import resample, to_int16, unit_to_int16, write_wav
 from coach.runtime.clock import Clock
 from coach.speech.cache import AudioCache
-from coach.speech.engine import DEFAULT_RATE_WPM, SpeechConfig, TtsError, make_engine
+from coach.speech.engine import DEFAULT_RATE_WPM, SpeechConfig, TtsError
+from coach.speech.engines import make_engine
 from coach.speech.speaker import Speaker as _Speaker
 
 

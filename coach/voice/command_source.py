@@ -4,14 +4,16 @@ can start (the demo on a machine without one)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Protocol
 
 from coach.core import events as ev
 from coach.core.commands import default_vocabulary, parse
 from coach.core.errors import CoachError
+from coach.core.vocabulary import Vocabulary
 from coach.voice.audio import AudioChunk
 from coach.voice.listener import Listener, to_event
-from coach.voice.recognizers import create_recognizer
+from coach.voice.recognizers import Recognizer, VoskRecognizer, find_vosk_model, pocketsphinx_for
 
 
 class CommandSource(Protocol):
@@ -83,3 +85,23 @@ def make_recognizer(language: str = "en", wake_word: str | None = None,
         if script is None:
             return None, f"the speech recognizer failed to start ({e})"
     return ScriptRecognizer(script, language), "the WAV's script (the speech recognizer could not start)"
+
+
+def create_recognizer(language: str = "en", wake_word: str | None = None,
+                      vosk_model: str | Path | None = None, vocab: Vocabulary | None = None,
+                      word_loop: bool = False, vosk_lang: str | None = None):
+    """A ready Listener for the runtime: PocketSphinx (or Vosk with `vosk_model`, or the
+    installed model of `vosk_lang`) on the language's vocabulary. `wake_word` None: no wake word
+    needed (a quiet room). `word_loop`: PocketSphinx also refuses asides said after the wake word
+    (see WORD_LOOP_CENTER; CPU).
+
+    The Listener's `accept(chunk)` / `finish()` return the accepted utterances (with `.t` and
+    `.text`); set `listener.speaking` or call `listener.gate(until_t)` while the coach talks."""
+    vocab = vocab or default_vocabulary(language)
+    if vosk_lang and not vosk_model:
+        vosk_model = find_vosk_model(vosk_lang)
+    if vosk_model:
+        rec: Recognizer = VoskRecognizer(vocab, vosk_model, wake_word)
+    else:
+        rec = pocketsphinx_for(vocab, wake_word, require_wake_word=wake_word is not None, word_loop=word_loop)
+    return Listener(rec, vocab, wake_word=wake_word, require_wake_word=wake_word is not None)

@@ -442,26 +442,3 @@ def find_vosk_model(lang: str) -> Path:
                               f"machine, python -c \"import vosk; vosk.Model(lang='{lang}')\" fetches one into "
                               f"~/.cache/vosk once, or give a model directory")
     return min(found, key=lambda p: ("-small-" not in p.name, p.name))
-
-
-def create_recognizer(language: str = "en", wake_word: str | None = None,
-                      vosk_model: str | Path | None = None, vocab: Vocabulary | None = None,
-                      word_loop: bool = False, vosk_lang: str | None = None):
-    """A ready Listener for the runtime: PocketSphinx (or Vosk with `vosk_model`, or the
-    installed model of `vosk_lang`) on the language's vocabulary. `wake_word` None: no wake word
-    needed (a quiet room). `word_loop`: PocketSphinx also refuses asides said after the wake word
-    (see WORD_LOOP_CENTER; CPU).
-
-    The Listener's `accept(chunk)` / `finish()` return the accepted utterances (with `.t` and
-    `.text`); set `listener.speaking` or call `listener.gate(until_t)` while the coach talks."""
-    from coach.core.commands import default_vocabulary
-    from coach.voice.listener import Listener
-
-    vocab = vocab or default_vocabulary(language)
-    if vosk_lang and not vosk_model:
-        vosk_model = find_vosk_model(vosk_lang)
-    if vosk_model:
-        rec: Recognizer = VoskRecognizer(vocab, vosk_model, wake_word)
-    else:
-        rec = pocketsphinx_for(vocab, wake_word, require_wake_word=wake_word is not None, word_loop=word_loop)
-    return Listener(rec, vocab, wake_word=wake_word, require_wake_word=wake_word is not None)
