@@ -20,7 +20,7 @@ def run_session(log: SessionLog) -> None:
         for out in s.handle(e):
             log.event(out)
     for i in range(100):
-        log.angle(i * 0.05, 170.0 - i)
+        log.hip(i * 0.05, 10.0 + i)
 
 
 def test_a_session_round_trips_through_the_log(tmp_path):
@@ -32,7 +32,7 @@ def test_a_session_round_trips_through_the_log(tmp_path):
     rep1 = data.sets[0].reps[0]
     assert rep1.judged and rep1.faults[0]["id"] == "spine_rounding"
     assert rep1.faults[0]["evidence"] == {"lumbar_flex_deg": 18.0}
-    assert 45 <= len(data.angles) <= 51  # decimated to ~10 a second
+    assert 45 <= len(data.hip) <= 51  # decimated to ~10 a second
     assert data.commands[0]["text"] == "that wasn't a rep" and data.commands[0]["command"] == "UndoRep"
 
 

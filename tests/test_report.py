@@ -3,7 +3,6 @@ import math
 import numpy as np
 
 from coach.core.events import Fault, RepCounted, RepJudged
-from coach.core.hip_angle import hip_angle
 from coach.core.landmarks import LEFT_HIP, LEFT_KNEE, LEFT_SHOULDER
 from coach.io.log import SessionLog, load_session
 from coach.io.report import spoken_summary, text_report, write_report
@@ -12,26 +11,12 @@ from coach.core.session import Session
 ROUND = Fault("spine_rounding", "lowering", "moderate", {"lumbar_flex_deg": 18.0})
 
 
-def test_hip_angle_reads_the_visible_side_in_pixels():
-    lm = np.full((33, 4), np.nan)
-    lm[[LEFT_SHOULDER, LEFT_HIP, LEFT_KNEE], 3] = 0.9
-    lm[LEFT_SHOULDER, :2] = (0.5, 0.3)
-    lm[LEFT_HIP, :2] = (0.5, 0.5)
-    lm[LEFT_KNEE, :2] = (0.5, 0.7)
-    assert math.isclose(hip_angle(lm, 1280, 720), 180.0, abs_tol=1e-6)
-    lm[LEFT_SHOULDER, :2] = (0.5 + 0.2 * 720 / 1280, 0.5)  # trunk horizontal in pixels
-    assert math.isclose(hip_angle(lm, 1280, 720), 90.0, abs_tol=1e-6)
-    assert hip_angle(None) is None
-    lm[:, 3] = 0.0
-    assert hip_angle(lm, 1280, 720) is None
-
-
 def _logged(tmp_path):
     s = Session(exercise="deadlift")
     with SessionLog(tmp_path, "r1") as log:
         for i in range(300):  # 30 s of angles: a rep every 5 s, bottom at 2.5 s into it
             t = i * 0.1
-            log.angle(t, 170 - 80 * math.sin(math.pi * (t % 5) / 5))
+            log.hip(t, 10 + 80 * math.sin(math.pi * (t % 5) / 5))
         for n in range(1, 6):
             events = [RepCounted(5.0 * n, n, 5.0 * (n - 1), 5.0 * n)]
             if n in (2, 4):

@@ -103,7 +103,7 @@ def test_a_workout_runs_end_to_end_on_a_trace_and_a_wav(tmp_path, media):
     assert (data.sets[1].exercise, len(data.sets[1].reps)) == ("kettlebell_swing", len(swings))
     # "finish workout" closed the log cleanly
     assert "workout_finished" in kinds and data.finished
-    assert len(data.angles) > 100  # the hip-angle signal for the report's plot
+    assert len(data.hip) > 100  # the hip flexion signal for the report's plot
     # the speech WAV holds sound where the coach spoke, silence well before the first cue
     with wave.open(str(tmp_path / "speech.wav")) as w:
         rate = w.getframerate()

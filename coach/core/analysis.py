@@ -35,17 +35,29 @@ class Analyzer:
         self.view = ViewEstimator(meta)
         self.history: deque[Features] = deque()
         self._pose = False
+        self._now: Features | None = None  # this frame's features
         self._last_pose_t: float | None = None
         self._awaiting: list[Rep] = []  # counted reps whose verdict needs more frames
         self.t = 0.0
 
+    @property
+    def hip_flexion(self) -> float | None:
+        """The hip flexion the reps are counted on, now (degrees, 0 = standing tall); None while
+        no person is seen."""
+        return self._now.hip_flexion if self._now is not None else None
+
     def feed(self, frame: Frame) -> list[Event]:
+        """One frame in (frames in time order); what happened at it out: PoseFound/PoseLost,
+        ViewChanged, PhaseChanged, RepCounted the moment a rep counts, NotCounted for a movement
+        refused, FaultFound and RepJudged as each rep's verdict comes in. Faults the camera's
+        view cannot judge are left out (the RepJudged says which and why)."""
         self.t = frame.t
         out: list[Event] = []
         changed = self.view.feed(frame)
         if changed is not None:
             out.append(changed)
         f = self.features(frame)
+        self._now = f
         if f is None:
             if self._pose and self._last_pose_t is not None and frame.t - self._last_pose_t >= _POSE_LOST_AFTER_S:
                 self._pose = False

@@ -125,13 +125,14 @@ class SessionLog:
     def event(self, event: object) -> None:
         self.write(event_record(event))
 
-    def angle(self, t: float, degrees: float | None, every_s: float = 0.1) -> None:
-        """A sample of the main joint angle (decimated to one per `every_s`)."""
+    def hip(self, t: float, flexion: float | None, every_s: float = 0.1) -> None:
+        """A sample of the hip flexion the reps are counted on (degrees, 0 = standing tall),
+        decimated to one per `every_s`; None while no person is seen."""
         if t - self._last_angle_t < every_s - 1e-9:
             return
         self._last_angle_t = t
-        self.write({"type": "angle", "t": round(t, 3),
-                    "deg": None if degrees is None or not math.isfinite(degrees) else round(degrees, 1)})
+        self.write({"type": "hip", "t": round(t, 3),
+                    "flexion": None if flexion is None or not math.isfinite(flexion) else round(flexion, 1)})
 
     def close(self, info: dict[str, Any] | None = None) -> None:
         if self._fh is None:
@@ -203,7 +204,7 @@ class LoggedSession:
     session_id: str
     info: dict[str, Any]
     sets: list[LoggedSet]
-    angles: list[tuple[float, float | None]]
+    hip: list[tuple[float, float | None]]  # (t, hip flexion in degrees, 0 = standing tall)
     cues: list[dict[str, Any]]
     commands: list[dict[str, Any]]
     finished: bool  # closed cleanly (session_end written)
@@ -225,7 +226,7 @@ def load_session(path: str | os.PathLike[str]) -> LoggedSession:
     path = os.fspath(path)
     info: dict[str, Any] = {}
     sets: dict[int, LoggedSet] = {}
-    angles: list[tuple[float, float | None]] = []
+    hip: list[tuple[float, float | None]] = []
     cues: list[dict[str, Any]] = []
     commands: list[dict[str, Any]] = []
     finished, last_t = False, 0.0
@@ -252,15 +253,18 @@ def load_session(path: str | os.PathLike[str]) -> LoggedSession:
             ended = sets.get(r["set_no"])
             if ended:
                 ended.ended = float(r["t"])
-        elif kind == "angle":
-            angles.append((float(r["t"]), r.get("deg")))
+        elif kind == "hip":
+            hip.append((float(r["t"]), r.get("flexion")))
+        elif kind == "angle":  # logs before 0.2: the interior hip angle, 180 = standing
+            deg = r.get("deg")
+            hip.append((float(r["t"]), None if deg is None else 180.0 - float(deg)))
         elif kind == "cue_spoken":
             cues.append(r)
         elif kind == "command_heard":
             commands.append(r)
     sid = info.get("session") or os.path.basename(path).removesuffix(LOG_SUFFIX)
     kept = [s for s in sorted(sets.values(), key=lambda s: s.set_no) if s.reps]
-    return LoggedSession(path, sid, info, kept, angles, cues, commands, finished, last_t)
+    return LoggedSession(path, sid, info, kept, hip, cues, commands, finished, last_t)
 
 
 def session_paths(directory: str | os.PathLike[str]) -> list[str]:

@@ -1,5 +1,5 @@
 """A finished (or crashed) session, told three ways: a readable text summary per set and rep
-(tempo, faults with their evidence), a plot of the hip angle over time with reps and faults
+(tempo, faults with their evidence), a plot of the hip flexion over time with reps and faults
 marked (PNG), and a few spoken-style sentences for people who cannot see the plot.
 """
 
@@ -37,12 +37,12 @@ def _duration(seconds: float) -> str:
     return f"{m} min {s:02d} s" if m else f"{s} s"
 
 
-def _tempo(rep: LoggedRep, angles: list[tuple[float, float | None]]) -> tuple[float | None, float | None]:
-    """(seconds down, seconds up): the rep window split at its deepest hip angle."""
-    inside = [(t, a) for t, a in angles if rep.start <= t <= rep.end and a is not None]
+def _tempo(rep: LoggedRep, hip: list[tuple[float, float | None]]) -> tuple[float | None, float | None]:
+    """(seconds down, seconds up): the rep window split at its deepest hip flexion."""
+    inside = [(t, a) for t, a in hip if rep.start <= t <= rep.end and a is not None]
     if len(inside) < 3:
         return None, None
-    t_bottom = min(inside, key=lambda x: x[1])[0]
+    t_bottom = max(inside, key=lambda x: x[1])[0]
     return t_bottom - rep.start, rep.end - t_bottom
 
 
@@ -64,7 +64,7 @@ def text_report(data: LoggedSession) -> str:
         lines.append(f"Set {s.set_no}: {_exercise_name(s.exercise)}, {len(s.reps)} reps{target}"
                      f"{': ' + faults if faults else ', all clean'}")
         for r in s.reps:
-            down, up = _tempo(r, data.angles)
+            down, up = _tempo(r, data.hip)
             tempo = f"{r.end - r.start:4.1f} s"
             if down is not None and up is not None:
                 tempo += f" (down {down:.1f} s, up {up:.1f} s)"
@@ -93,7 +93,7 @@ def spoken_summary(data: LoggedSession) -> str:
             said += ", " + " and ".join(bits)
         else:
             said += ", all clean"
-        deepest = [min((a for t, a in data.angles if r.start <= t <= r.end and a is not None), default=None)
+        deepest = [max((a for t, a in data.hip if r.start <= t <= r.end and a is not None), default=None)
                    for r in s.reps]
         depths = [d for d in deepest if d is not None]
         if depths:
@@ -117,15 +117,15 @@ def _fault_colour(fid: str) -> str:
 
 
 def plot(data: LoggedSession, png_path: str | os.PathLike[str]) -> str:
-    """Hip angle over time, rep windows shaded, faults marked at their rep; writes a PNG."""
+    """Hip flexion over time (0 = standing tall), rep windows shaded, faults marked at their rep; writes a PNG."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(12, 4.5), dpi=100)
-    ts = [t for t, a in data.angles]
-    ys = [a if a is not None else math.nan for t, a in data.angles]
-    ax.plot(ts, ys, color="#1f4e79", lw=1.2, label="hip angle")
+    ts = [t for t, a in data.hip]
+    ys = [a if a is not None else math.nan for t, a in data.hip]
+    ax.plot(ts, ys, color="#1f4e79", lw=1.2, label="hip flexion")
     colours = ["#d9e7f5", "#e6f2d9"]
     labelled = set()
     for i, s in enumerate(data.sets):
@@ -143,7 +143,7 @@ def plot(data: LoggedSession, png_path: str | os.PathLike[str]) -> str:
     seen = [a for a in ys if not math.isnan(a)]
     ax.set_ylim(max(0, min(seen, default=60) - 10), 190)
     ax.set_xlabel("time (s)")
-    ax.set_ylabel("hip angle (degrees)")
+    ax.set_ylabel("hip flexion (degrees, 0 = standing)")
     ax.set_title(f"Session {data.session_id}: {len(data.sets)} sets, {data.total_reps} reps")
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()

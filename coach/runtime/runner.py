@@ -36,7 +36,6 @@ from coach.core.cues import CueLibrary, load_cues_or_builtin
 from coach.core.events import Event
 from coach.core.exercises import ExerciseError
 from coach.core.frames import Frame
-from coach.core.hip_angle import hip_angle
 from coach.core.policy_config import PolicyConfig
 from coach.core.session import Session
 from coach.core.session_cues import SessionCues
@@ -59,7 +58,7 @@ class RuntimeOptions:
     language: str = "en"
     count_every: int = 1
     wake_word: str | None = None
-    angle_every_s: float = 0.1
+    hip_every_s: float = 0.1  # the log's hip flexion samples (the report's plot)
     corrections: bool = True  # False: no form corrections during the set (summaries still say them)
     handle_signals: bool = False  # the CLI: SIGTERM finishes the workout cleanly
 
@@ -237,8 +236,6 @@ class Runtime:
             if isinstance(item, Frame):
                 t_last = max(t_last, item.t)
                 self.result.frames += 1
-                angle = hip_angle(item.landmarks, self.camera.meta.width, self.camera.meta.height)
-                self.log.angle(item.t, angle, self.options.angle_every_s)
                 if analyzer is not None:
                     try:
                         inputs += analyzer.feed(item)
@@ -248,6 +245,7 @@ class Runtime:
                         if self._analysis_errors == 1:
                             self._messages.append(f"analysis error at {item.t:.1f} s: {e!r}")
                             self.transcript.add(item.t, "note", f"analysis error ({e!r}); counting goes on")
+                    self.log.hip(item.t, analyzer.hip_flexion, self.options.hip_every_s)
                 outs = s.tick(item.t)
             elif isinstance(item, ev.CommandRejected):
                 t_last = max(t_last, item.t)
