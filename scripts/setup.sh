@@ -40,5 +40,5 @@ rm -f "$log"
 .venv/bin/python -c "import coach" || { echo "setup: the coach package did not install" >&2; exit 1; }
 # The cue library lives outside the package (cues/ at the top); an install that cannot find it
 # would fall back to the built-in English cues.
-.venv/bin/python -c "from coach.core.cues import POLICY_PATH; assert POLICY_PATH.is_file(), POLICY_PATH" 2>/dev/null \
+.venv/bin/python -c "from coach.core.datafile import cues_root; p = cues_root() / 'policy.toml'; assert p.is_file(), p" 2>/dev/null \
   || { echo "setup: the installed coach does not find its cue library (cues/)" >&2; exit 1; }
