@@ -1,4 +1,4 @@
-"""`coach report`: a session's summary in text and words, and its hip-angle plot."""
+"""`coach report`: a session's summary in text and words, and its hip flexion plot."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from coach.core.errors import CliError
 
 
 def add_to(sub: Any) -> None:
-    p = sub.add_parser("report", help="a session's summary (text, words) and its hip-angle plot (PNG)")
+    p = sub.add_parser("report", help="a session's summary (text, words) and its hip flexion plot (PNG)")
     p.add_argument("session", help="a session id (or a unique prefix, or 'last') or a log file path")
     p.add_argument("--log-dir", help="where session logs are")
     p.add_argument("--out", help="where to write the report (default: next to the log)")
