@@ -30,11 +30,7 @@ def open_source(path: str):
     if path.endswith((".jsonl", ".jsonl.gz", ".json")):
         from coach.io.trace import read_trace
         return read_trace(path)
-    try:
-        from coach.pose import open_landmark_stream
-    except ImportError:
-        from coach.io.trace import read_trace
-        return read_trace(path)
+    from coach.pose import open_landmark_stream  # MediaPipe itself is loaded only for a video
     return open_landmark_stream(path)
 
 

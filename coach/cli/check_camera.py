@@ -50,17 +50,8 @@ def _is_camera(source: str) -> bool:
 def _open(args: argparse.Namespace):
     """(meta, frames, close) for a camera, a video or a trace."""
     from coach.core.errors import CliError
+    from coach.pose import PoseSourceError, open_landmark_stream
 
-    try:
-        from coach.pose import PoseSourceError, open_landmark_stream
-    except ImportError:  # the pose part is not installed: traces still work
-        from coach.io.trace import TraceError, read_trace
-
-        try:
-            meta, frames = read_trace(args.source)
-        except TraceError as e:
-            raise CliError(str(e)) from None
-        return meta, frames, lambda: None
     if _is_camera(args.source):
         from coach.core.frames import TraceMeta
         from coach.pose import landmark_frames
@@ -86,14 +77,11 @@ def _open(args: argparse.Namespace):
 
 def _speaker(engine: str):
     """A live speaker, or None (with one sentence on stderr) when speech cannot run here."""
-    try:
-        from coach.speech.cache import AudioCache
-        from coach.speech.engine import SpeechConfig, TtsError
-        from coach.speech.engines import make_engine
-        from coach.speech.speaker import Speaker
-    except ImportError as e:
-        print(f"coach: speech is not available ({e}); printing only.", file=sys.stderr)
-        return None
+    from coach.speech.cache import AudioCache
+    from coach.speech.engine import SpeechConfig, TtsError
+    from coach.speech.engines import make_engine
+    from coach.speech.speaker import Speaker
+
     try:
         cache = AudioCache(make_engine(SpeechConfig(engine=engine)))
     except TtsError as e:
@@ -202,19 +190,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _write_wav(path: str, cues: list, engine: str, duration: float) -> None:
-    """Render the cues where they were said (helper B's WAV sink), as a speaker would play them."""
+    """Render the cues where they were said (the WAV sink), as a speaker would play them."""
     from coach.core.errors import CliError
+    from coach.speech.cache import AudioCache
+    from coach.speech.engine import SpeechConfig, TtsError
+    from coach.speech.engines import make_engine
+    from coach.speech.wav_sink import WavSink
 
     out_dir = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(out_dir):
         raise CliError(f"{path}: the folder {out_dir} does not exist.")
-    try:
-        from coach.speech.cache import AudioCache
-        from coach.speech.engine import SpeechConfig, TtsError
-        from coach.speech.engines import make_engine
-        from coach.speech.wav_sink import WavSink
-    except ImportError as e:
-        raise CliError(f"speech is not available here ({e}).") from None
     try:
         sink = WavSink(path, AudioCache(make_engine(SpeechConfig(engine=engine))))
         for cue in cues:
@@ -231,11 +216,9 @@ def _progress(source: str, camera: bool):
     """A progress line for a video (MediaPipe takes a while); None for a camera or a trace."""
     if camera or source.lower().endswith((".jsonl", ".jsonl.gz")):
         return None
-    try:
-        from coach.cli.pose import _expected_frames
-        from coach.cli.progress import Progress
-    except ImportError:
-        return None
+    from coach.cli.pose import _expected_frames
+    from coach.cli.progress import Progress
+
     return Progress(_expected_frames(source), "frames")
 
 
@@ -244,19 +227,13 @@ def _frames_with_errors(frames, seen: list[bool]) -> Iterator:
     that found nobody at all is no error here: "nobody there" is an answer of the check."""
     from coach.core.errors import CliError
     from coach.io.trace import TraceError
+    from coach.pose import PoseSourceError
 
-    nobody_error: tuple[type[Exception], ...] = ()
-    try:
-        from coach.pose import PoseSourceError
-
-        nobody_error = (PoseSourceError,)
-    except ImportError:
-        pass  # no pose estimator installed: only trace errors can occur
-    source_errors: tuple[type[Exception], ...] = (TraceError, *nobody_error)
+    source_errors = (TraceError, PoseSourceError)
     try:
         yield from frames
     except source_errors as e:
-        if seen[0] or not isinstance(e, nobody_error):
+        if seen[0] or not isinstance(e, PoseSourceError):
             raise CliError(str(e)) from None
 
 

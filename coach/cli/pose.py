@@ -60,10 +60,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _expected_frames(path: str) -> int | None:
     """The frame count the container announces (for the progress ETA), if any."""
-    try:
-        import cv2
-    except ImportError:
-        return None
+    import cv2
+
     if os.path.isdir(path):
         return None
     cap = cv2.VideoCapture(path)

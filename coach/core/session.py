@@ -126,10 +126,7 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
     return parse_plan(read_toml(path, PlanError, "plan file"), path)
 
 
-# --- commands ---------------------------------------------------------------------------------
-# The session reads helper C's coach.core.commands objects by class name and slot, so it does not
-# import the parser (and tolerates naming variants). Unknown commands (speech settings,
-# "repeat") are for the cue policy and the speech stage, not the session.
+# --- the session ------------------------------------------------------------------------------
 
 @dataclass
 class RepRecord:
@@ -302,13 +299,18 @@ class Session:
         return None
 
     # -- sets, rest ----------------------------------------------------------------------------
-    def _start_set(self, t: float) -> list[Event]:
+    def _close_open(self, t: float) -> list[Event]:
+        """Before a new set or the end: the open set ends (no rest), a rest running is cut short."""
         out: list[Event] = []
         if self.current is not None:
             out += self._end_set(t, rest=False)
         if self.rest_until is not None:
             self.rest_until = None
             out.append(RestEnded(t, skipped=True))
+        return out
+
+    def _start_set(self, t: float) -> list[Event]:
+        out = self._close_open(t)
         self.current = SetRecord(len(self.sets) + 1, self.exercise, t, self.target_reps)
         self.sets.append(self.current)
         out.append(SetStarted(t, self.current.set_no, self.exercise, self.current.target_reps))
@@ -351,12 +353,7 @@ class Session:
     def finish(self, t: float) -> list[Event]:
         if self.finished:
             return []
-        out: list[Event] = []
-        if self.current is not None:
-            out += self._end_set(t, rest=False)
-        if self.rest_until is not None:
-            self.rest_until = None
-            out.append(RestEnded(t, skipped=True))
+        out = self._close_open(t)
         self.finished = True
         out.append(WorkoutFinished(t, len(self.sets), self.total_reps))
         return out

@@ -1,4 +1,4 @@
-"""The one text-to-speech interface and its settings (the engines: espeak_engine, piper_engine)."""
+"""The one text-to-speech interface and its settings (the engines: espeak_engine, piper_engine).
 
 An engine turns text into mono float32 samples in [-1, 1] and their sample rate. Engines load
 their voice once (in `__init__`) and are then safe to call from one thread at a time; the
