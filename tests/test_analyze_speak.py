@@ -44,11 +44,13 @@ def test_speak_to_writes_the_cues_on_the_trace_timeline(hinge_trace, tmp_path, c
         seg = x[int(t0 * sr): int(t1 * sr)]
         return float(np.sqrt((seg ** 2).mean())) if len(seg) else 0.0
 
+    others = [float(t) for t, kind, _ in lines if kind != "count"]  # e.g. where the camera is
     for (t, _), rep in zip(counts, report["reps"]):
         # each count is said when the analysis counts the rep: just after its end
         assert rep["end"] - 0.01 <= t <= rep["end"] + 0.5
         assert rms(t, t + 0.25) > 0.02  # speech right at the count
-        assert rms(rep["start"], rep["end"] - 0.05) < 0.002  # silence during the rep
+        if not any(rep["start"] - 3.0 <= o <= rep["end"] for o in others):
+            assert rms(rep["start"], rep["end"] - 0.05) < 0.002  # silence during a rep with nothing to say
 
 
 def test_speak_to_an_unwritable_place_is_one_sentence(tmp_path):

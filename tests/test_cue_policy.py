@@ -183,24 +183,47 @@ def test_a_safety_cue_interrupts_a_count_but_a_count_never_interrupts_a_safety_c
     assert q.playing.kind == "safety"
 
 
-def test_a_correction_waits_for_a_count_that_just_started_then_plays():
+def test_a_correction_never_cuts_a_count_it_plays_after_it():
     q = SpeechQueue()
     q.offer(cue(0.0, "count"), 0.0)
     assert q.offer(cue(0.0, "correction"), 0.0) == WAIT
     assert q.finished(0.5).kind == "correction"
     q2 = SpeechQueue()
     q2.offer(cue(0.0, "count"), 0.0)
-    assert q2.offer(cue(1.0, "correction"), 1.0) == PREEMPT  # a long count may be cut
+    assert q2.offer(cue(1.0, "correction"), 1.0) == WAIT  # not even a long one
 
 
-def test_stale_counts_are_dropped_and_newer_counts_replace_older():
+def test_a_count_cuts_a_sentence_and_the_sentence_is_said_after_it_from_where_it_was_cut():
     q = SpeechQueue()
-    q.offer(cue(0.0, "set"), 0.0)
-    assert q.offer(cue(0.5, "count", "1."), 0.5) == WAIT
+    q.offer(cue(0.0, "set", "Remember: form before load. Set 1. Deadlift. Go when you're ready."), 0.0)
+    assert q.offer(cue(1.5, "count", "1."), 1.5, said_share=0.5) == PREEMPT
+    rest = q.finished(1.9)
+    assert rest.text == "Deadlift. Go when you're ready." and rest.kind == "set"  # not said twice
+    q.finished(3.0)
+    q.offer(cue(4.0, "set", "Set 2. Go."), 4.0)
+    q.offer(cue(4.5, "count", "1."), 4.5, said_share=0.95)
+    assert q.finished(5.0) is None  # it was nearly done: nothing is repeated
+
+
+def test_a_waiting_cue_goes_stale_after_two_seconds_and_counts_replace_older_counts():
+    q = SpeechQueue()
+    q.offer(cue(0.0, "safety", "Stop if it hurts."), 0.0)
+    assert q.offer(cue(0.5, "count", "1."), 0.5) == WAIT  # nothing cuts a safety message
     assert q.offer(cue(1.5, "count", "2."), 1.5) == WAIT
     assert [c.text for c in q.dropped] == ["1."]
     assert q.finished(4.0) is None  # "2." waited 2.5 s: stale
     assert [c.text for c in q.dropped] == ["1.", "2."]
+    q.offer(cue(10.0, "count", "3."), 10.0)
+    q.offer(cue(10.1, "set", "Set 1 done."), 10.1)
+    assert q.finished(12.2) is None  # the set cue would come 2.1 s late: dropped
+
+
+def test_a_correction_two_reps_old_is_dropped_when_the_next_count_comes():
+    q = SpeechQueue()
+    q.offer(cue(0.0, "safety", "Stop if it hurts."), 0.0)
+    q.offer(Cue(0.2, "Hips back.", "correction", PolicyConfig().priority("correction"), "c", 1), 0.2)
+    q.offer(Cue(0.4, "3.", "count", PolicyConfig().priority("count"), "count.rep", 3), 0.4)
+    assert [c.text for c in q.dropped] == ["Hips back."]
 
 
 def test_same_text_is_not_queued_twice():
@@ -275,7 +298,9 @@ def test_no_praise_after_the_set_and_the_workout_ends_after_the_summary():
               SetEnded(20.0, 2, "deadlift", 3, {}), WorkoutFinished(20.0, 2, 4)]
     cues = cues_for(events, LIB)
     assert not [c for c in cues if c.kind == "praise"]
-    assert [c.key for c in cues if c.t == 20.0] == ["set.summary_clean", "system.session_end"]
+    (last,) = [c for c in cues if c.t == 20.0]  # the summary, then the goodbye, in one cue
+    assert last.key == "set.summary_clean" and last.text.endswith(LIB.render("system.session_end", sets="2 sets",
+                                                                             reps="4 reps"))
 
 
 def test_a_new_set_starts_fault_streaks_afresh():
@@ -297,18 +322,17 @@ def test_a_mild_one_off_is_not_cued_but_a_mild_repeat_is():
     assert [c.rep for c in corrections(cues_for(events, LIB, loose))] == [1, 3]
 
 
-def test_a_waiting_fresh_count_goes_before_a_waiting_correction_but_not_before_safety():
+def test_a_count_cuts_a_correction_but_waits_for_safety():
     q = SpeechQueue()
     q.offer(cue(0.0, "correction", "Keep your back flat."), 0.0)
     assert q.offer(cue(1.0, "correction", "Knees back."), 1.0) == WAIT  # corrections never cut corrections
-    assert q.offer(cue(1.0, "count", "2."), 1.0) == WAIT
-    assert q.finished(1.5).text == "2."
-    assert q.finished(1.9).text == "Knees back."
-    q.offer(cue(2.0, "count", "3."), 2.0)
-    q.offer(cue(2.1, "set", "Set 1 done."), 2.1)
-    q.offer(cue(2.2, "safety", "Stop."), 2.2)  # pre-empts
-    q.offer(cue(2.3, "count", "4."), 2.3)
-    assert q.finished(2.8).text == "4."  # fresh count before the set cue
+    assert q.offer(cue(1.0, "count", "2."), 1.0, said_share=0.9) == PREEMPT
+    assert q.finished(1.4).text == "Knees back."
+    q.finished(2.0)
+    q.offer(cue(2.2, "safety", "Stop."), 2.2)
+    assert q.offer(cue(2.3, "count", "4."), 2.3) == WAIT
+    q.offer(cue(2.3, "set", "Set 1 done."), 2.3)
+    assert q.finished(2.8).text == "4."  # the fresh count first, then the rest
     assert q.finished(3.0).text == "Set 1 done."
 
 

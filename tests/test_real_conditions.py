@@ -222,7 +222,7 @@ def test_the_table_says_which_faults_were_not_judged_and_why(tmp_path, capsys):
     assert main(["analyze", path, "--exercise", "deadlift"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("deadlift: 2 reps")
-    assert "Not judged:\n  balance on every rep: the weight on the feet cannot be seen" in out
+    assert "Not judged:\n  weight on the toes on every rep: the weight on the feet cannot be seen" in out
 
 
 def test_pulls_whose_elbows_look_bent_after_lockout_count_when_more_pulls_follow():

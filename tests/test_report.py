@@ -32,12 +32,12 @@ def _logged(tmp_path):
 def test_report_tells_each_rep_with_tempo_and_fault_evidence(tmp_path):
     data = _logged(tmp_path)
     text = text_report(data)
-    assert "Set 1: deadlift, 5 reps: 2 x spine_rounding" in text
+    assert "Set 1: deadlift, 5 reps: 2 with a rounded back" in text
     assert "down 2.5 s, up 2.5 s" in text
-    assert "spine_rounding (moderate; lumbar_flex_deg 18)" in text
+    assert "rounded back (moderate; lumbar_flex_deg 18)" in text
     words = spoken_summary(data)
     assert "1 set and 5 reps" in words and "2 with a rounded back" in words
-    assert "between 90 and 90 degrees" in words
+    assert "your hips bent to 90 degrees" in words
 
 
 def test_report_writes_a_plot_with_faults_marked(tmp_path):

@@ -200,7 +200,7 @@ def test_plan_file_loads_and_errors_name_the_file_and_key(tmp_path):
     assert out[0].target_reps == 5
     bad = tmp_path / "bad.toml"
     bad.write_text('[[exercise]]\nname = "deadlift"\nsets = "three"\n')
-    with pytest.raises(PlanError, match=r"bad.toml: exercise\[0\].sets must be a whole number"):
+    with pytest.raises(PlanError, match=r"bad.toml: exercise 1: 'sets' must be a whole number"):
         load_plan(bad)
     with pytest.raises(PlanError, match="'bench_press' is not an exercise"):
         parse_plan({"exercise": [{"name": "bench_press"}]}, "p.toml")

@@ -76,11 +76,12 @@ def test_the_speech_wav_resamples_a_voice_at_another_rate(tmp_path):
             return to_int16(tone(500, 16000, 0.5)), 16000
 
     p = tmp_path / "speech.wav"
-    speaker = WavSpeaker(str(p), voice=Voice16k())
-    start, end = speaker.say(Cue(1.0, "hello", "system", 10))
+    speaker = WavSpeaker(str(p), voice=Voice16k())  # type: ignore[arg-type]
+    speaker.say(Cue(1.0, "hello", "system", 10))
     speaker.close()
     x, rate = read_wav(p)
-    assert rate == WavSpeaker.RATE and abs((end - start) - 0.5) < 0.01
+    (segment,) = speaker.timeline.segments
+    assert rate == WavSpeaker.RATE and abs((segment.end - segment.start) - 0.5) < 0.01
     said = x[int(1.0 * rate) + 100: int(1.5 * rate) - 100].astype(np.float64)
     ideal = tone(500, rate, 0.5)[100:len(said) + 100]
     assert np.abs(said - ideal).max() < 80

@@ -55,13 +55,33 @@ def summarize(exercise: str, events: list, view: dict[str, Any] | None = None) -
     return out
 
 
-def _table(report: dict[str, Any]) -> str:
-    n = report["rep_count"]
-    lines = [f"{report['exercise']}: {n} rep{'' if n == 1 else 's'}", "",
+def _verdict(rep: dict[str, Any], n_faults: int) -> str:
+    """A rep's faults column: the faults in plain words, "clean", or what could not be judged and
+    why (never a bare "-" that reads as clean)."""
+    from coach.io.report import fault_name
+    unjudged: dict[str, str] = rep.get("not_judged") or {}
+    reasons = list(dict.fromkeys(unjudged.values()))
+    if rep["faults"]:
+        return ", ".join(fault_name(f["id"]) for f in rep["faults"])
+    if not rep["judged"] or (unjudged and len(unjudged) >= n_faults):
+        if len(reasons) == 1:
+            return f"not judged: {reasons[0]}"
+        return "not judged (why: below)" if reasons else "not judged"
+    if unjudged:
+        of = f" of {n_faults}" if n_faults else ""
+        return f"none seen; {len(unjudged)}{of} not judged (below)"
+    return "clean"
+
+
+def _table(report: dict[str, Any], n_faults: int = 0) -> str:
+    """The human table; `n_faults` is how many faults the exercise has (a rep with all of them
+    not judged is "not judged", not clean)."""
+    from coach.io.report import fault_name, plural
+    lines = [f"{report['exercise']}: {plural(report['rep_count'], 'rep')}", "",
              f"{'rep':>4} {'start':>8} {'end':>8} {'time':>6}  faults"]
     for r in report["reps"]:
-        faults = ", ".join(f["id"] for f in r["faults"]) or ("-" if r["judged"] else "not judged")
-        lines.append(f"{r['index']:>4} {r['start']:>8.2f} {r['end']:>8.2f} {r['end'] - r['start']:>6.2f}  {faults}")
+        lines.append(f"{r['index']:>4} {r['start']:>8.2f} {r['end']:>8.2f} {r['end'] - r['start']:>6.2f}  "
+                     f"{_verdict(r, n_faults)}")
     unjudged: dict[tuple[str, str], list[int]] = {}
     for r in report["reps"]:
         for fid, why in r.get("not_judged", {}).items():
@@ -71,7 +91,7 @@ def _table(report: dict[str, Any]) -> str:
         for (fid, why), reps in unjudged.items():
             which = "every rep" if len(reps) == len(report["reps"]) else \
                 "rep" + ("s " if len(reps) > 1 else " ") + ", ".join(map(str, reps))
-            lines.append(f"  {fid} on {which}: {why}")
+            lines.append(f"  {fault_name(fid)} on {which}: {why}")
     if report["not_counted"]:
         lines += ["", "Seen but not counted:"]
         lines += [f"{m['t']:>8.2f} s  {m['reason']}" for m in report["not_counted"]]
@@ -113,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report))
     else:
-        print(_table(report))
+        print(_table(report, len(set(exercise.faults) | set(exercise.not_judged))))
     if getattr(args, "speak_to", None):
         from coach.speech.render import speak_to_for_cli
         speak_to_for_cli(events, args.speak_to, exercise.id, engine=args.speech_engine,

@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     from coach.core.cues import load_cues_or_builtin
     from coach.core.errors import CliError
     from coach.core.framing import FramingGuide
-    from coach.core.view_rules import ViewRulesError, default_rules, view_json
+    from coach.core.view_rules import ViewRulesError, default_rules, fault_verdicts, view_json
 
     try:
         rules = default_rules()
@@ -185,7 +185,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result))
     else:
-        print(_summary(result), file=out)
+        print(_summary(result, fault_verdicts(args.exercise, view, rules)), file=out)
     return 0
 
 
@@ -209,7 +209,8 @@ def _write_wav(path: str, cues: list, engine: str, duration: float) -> None:
         raise CliError(str(e)) from None
     except OSError as e:
         raise CliError(f"{path}: cannot write the WAV ({e.strerror or e}).") from None
-    print(f"coach: {len(spoken)} messages spoken into {path}", file=sys.stderr)
+    from coach.io.report import plural
+    print(f"coach: {plural(len(spoken), 'message')} spoken into {path}", file=sys.stderr)
 
 
 def _progress(source: str, camera: bool):
@@ -237,16 +238,31 @@ def _frames_with_errors(frames, seen: list[bool]) -> Iterator:
             raise CliError(str(e)) from None
 
 
-def _summary(result: dict[str, Any]) -> str:
+def _summary(result: dict[str, Any], verdicts: list[tuple[str, str | None, str]]) -> str:
+    """The text answer. `verdicts` are view_rules.fault_verdicts: (fault id, what blocks it, why).
+    The framing is called good only when the whole body is in the picture AND the camera's angle
+    lets every fault be judged that any camera could judge on this lift."""
+    from coach.io.report import fault_name, join_words
+
     v = result["view"]
     if v["side"] is None:
         return "view: nobody was seen"
+    exercise = result["exercise"].replace("_", " ")
     where = "" if v.get("toward", "side") == "side" else f", turned toward the {v['toward']}"
     lines = [f"view: {v['side']} side, {v['yaw_deg']:.0f} degrees off the side view{where}, "
              f"{'whole body in the picture' if v['in_frame'] else 'not all of the body in the picture'}",
-             f"judgeable for {result['exercise']}: {', '.join(v['judgeable_faults']) or 'nothing'}"]
-    for fid, why in v.get("not_judgeable", {}).items():
-        lines.append(f"not judgeable: {fid}: {why}")
-    lines.append(f"framing: {result['framing'] or 'unknown'}")
+             f"can judge on a {exercise}: {', '.join(map(fault_name, v['judgeable_faults'])) or 'nothing'}"]
+    from_here = [fid for fid, block, _ in verdicts if block in ("yaw", "frame")]
+    for fid, block, why in verdicts:
+        if block in ("yaw", "frame"):
+            lines.append(f"cannot judge from this camera: {fault_name(fid)} ({why})")
+        elif block is not None:
+            lines.append(f"not judged on a {exercise} from any camera: {fault_name(fid)} ({why})")
+    framing = result["framing"] or "unknown"
+    if framing == "good" and from_here:
+        turned = any(block == "yaw" for _, block, _ in verdicts)
+        fix = ("move the camera to your side" if turned else "step back until all of you is in the picture")
+        framing = (f"not good for a {exercise}: {join_words([fault_name(f) for f in from_here])} "
+                   f"cannot be judged from here; {fix}")
+    lines.append(f"framing: {framing}")
     return "\n".join(lines)
-

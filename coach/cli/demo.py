@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from coach.core.datafile import shipped
@@ -18,6 +19,8 @@ DEMO_TRACE = "demo_trace.jsonl.gz"
 DEMO_WAV = "demo_commands.wav.gz"
 DEMO_SCRIPT = "demo_commands.json"
 DEMO_EXERCISE = "deadlift"
+# --trace takes a landmark trace; a video needs `coach pose` first (MediaPipe is no part of the demo)
+VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".flv", ".3gp")
 
 
 def add_to(sub: Any) -> None:
@@ -48,34 +51,79 @@ def _unpack_wav(src: str, dest: str) -> str:
     return src
 
 
+class _TraceCamera:
+    """The trace camera, but a trace that breaks off (cut short, a bad line) ends the camera and
+    keeps the sentence: the demo goes on with what was read, like `coach analyze`, and exits 2."""
+
+    def __init__(self, camera: Any):
+        self._camera = camera
+        self.meta, self.path = camera.meta, camera.path
+        self.error: str | None = None
+
+    def frames(self) -> Iterator[Any]:
+        from coach.io.trace import TraceError
+        try:
+            yield from self._camera.frames()
+        except TraceError as e:
+            self.error = str(e)
+
+    def close(self) -> None:
+        self._camera.close()
+
+
+def _open_trace(path: str, given: bool) -> _TraceCamera:
+    """The trace as the camera, or one sentence: a video or any other file that is no trace is
+    told how to make one."""
+    from coach.core.errors import DeviceMissing
+    from coach.pose import is_trace_path
+    from coach.pose.cameras import TraceCamera
+
+    try:
+        return _TraceCamera(TraceCamera(path))
+    except DeviceMissing as e:
+        if not given:
+            raise CliError(f"the bundled demo trace cannot be read ({e})") from None
+        if os.path.isfile(path) and path.lower().endswith(VIDEO_SUFFIXES):
+            raise CliError(f"{path} is a video, and --trace takes a landmark trace (.jsonl or .jsonl.gz): "
+                           f"`coach pose {path} -o TRACE.jsonl.gz` makes one from it") from None
+        if os.path.isfile(path) and not is_trace_path(path) and not path.lower().endswith(".json"):
+            raise CliError(f"{path} is not a landmark trace (--trace takes a .jsonl or .jsonl.gz trace, as "
+                           "`coach pose VIDEO -o TRACE.jsonl.gz` writes it)") from None
+        raise CliError(str(e)) from None
+
+
 def run_demo(args: argparse.Namespace) -> int:
     from coach.core.errors import DeviceMissing
+    from coach.core.exercises import ExerciseError, exercise_ids, load_exercise
     from coach.core.session import Session
     from coach.io.log import SessionLog
+    from coach.io.report import plural
     from coach.io.transcript import Transcript
-    from coach.pose.cameras import TraceCamera
     from coach.runtime.runner import Runtime, RuntimeOptions
     from coach.speech.sinks import WavSpeaker
     from coach.voice.command_source import make_recognizer
     from coach.voice.mics import WavMic
 
     out = args.out
+    exercise = args.exercise or DEMO_EXERCISE
+    if exercise not in exercise_ids():
+        raise CliError(f"'{exercise}' is not an exercise; choose one of {', '.join(exercise_ids())}")
     try:
-        os.makedirs(out, exist_ok=True)
-    except OSError as e:
-        raise CliError(f"{out}: cannot create the output directory ({e.strerror or e})") from None
+        load_exercise(exercise)
+    except ExerciseError as e:
+        raise CliError(str(e)) from None
+    if args.speed <= 0:
+        raise CliError("--speed must be positive")
     trace = args.trace or _data_file(DEMO_TRACE)
     if trace is None:
         raise CliError("the bundled demo trace is missing from this install (coach/data); give --trace")
-    if args.speed <= 0:
-        raise CliError("--speed must be positive")
-    messages: list[str] = []
+    camera = _open_trace(trace, bool(args.trace))
     try:
-        camera = TraceCamera(trace)
-    except DeviceMissing as e:
-        if args.trace:
-            raise CliError(str(e)) from None
-        raise CliError(f"the bundled demo trace cannot be read ({e})") from None
+        os.makedirs(out, exist_ok=True)
+    except OSError as e:
+        camera.close()
+        raise CliError(f"{out}: cannot create the output directory ({e.strerror or e})") from None
+    messages: list[str] = []
     mic, recognizer, how = None, None, ""
     wav_src = args.mic or _data_file(DEMO_WAV)
     if wav_src:
@@ -89,6 +137,7 @@ def run_demo(args: argparse.Namespace) -> int:
             recognizer, how = make_recognizer("en", wake_word=None, script=script)
         except DeviceMissing as e:
             if args.mic:
+                camera.close()
                 raise CliError(str(e)) from None
             messages.append(f"The bundled voice commands cannot be read ({e}).")
     speech_wav = os.path.join(out, "coach-speech.wav")
@@ -97,7 +146,6 @@ def run_demo(args: argparse.Namespace) -> int:
     except DeviceMissing as e:
         speaker = None
         messages.append(f"Speech cannot be rendered ({e}); cues are printed instead.")
-    exercise = args.exercise or DEMO_EXERCISE
     session = Session(exercise=exercise)
     log = SessionLog(out, "demo-session" if not os.path.exists(os.path.join(out, "demo-session.jsonl")) else None,
                      {"mode": "demo", "exercise": exercise, "trace": os.path.basename(trace)})
@@ -117,9 +165,13 @@ def run_demo(args: argparse.Namespace) -> int:
     if not args.quiet and not args.realtime:
         sys.stdout.write(transcript.sorted_text())
         sys.stdout.flush()
+    if camera.error:
+        # What was read before the break still ran (as `coach analyze` reports it); say the trace was bad.
+        raise CliError(f"{camera.error}; the demo ran on the frames before it (outputs in {out})")
     if not args.quiet:
-        print(f"\n{result.reps} reps in {result.sets} sets; {len(result.commands)} voice commands; "
-              f"{len(result.cues)} cues spoken.", file=sys.stderr)
+        print(f"\n{plural(result.reps, 'rep')} in {plural(result.sets, 'set')}; "
+              f"{plural(len(result.commands), 'voice command')}; {plural(len(result.cues), 'cue')} spoken.",
+              file=sys.stderr)
         print(f"In words: {words}", file=sys.stderr)
         print(f"Wrote {log.path}, {speech_wav if speaker else '(no speech WAV)'}, "
               f"{os.path.join(out, 'transcript.txt')}, {txt}, {png}", file=sys.stderr)

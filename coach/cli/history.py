@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any, TypedDict
 
@@ -15,7 +16,8 @@ class _Row(TypedDict):
     mode: Any
     sets: int
     reps: int
-    faults: dict[str, int]
+    faulty_reps: int  # reps with at least one fault
+    faults: dict[str, int]  # fault id -> the reps it was found on
     exercises: list[str]
     duration_s: float
     closed: bool
@@ -30,15 +32,25 @@ def add_to(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from coach.io.log import default_log_dir, load_session, session_paths
+    from coach.io.log import LogError, default_log_dir, load_session, session_paths
+    from coach.io.report import plural
     directory = default_log_dir(args.log_dir)
     rows: list[_Row] = []
+    skipped: list[str] = []
     for path in session_paths(directory):
-        d = load_session(path)
+        try:
+            d = load_session(path)
+        except LogError:  # another program's .jsonl in the folder: not a session, not an error
+            skipped.append(path)
+            continue
         rows.append({"session": d.session_id, "started": d.info.get("started"), "mode": d.info.get("mode"),
-                     "sets": len(d.sets), "reps": d.total_reps, "faults": d.fault_counts(),
-                     "exercises": sorted({s.exercise for s in d.sets}),
+                     "sets": len(d.sets), "reps": d.total_reps, "faulty_reps": d.faulty_reps,
+                     "faults": d.fault_counts(), "exercises": sorted({s.exercise for s in d.sets}),
                      "duration_s": round(d.duration_s, 1), "closed": d.finished, "path": path})
+    if skipped:
+        print(f"coach: skipped {plural(len(skipped), 'file')} in {directory} that "
+              f"{'is' if len(skipped) == 1 else 'are'} not a session log: "
+              f"{', '.join(os.path.basename(p) for p in skipped)}", file=sys.stderr)
     if args.json:
         print(json.dumps({"log_dir": directory, "sessions": rows}, indent=2))
         return 0
@@ -46,10 +58,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"No sessions in {directory}.", file=sys.stderr)
         return 0
     for r in rows:
-        faults = sum(r["faults"].values())
-        print(f"{r['session']:<22} {r['sets']:2d} sets {r['reps']:4d} reps  {faults:3d} faulty  "
-              f"{r['duration_s'] / 60:5.1f} min  {', '.join(r['exercises']) or '-'}"
+        exercises = ", ".join(e.replace("_", " ") for e in r["exercises"]) or "-"
+        print(f"{r['session']:<22} {plural(r['sets'], 'set'):>8} {plural(r['reps'], 'rep'):>9}  "
+              f"{r['faulty_reps']:3d} with faults  {r['duration_s'] / 60:5.1f} min  {exercises}"
               f"{'' if r['closed'] else '  (not closed: recovered)'}")
     total_reps = sum(r["reps"] for r in rows)
-    print(f"{len(rows)} sessions, {sum(r['sets'] for r in rows)} sets, {total_reps} reps in {directory}")
+    print(f"{plural(len(rows), 'session')}, {plural(sum(r['sets'] for r in rows), 'set')}, "
+          f"{plural(total_reps, 'rep')} ({sum(r['faulty_reps'] for r in rows)} with faults) in {directory}")
     return 0

@@ -81,8 +81,10 @@ def run(args) -> int:
     listener = Listener(rec, vocab, wake_word=wake, require_wake_word=args.wake and bool(wake))
 
     out = []
+    accepted = [0]
 
     def emit(heard) -> None:
+        accepted[0] += bool(heard.accepted)
         if not (heard.accepted or heard.rejected or args.all):
             return
         if args.json:
@@ -101,6 +103,8 @@ def run(args) -> int:
                     emit(h)
             for h in listener.flush():
                 emit(h)
+            if not args.json and not accepted[0]:
+                print("no commands heard")  # silence (or only speech that was no command) says so
         else:
             import time
 

@@ -25,6 +25,7 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from coach.cli.progress import Progress
     from coach.core.errors import CliError
+    from coach.io.report import plural
     from coach.io.trace import TraceWriter
     from coach.pose import PoseRun, PoseSourceError, is_trace_path, open_landmark_stream
 
@@ -49,12 +50,13 @@ def run(args: argparse.Namespace) -> int:
                 progress.update(i)
     except PoseSourceError as e:
         progress.close()
-        raise CliError(f"{e} The {stats.frames} frames read so far are in {args.output}.") from None
+        raise CliError(f"{e} The {plural(stats.frames, 'frame')} read so far {'is' if stats.frames == 1 else 'are'} "
+                       f"in {args.output}.") from None
     progress.close()
     withheld = (f" ({stats.rejected_jumps} withheld: the landmarks leapt to another body)"
                 if stats.rejected_jumps else "")
-    print(f"coach: {stats.frames} frames, a person in {stats.with_person}{withheld}, written to {args.output}",
-          file=sys.stderr)
+    print(f"coach: {plural(stats.frames, 'frame')}, a person in {stats.with_person}{withheld}, "
+          f"written to {args.output}", file=sys.stderr)
     return 0
 
 

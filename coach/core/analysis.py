@@ -131,7 +131,14 @@ class Analyzer:
             out.append(RepJudged(self.t, rep.index, verdict.judged, verdict.faults, verdict.not_judged))
         return out
 
+    def settle(self) -> list[Event]:
+        """The verdicts of the reps counted so far, final now (the set is interrupted: a pause,
+        a switch of exercise); counting goes on."""
+        return self._as_view_allows(self._verdicts(final=True))
+
     def finish(self) -> list[Event]:
+        """The end of the recording: what it settles (a movement waiting on the next one) and
+        every verdict still open."""
         out: list[Event] = []
         self._take(self.reps.finish(), out)
         out.extend(self._verdicts(final=True))

@@ -8,8 +8,10 @@ The rules a coach would state:
 - counts every rep / every n reps / off, a countdown near the target, a summary per set;
 - safety notes at their moments; system messages for what the lifter cannot see.
 
-Who may talk over whom is data on the Cue (`priority`) plus `SpeechQueue`, the pure arbiter a
-speech sink asks whether a new cue pre-empts what is playing, waits, or is dropped.
+Who may talk over whom is data on the Cue (`priority`, one scale) plus `SpeechQueue`, the pure
+arbiter every speaker asks whether a new cue pre-empts what is playing, waits, or is dropped. The
+count of every rep is said when it counts; a correction that would not fit before the next count
+is said in its short form.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from coach.core.commands import CountEvery, Faster, Louder, Quieter, QuietMode, Repeat, Slower
+from coach.core.commands import CountEvery, Faster, Help, Louder, Quieter, QuietMode, Repeat, Slower
+from coach.core.cue_words import CueWords
 from coach.core.cues import CueLibrary
 from coach.core.events import (
     Answered,
     CommandHeard,
     Cue,
+    ExerciseChanged,
     FaultFound,
     Paused,
     PoseFound,
@@ -38,9 +42,11 @@ from coach.core.events import (
     SetEnded,
     SetStarted,
     TargetChanged,
+    ViewChanged,
     WorkoutFinished,
 )
 from coach.core.policy_config import SEVERITIES, PolicyConfig
+from coach.core.vocabulary import Vocabulary
 
 # --- the policy ----------------------------------------------------------------------------------
 
@@ -52,19 +58,16 @@ class _FaultState:
     ever_cued: bool = False
 
 
-class CuePolicy:
-    """Feed it events (one moment's batch at a time); it returns the cues to say."""
-
-    HANDLES: tuple[type, ...] = (FaultFound, RepJudged, RepCounted, RepRecorded, RepUndone, SetStarted, SetEnded,
-                                  RestStarted, RestEnded, TargetChanged, WorkoutFinished, Paused, Resumed,
-                                  PoseLost, PoseFound, Answered, CommandHeard)
+class CuePolicy(CueWords):
+    """The one place that turns events into speech: feed it events (one moment's batch at a
+    time) and it returns the cues to say, on one priority scale (PolicyConfig.priorities);
+    `greeting`, `system`, `rejection` and `tick` cover what no event says. What plays when is
+    then decided by the one arbiter, coach.core.speech_queue.SpeechQueue, in every speaker."""
 
     def __init__(self, library: CueLibrary, config: PolicyConfig | None = None,
-                 exercise: str | None = None):
-        self.lib = library
-        self.config = config or PolicyConfig()
-        self.exercise = exercise
-        self._variant: dict[str, int] = {}
+                 exercise: str | None = None, vocabulary: Vocabulary | None = None,
+                 wake_word: str | None = None):
+        super().__init__(library, config, exercise, vocabulary, wake_word)
         self._faults: dict[str, _FaultState] = {}
         self._corrected_reps: set[int] = set()
         self._last_correction_rep: int | None = None
@@ -72,22 +75,9 @@ class CuePolicy:
         self._severe_said_set: int | None = None
         self._session_mode = False  # a session feeds SetStarted/RepRecorded: count from those
         self._counted_ends: set[float] = set()
+        self._count_times: list[float] = []  # when the last reps counted: the lifter's pace
         self._rep_base = 0
         self._last_rep_seen = 0
-        self._target: int | None = None
-        self._set_no = 0
-        self._sets_started = 0
-        self._paused = False
-        self._resting_until: float | None = None
-        self._rest_warned = False
-        self._summary_had_rest = False
-        self._person_lost_said: float | None = None
-        self._person_missing = False
-        self._lost_announced = False
-        self._set_open = True  # False between a set's end and the next start: no praise then
-        self._physio_said = False
-        self._last_said: Cue | None = None
-        # the events this policy speaks for (the runtime's SessionCues speaks for the rest)
         self._handlers: dict[type, Callable[[Any], list[Cue]]] = {
             FaultFound: self._on_fault_found,
             RepJudged: self._on_rep_judged,
@@ -106,30 +96,34 @@ class CuePolicy:
             PoseFound: self._on_pose_found,
             Answered: self._on_answered,
             CommandHeard: self._on_command_heard,
+            ExerciseChanged: self._on_exercise_changed,
+            ViewChanged: self._on_view_changed,
         }
 
-    # -- helpers --
-    def _text(self, cue_id: str, **values: Any) -> str:
-        n = self._variant.get(cue_id, 0)
-        self._variant[cue_id] = n + 1
-        return self.lib.render(cue_id, n, **values)
+    def _new_set(self) -> None:
+        self._session_mode = True
+        self._rep_base = self._last_rep_seen
+        for st in self._faults.values():  # a new set starts every streak afresh
+            st.cued_in_streak, st.last_rep, st.last_cued_rep = 0, None, None
+        self._last_correction_rep = None
 
-    def _cue(self, t: float, cue_id: str, kind: str, *, priority: int | None = None,
-             rep: int | None = None, fault: str | None = None, **values: Any) -> Cue:
-        if rep is not None:
-            values.setdefault("rep", rep)  # str.format ignores it where the text has no {rep}
-        cue = Cue(t, self._text(cue_id, **values), kind,
-                  self.config.priority(kind) if priority is None else priority, cue_id, rep, fault)
-        if kind != "count":
-            self._last_said = cue
-        return cue
+    # -- the lifter's pace --
+    def _seconds(self, text: str) -> float:
+        """About how long the voice takes to say `text`."""
+        return 0.2 + len(text.split()) / self.config.words_per_s
 
-    def _rank(self, fault: str) -> int:
-        order = self.config.fault_order
-        return order.index(fault) if fault in order else len(order)
+    def _rep_period(self) -> float | None:
+        """Seconds between this lifter's counts (the median of the last three), once known."""
+        gaps = sorted(b - a for a, b in zip(self._count_times[-4:], self._count_times[-3:]))
+        return gaps[len(gaps) // 2] if gaps else None
 
-    def _exercise_name(self, exercise: str) -> str:
-        return self.lib.exercise_name(exercise)
+    def _until_next_count(self, t: float) -> float:
+        """About how long until the next rep counts: the gap a correction has to fit in."""
+        period = self._rep_period()
+        if period is None or not self._count_times:
+            return float("inf")
+        left = self._count_times[-1] + period - t
+        return left if left > 0 else period / 2  # overdue: the rep in progress counts soon
 
     # -- entry points --
     def feed(self, events: Iterable[object]) -> list[Cue]:
@@ -147,7 +141,7 @@ class CuePolicy:
         # at one moment: the count first (it is short and it is what a rep counter is for; a
         # correction waits the half second, see count_grace_s), then the most important first
         out.sort(key=lambda c: (c.kind != "count", -c.priority))
-        return out
+        return _goodbye_with_the_summary(out)
 
     def tick(self, t: float) -> list[Cue]:
         """The passing of time without events (rest countdown)."""
@@ -155,7 +149,7 @@ class CuePolicy:
                 and self._resting_until - t <= self.config.rest_warning_s):
             self._rest_warned = True
             left = max(1, round(self._resting_until - t))
-            return [self._cue(t, "rest.left", "system", seconds=left)]
+            return [self._cue(t, "rest.left", "system", seconds=self._secs(left))]
         return []
 
     def _on(self, e: object) -> list[Cue]:
@@ -197,6 +191,8 @@ class CuePolicy:
             which = "escalate"
         else:
             which = "short" if st.ever_cued else "long"
+            if which == "long" and self._seconds(self.lib.render(f"fault.{f}.long")) > self._until_next_count(e.t):
+                which = "short"  # reps come fast: the short form, said before the next count
         st.cued_in_streak, st.last_cued_rep, st.ever_cued = nth, e.rep, True
         self._corrected_reps.add(e.rep)
         self._last_correction_rep = e.rep
@@ -232,19 +228,22 @@ class CuePolicy:
         if end in self._counted_ends or self._paused:
             return []
         self._counted_ends.add(end)
+        self._count_times = (self._count_times + [t])[-5:]
         target, c = self._target, self.config
         if target is not None and n == target:
-            # the set's last word: it may wait behind a correction instead of going stale
-            return [self._cue(t, "count.target_reached", "set", rep=n)]
-        if target is not None and n < target:
+            cue = self._cue(t, "count.target_reached", "count", rep=n)
+        elif target is not None and n < target and target - n <= c.countdown_from:
             left = target - n
-            if left == 1 and c.countdown_from >= 1:
-                return [self._cue(t, "count.last", "count", rep=n)]
-            if left <= c.countdown_from:
-                return [self._cue(t, "count.remaining", "count", rep=n, left=left)]
-        if c.count_every and n % c.count_every == 0:
+            cue = (self._cue(t, "count.last", "count", rep=n) if left == 1
+                   else self._cue(t, "count.remaining", "count", rep=n, left=left))
+        elif c.count_every and n % c.count_every == 0:
             return [self._cue(t, "count.rep", "count", rep=n)]
-        return []
+        else:
+            return []
+        period = self._rep_period()
+        if period is not None and self._seconds(cue.text) > 0.8 * period:
+            return [self._cue(t, "count.rep", "count", rep=n)]  # reps faster than the words: the number
+        return [cue]
 
     def _on_rep_counted(self, e: RepCounted) -> list[Cue]:
         self._last_rep_seen = e.rep
@@ -258,135 +257,20 @@ class CuePolicy:
             return []
         return self._count(e.t, e.rep, e.end)
 
-    def _on_rep_undone(self, e: RepUndone) -> list[Cue]:
-        return [self._cue(e.t, "confirm.rep_undone", "confirm", reps=e.reps)]
 
     # -- sets and rest --
-    def _on_set_started(self, e: SetStarted) -> list[Cue]:
-        self._session_mode = True
-        self._set_no, self._target, self.exercise = e.set_no, e.target_reps, e.exercise
-        self._rep_base = self._last_rep_seen
-        self._resting_until = None
-        self._sets_started += 1
-        name = self._exercise_name(e.exercise)
-        if e.target_reps:
-            text = self._text("set.start_target", set_no=e.set_no, exercise=name, target=e.target_reps)
-            key = "set.start_target"
-        else:
-            text = self._text("set.start", set_no=e.set_no, exercise=name)
-            key = "set.start"
-        # the safety note goes first, in the same cue: after "go when you're ready" the lifter
-        # is lifting, and a long note would hold back the first count
-        note = {1: "safety.form_before_load", 2: "safety.stop_on_pain"}.get(self._sets_started)
-        if note:
-            text = f"{self._text(note)} {text}"
-        for st in self._faults.values():  # a new set starts every streak afresh
-            st.cued_in_streak, st.last_rep, st.last_cued_rep = 0, None, None
-        self._last_correction_rep = None
-        self._set_open = True
-        cue = Cue(e.t, text, "set", self.config.priority("set"), key)
-        self._last_said = cue
-        return [cue]
 
-    def _on_set_ended(self, e: SetEnded) -> list[Cue]:
-        reps = (self.lib.render("set.reps_one") if e.reps == 1
-                else self.lib.render("set.reps_many", count=e.reps))
-        counts = sorted(((f, n) for f, n in e.fault_counts.items() if n > 0),
-                        key=lambda fn: self._rank(fn[0]))
-        phrases = [self.lib.render("set.fault_count", count=n, phrase=self._summary_phrase(f))
-                   for f, n in counts]
-        if phrases:
-            joined = (phrases[0] if len(phrases) == 1 else
-                      ", ".join(phrases[:-1]) + f" {self.lib.render('set.and')} " + phrases[-1])
-            text = self._text("set.summary", set_no=e.set_no, reps=reps, faults=joined)
-            key = "set.summary"
-        else:
-            text = self._text("set.summary_clean", set_no=e.set_no, reps=reps)
-            key = "set.summary_clean"
-        self._summary_had_rest = e.rest_s is not None and e.rest_s > 0
-        if e.rest_s is not None and e.rest_s > 0:
-            text += " " + self._text("set.rest", seconds=round(e.rest_s))
-        out = [Cue(e.t, text, "set", self.config.priority("set"), key)]
-        self._last_said = out[0]
-        worst = max((n for f, n in counts if f in self.config.safety_faults), default=0)
-        if (not self._physio_said and e.reps >= 2
-                and worst >= self.config.see_physio_share * e.reps):
-            self._physio_said = True
-            out.append(self._cue(e.t, "safety.see_physio", "safety",
-                                 priority=self.config.priority("set") - 1))
-        self._target = None
-        self._set_open = False
-        return out
 
-    def _summary_phrase(self, fault: str) -> str:
-        key = f"fault.{fault}.summary"
-        return self.lib.render(key) if self.lib.has(key) else fault.replace("_", " ")
 
-    def _on_rest_started(self, e: RestStarted) -> list[Cue]:
-        self._resting_until, self._rest_warned = e.t + e.seconds, False
-        if self._summary_had_rest:
-            self._summary_had_rest = False
-            return []
-        return [self._cue(e.t, "set.rest", "set", seconds=round(e.seconds))]
 
-    def _on_rest_ended(self, e: RestEnded) -> list[Cue]:
-        self._resting_until = None
-        return [] if e.skipped else [self._cue(e.t, "rest.over", "system")]
 
-    def _on_target_changed(self, e: TargetChanged) -> list[Cue]:
-        self._target = e.target_reps
-        if e.target_reps:
-            return [self._cue(e.t, "confirm.target", "confirm", target=e.target_reps)]
-        return [self._cue(e.t, "confirm.target_off", "confirm")]
 
-    def _on_workout_finished(self, e: WorkoutFinished) -> list[Cue]:
-        # after the last set's summary (same moment, one step less important)
-        return [self._cue(e.t, "system.session_end", "system", priority=self.config.priority("set") - 1,
-                          sets=e.sets, reps=e.reps)]
 
     # -- system --
-    def _on_paused(self, e: Paused) -> list[Cue]:
-        self._paused = True
-        return [self._cue(e.t, "system.paused", "system")]
 
-    def _on_resumed(self, e: Resumed) -> list[Cue]:
-        self._paused = False
-        return [self._cue(e.t, "system.resumed", "system")]
 
-    def _on_pose_lost(self, e: PoseLost) -> list[Cue]:
-        self._person_missing = True
-        if self._paused or self._resting_until is not None:
-            return []  # walking off during a rest is normal
-        if (self._person_lost_said is not None
-                and e.t - self._person_lost_said < self.config.person_lost_repeat_s):
-            return []
-        self._person_lost_said = e.t
-        self._lost_announced = True
-        return [self._cue(e.t, "system.person_lost", "system")]
 
-    def _on_pose_found(self, e: PoseFound) -> list[Cue]:
-        announced, self._lost_announced = self._lost_announced, False
-        self._person_missing = False
-        if not announced or self._paused:
-            return []
-        return [self._cue(e.t, "system.person_back", "system")]
 
-    def _on_answered(self, e: Answered) -> list[Cue]:
-        q = e.question
-        if q == "count":
-            if e.target_reps:
-                return [self._cue(e.t, "answer.count_target", "confirm", reps=e.reps, target=e.target_reps)]
-            return [self._cue(e.t, "answer.count", "confirm", reps=e.reps)]
-        if q == "last_rep":
-            if not e.faults:
-                return [self._cue(e.t, "answer.last_rep_clean", "confirm")]
-            worst = min(e.faults, key=self._rank)
-            return [self._cue(e.t, "answer.last_rep_fault", "confirm", fault=worst,
-                              cue=self.lib.render(f"fault.{worst}.short"))]
-        if q == "rest_left" and e.rest_left_s is not None:
-            return [self._cue(e.t, "rest.left", "confirm", seconds=max(1, round(e.rest_left_s)))]
-        return [self._cue(e.t, "answer.status", "confirm", exercise=self._exercise_name(e.exercise),
-                          set_no=e.set_no, reps=e.reps)]
 
     def _on_command_heard(self, e: CommandHeard) -> list[Cue]:
         match e.command:
@@ -403,10 +287,23 @@ class CuePolicy:
             case QuietMode():
                 self.config = replace(self.config, count_every=0, countdown_from=0, praise=False)
                 return [self._cue(e.t, "confirm.quiet_mode", "confirm")]
+            case Help():
+                return self.help(e.t)
             case Louder() | Quieter() | Slower() | Faster():
                 # the speech adapter applies it (Speaker.apply_command); the policy confirms in words
                 return [self._cue(e.t, f"confirm.{type(e.command).__name__.lower()}", "confirm")]
         return []
+
+
+def _goodbye_with_the_summary(cues: list[Cue]) -> list[Cue]:
+    """The last set's summary and the goodbye, said at one moment, are one sentence after the
+    other: one cue, so the goodbye cannot go stale waiting behind the summary."""
+    summary = next((c for c in cues if c.key.startswith("set.summary")), None)
+    goodbye = next((c for c in cues if c.key == "system.session_end"), None)
+    if summary is None or goodbye is None:
+        return cues
+    both = replace(summary, text=f"{summary.text} {goodbye.text}")
+    return [both if c is summary else c for c in cues if c is not goodbye]
 
 
 def cues_for(events: Iterable[object], library: CueLibrary, config: PolicyConfig | None = None,

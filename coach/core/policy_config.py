@@ -39,18 +39,24 @@ class PolicyConfig:
     see_physio_share: float = 0.5  # a safety fault on this share of a set's reps -> see a physio
     person_lost_repeat_s: float = 20.0
     rest_warning_s: float = 10.0
+    # One scale for everything said. The count is what a lifter who cannot see a screen must
+    # hear, on time: it cuts whatever plays except a safety message or another count, and what
+    # it cuts is said after it (speech_queue.arbitrate).
     priorities: Mapping[str, int] = field(default_factory=lambda: {
-        "safety": 90, "safety_correction": 75, "system": 70, "confirm": 65, "correction": 60,
-        "view": 55, "set": 50, "help": 45, "praise": 40, "count": 30})
+        "safety": 95, "count": 90, "safety_correction": 75, "system": 70, "confirm": 65,
+        "correction": 60, "view": 55, "set": 50, "help": 45, "praise": 40})
     # pre-emption: a new cue cuts the playing one only if it is this much more important ...
     preempt_margin: int = 20
     # ... and a count is never cut in its first moments (it is short; the number matters)
     # unless by a cue of at least `always_preempts` priority
     count_grace_s: float = 0.8
-    always_preempts: int = 90
+    always_preempts: int = 95
     # a waiting cue older than this when its turn comes is dropped (stale); absent = never
     max_wait_s: Mapping[str, float] = field(default_factory=lambda: {
-        "count": 1.0, "correction": 3.0, "praise": 3.0, "view": 4.0, "help": 5.0})
+        "count": 1.0, "safety": 2.0, "system": 2.0, "confirm": 2.0, "correction": 2.0,
+        "view": 2.0, "set": 2.0, "help": 2.0, "praise": 2.0})
+    # how fast the voice speaks, to tell whether a sentence fits before the next rep's count
+    words_per_s: float = 2.8
 
     def priority(self, kind: str) -> int:
         return self.priorities.get(kind, self.priorities["set"])

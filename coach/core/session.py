@@ -104,19 +104,21 @@ def parse_plan(data: dict[str, Any], source: str = "<plan>") -> Plan:
     if not isinstance(items, list) or not items:
         raise PlanError(f"{source}: key 'exercise' must hold at least one [[exercise]] table")
     out = []
-    for i, item in enumerate(items):
-        where = f"{source}: exercise[{i}]"
+    for i, item in enumerate(items, 1):  # counted as people count: the first [[exercise]] is exercise 1
+        where = f"{source}: exercise {i}"
         if not isinstance(item, dict):
-            raise PlanError(f"{where} must be a table")
+            raise PlanError(f"{where} must be a [[exercise]] table")
         bad = set(item) - {"name", "sets", "reps", "rest"}
         if bad:
-            raise PlanError(f"{where}: unknown key '{sorted(bad)[0]}' (expected name, sets, reps, rest)")
+            raise PlanError(f"{where} has an unknown key '{sorted(bad)[0]}' (expected name, sets, reps, rest)")
         ex = item.get("name")
+        if ex is None:
+            raise PlanError(f"{where} has no name; give one of {', '.join(exercise_ids())}")
         if ex not in exercise_ids():
-            raise PlanError(f"{where}.name: '{ex}' is not an exercise; choose one of {', '.join(exercise_ids())}")
-        sets = _positive(item.get("sets", 3), f"{where}.sets", int)
-        reps = _positive(item.get("reps"), f"{where}.reps", int, allow_none=True)
-        rest = _positive(item.get("rest", 90), f"{where}.rest", float)
+            raise PlanError(f"{where}: '{ex}' is not an exercise; choose one of {', '.join(exercise_ids())}")
+        sets = _positive(item.get("sets", 3), f"{where}: 'sets'", int)
+        reps = _positive(item.get("reps"), f"{where}: 'reps'", int, allow_none=True)
+        rest = _positive(item.get("rest", 90), f"{where}: 'rest'", float)
         out.append(PlannedExercise(ex, sets, reps, rest))
     return Plan(name, tuple(out))
 
@@ -161,6 +163,9 @@ class Session:
         self.plan = plan or default_plan(exercise or "hip_hinge_drill")
         self.exercise_index = 0
         self.exercise = exercise or self.plan.exercises[0].exercise
+        # no exercise and no plan: the lifter has not chosen yet (the live coach asks), so
+        # naming the default one still counts as choosing it
+        self.chosen = exercise is not None or plan is not None
         if exercise and exercise != self.plan.exercises[0].exercise:
             idx = [p.exercise for p in self.plan.exercises]
             self.exercise_index = idx.index(exercise) if exercise in idx else -1
@@ -397,8 +402,9 @@ class Session:
             out.append(Resumed(t))
         match cmd:
             case SwitchExercise(exercise=ex):
-                if ex not in exercise_ids() or ex == self.exercise:
+                if ex not in exercise_ids() or (ex == self.exercise and self.chosen):
                     return out
+                self.chosen = True
                 return out + self._change_exercise(t, ex)
             case StartSet() | NextSet() | GoToSet():
                 return out + self._start_set(t)  # "set three": start it; numbering follows the log

@@ -5,6 +5,8 @@ Every speaker (the sound card, the demo's WAV, --speak-to) asks it the same ques
 from __future__ import annotations
 
 import math
+import re
+from dataclasses import replace
 from enum import StrEnum
 
 from coach.core.events import Cue
@@ -30,11 +32,31 @@ def arbitrate(new: Cue, playing: Cue | None, playing_since: float, now: float,
         return PLAY
     if new.text == playing.text:
         return DROP  # it is being said right now
+    if new.priority >= config.always_preempts and playing.priority < new.priority:
+        return PREEMPT  # safety: now, whatever plays
+    if new.kind == "count" and playing.kind not in ("count", "safety"):
+        return PREEMPT  # a correction, an answer, a summary never delays a count: it is said after
     if new.priority >= playing.priority + config.preempt_margin:
         young_count = playing.kind == "count" and now - playing_since < config.count_grace_s
-        if not young_count or new.priority >= config.always_preempts:
+        if not young_count:
             return PREEMPT
     return WAIT
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def unsaid(text: str, said_share: float) -> str:
+    """What is left of `text` when `said_share` of it was said: from the sentence it was cut
+    in (a half-heard sentence is said again whole), or "" when the last one was nearly done."""
+    said_chars = said_share * len(text)
+    pos, left = 0, []
+    for sentence in _SENTENCE_END.split(text.strip()):
+        end = pos + len(sentence)
+        if end - said_chars > 0.25 * len(sentence):  # more than a quarter of it was still to say
+            left.append(sentence)
+        pos = end + 1
+    return " ".join(left)
 
 
 class SpeechQueue:
@@ -50,8 +72,18 @@ class SpeechQueue:
         self.waiting: list[Cue] = []
         self.dropped: list[Cue] = []
 
-    def offer(self, cue: Cue, now: float) -> Decision:
+    def offer(self, cue: Cue, now: float, said_share: float = 0.0) -> Decision:
+        """`said_share`: how much of the playing cue has been said by `now` (the player knows);
+        if `cue` cuts it, the rest of it is said after, from the sentence it was cut in."""
         decision = arbitrate(cue, self.playing, self.playing_since, now, self.config)
+        if cue.kind == "count" and cue.rep is not None:
+            # a correction or praise still waiting two reps on no longer helps
+            self._drop([w for w in self.waiting if w.kind in ("correction", "praise")
+                        and w.rep is not None and w.rep <= cue.rep - 2])
+        if decision == PREEMPT and self.playing is not None and self.playing.kind != "count":
+            rest = unsaid(self.playing.text, said_share)
+            if rest and not any(w.text == rest for w in self.waiting):
+                self.waiting.append(replace(self.playing, t=now, text=rest))  # re-timed: from the cut
         if decision in (PLAY, PREEMPT):
             self.playing, self.playing_since = cue, now
         elif decision == WAIT:

@@ -34,7 +34,7 @@ class Config:
     speech_engine: str = "espeak"      # espeak | piper
     speech_rate_wpm: int = 170
     volume: float = 1.0
-    count_every: int = 1               # 1 = every rep, 5 = every fifth, 0 = no counts
+    count_every: int | None = None     # 1 = every rep, 5 = every fifth, 0 = no counts; None: cues/policy.toml's
     corrections: bool = True
     exercise: str | None = None
     plan: str | None = None
@@ -91,7 +91,7 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
                 value = None  # "" means: the default
             values[field] = str(value) if field in ("camera", "microphone", "speaker") and value is not None else value
     cfg = Config(**values)
-    if cfg.count_every < 0:
+    if cfg.count_every is not None and cfg.count_every < 0:
         raise ConfigError(f"{source}: cues.count_every must be 0 (off) or a positive number of reps")
     if cfg.speech_rate_wpm < 60 or cfg.speech_rate_wpm > 400:
         raise ConfigError(f"{source}: speech.rate_wpm must be between 60 and 400 words a minute")

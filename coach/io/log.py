@@ -190,7 +190,13 @@ class LoggedSet:
     ended: float | None = None
     reps: list[LoggedRep] = field(default_factory=list)
 
+    @property
+    def faulty_reps(self) -> int:
+        """Reps with at least one fault (a rep with two faults is one faulty rep)."""
+        return sum(1 for r in self.reps if r.faults)
+
     def fault_counts(self) -> dict[str, int]:
+        """fault id -> the number of reps it was found on."""
         counts: dict[str, int] = {}
         for r in self.reps:
             for f in r.faults:
@@ -214,6 +220,10 @@ class LoggedSession:
     def total_reps(self) -> int:
         return sum(len(s.reps) for s in self.sets)
 
+    @property
+    def faulty_reps(self) -> int:
+        return sum(s.faulty_reps for s in self.sets)
+
     def fault_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for s in self.sets:
@@ -222,46 +232,110 @@ class LoggedSession:
         return counts
 
 
-def load_session(path: str | os.PathLike[str]) -> LoggedSession:
+def _first_record(path: str) -> dict[str, Any] | None:
+    """The log's first line as a dict, or None when it is no JSON object (a picture, a text file)."""
+    try:
+        with open(path, "rb") as fh:
+            for raw in fh:
+                if not raw.strip():
+                    continue
+                try:
+                    obj = json.loads(raw.decode("utf-8"))
+                except (UnicodeDecodeError, json.JSONDecodeError):
+                    return None
+                return obj if isinstance(obj, dict) else None
+    except FileNotFoundError:
+        raise LogError(f"{path}: no such session log") from None
+    except OSError as e:
+        raise LogError(f"{path}: cannot be read ({e.strerror or e})") from None
+    return None
+
+
+def check_session_log(path: str | os.PathLike[str]) -> None:
+    """LogError unless `path` is a session log: JSON Lines whose first record is `session_start`."""
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise LogError(f"{path} is a folder, not a session log")
+    first = _first_record(path)
+    if first is None or first.get("type") != "session_start":
+        raise LogError(f"{path} is not a session log (a coach session log is JSON Lines that "
+                       "starts with a session_start line; see: coach history)")
+
+
+def _is_fault(value: object) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("id"), str)
+
+
+def load_session(path: str | os.PathLike[str]) -> LoggedSession:
+    """A session log read back; LogError (one sentence) for a file that is not one."""
+    path = os.fspath(path)
+    check_session_log(path)
     info: dict[str, Any] = {}
     sets: dict[int, LoggedSet] = {}
     hip: list[tuple[float, float | None]] = []
     cues: list[dict[str, Any]] = []
     commands: list[dict[str, Any]] = []
     finished, last_t = False, 0.0
+    # The analysis' fault_found lines, tied to their rep by its window: a rep whose final verdict
+    # never reached the log (the set or the session ended first) still carries the faults the
+    # session counted for it (what the coach said in the set's summary).
+    counted: dict[int, tuple[float, float]] = {}  # analysis rep -> (start, end)
+    early: dict[int, list[dict[str, Any]]] = {}  # faults found before their rep was counted
+    found: dict[tuple[float, float], list[dict[str, Any]]] = {}
     for r in read_records(path):
-        kind, t = r["type"], r.get("t")
-        if isinstance(t, (int, float)):
-            last_t = max(last_t, float(t))
-        if kind == "session_start":
-            info = r
-        elif kind == "session_end":
-            finished = True
-        elif kind == "set_started":
-            sets[r["set_no"]] = LoggedSet(r["set_no"], r.get("exercise", "?"), float(r["t"]), r.get("target_reps"))
-        elif kind == "rep_recorded":
-            s = sets.setdefault(r["set_no"], LoggedSet(r["set_no"], r.get("exercise", "?"), float(r["start"])))
-            rep = LoggedRep(int(r["rep"]), float(r["start"]), float(r["end"]), list(r.get("faults") or []),
-                            bool(r.get("judged")))
-            s.reps = [x for x in s.reps if x.rep < rep.rep] + [rep]  # a later line for a rep replaces it
-        elif kind == "rep_undone":
-            undone = sets.get(r["set_no"])
-            if undone:
-                undone.reps = [x for x in undone.reps if x.rep <= int(r["reps"])]
-        elif kind == "set_ended":
-            ended = sets.get(r["set_no"])
-            if ended:
-                ended.ended = float(r["t"])
-        elif kind == "hip":
-            hip.append((float(r["t"]), r.get("flexion")))
-        elif kind == "angle":  # logs before 0.2: the interior hip angle, 180 = standing
-            deg = r.get("deg")
-            hip.append((float(r["t"]), None if deg is None else 180.0 - float(deg)))
-        elif kind == "cue_spoken":
-            cues.append(r)
-        elif kind == "command_heard":
-            commands.append(r)
+        try:
+            kind, t = r["type"], r.get("t")
+            if isinstance(t, (int, float)):
+                last_t = max(last_t, float(t))
+            if kind == "rep_counted" and isinstance(r.get("rep"), int):
+                key = (float(r["start"]), float(r["end"]))
+                counted[r["rep"]] = key
+                found.setdefault(key, []).extend(early.pop(r["rep"], []))
+            elif kind == "fault_found" and _is_fault(r.get("fault")) and isinstance(r.get("rep"), int):
+                where = counted.get(r["rep"])
+                (found.setdefault(where, []) if where else early.setdefault(r["rep"], [])).append(r["fault"])
+            elif kind == "exercise_changed":  # a new analysis: its rep numbers start over
+                counted.clear()
+                early.clear()
+            if kind == "session_start":
+                info = r
+            elif kind == "session_end":
+                finished = True
+            elif kind == "set_started":
+                sets[r["set_no"]] = LoggedSet(r["set_no"], r.get("exercise", "?"), float(r["t"]), r.get("target_reps"))
+            elif kind == "rep_recorded":
+                s = sets.setdefault(r["set_no"], LoggedSet(r["set_no"], r.get("exercise", "?"), float(r["start"])))
+                rep = LoggedRep(int(r["rep"]), float(r["start"]), float(r["end"]),
+                                [f for f in r.get("faults") or [] if _is_fault(f)], bool(r.get("judged")))
+                # a later line for a rep replaces it (its judged verdict after the count)
+                s.reps = sorted([x for x in s.reps if x.rep != rep.rep] + [rep], key=lambda x: x.rep)
+            elif kind == "rep_undone":
+                undone = sets.get(r["set_no"])
+                if undone:
+                    undone.reps = [x for x in undone.reps if x.rep <= int(r["reps"])]
+            elif kind == "set_ended":
+                ended = sets.get(r["set_no"])
+                if ended:
+                    ended.ended = float(r["t"])
+            elif kind == "hip":
+                flexion = r.get("flexion")
+                hip.append((float(r["t"]), float(flexion) if isinstance(flexion, (int, float)) else None))
+            elif kind == "angle":  # logs before 0.2: the interior hip angle, 180 = standing
+                deg = r.get("deg")
+                hip.append((float(r["t"]), None if deg is None else 180.0 - float(deg)))
+            elif kind == "cue_spoken":
+                cues.append(r)
+            elif kind == "command_heard":
+                commands.append(r)
+        except (KeyError, TypeError, ValueError):  # a line with missing or mistyped fields: skipped
+            continue
+    for s in sets.values():
+        for rep in s.reps:
+            have = {f.get("id") for f in rep.faults}
+            for f in found.get((rep.start, rep.end), []):
+                if f.get("id") not in have:
+                    have.add(f.get("id"))
+                    rep.faults.append(f)
     sid = info.get("session") or os.path.basename(path).removesuffix(LOG_SUFFIX)
     kept = [s for s in sorted(sets.values(), key=lambda s: s.set_no) if s.reps]
     return LoggedSession(path, sid, info, kept, hip, cues, commands, finished, last_t)

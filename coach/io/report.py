@@ -11,9 +11,39 @@ import os
 from typing import Any
 
 from coach.core.errors import CoachError
-from coach.io.log import LoggedRep, LoggedSession
+from coach.io.log import LoggedRep, LoggedSession, LoggedSet
 
 log = logging.getLogger(__name__)
+
+
+# Each fault in a few plain words, for text a lifter reads (the ids stay in --json and the log).
+FAULT_NAMES = {
+    "knee_dominant": "knees forward (squatting the hinge)",
+    "spine_rounding": "rounded back",
+    "balance": "weight on the toes",
+    "load_drift": "load drifting away",
+    "lockout_lean_back": "leaning back at the top",
+    "arm_driven_swing": "lifting with the arms",
+    "incomplete_lockout": "no full lockout",
+    "rushed_lowering": "lowering too fast",
+}
+
+
+def fault_name(fid: str) -> str:
+    """A fault id in plain words ("knee_dominant" -> "knees forward (squatting the hinge)")."""
+    return FAULT_NAMES.get(fid, fid.replace("_", " "))
+
+
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    """"1 rep", "2 reps", "0 reps"."""
+    return f"{n} {noun if n == 1 else (nouns or noun + 's')}"
+
+
+def join_words(items: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _fault_phrases() -> dict[str, str]:
@@ -23,8 +53,8 @@ def _fault_phrases() -> dict[str, str]:
         lib = load_cues_or_builtin("en")
         return {k.split(".")[1]: lib.render(k) for k in lib.messages
                 if k.startswith("fault.") and k.endswith(".summary")}
-    except (CoachError, OSError, KeyError, ValueError) as e:  # a broken cue file: ids stand in for phrases
-        log.warning("fault phrases unavailable for the report (%s); using the fault ids", e)
+    except (CoachError, OSError, KeyError, ValueError) as e:  # a broken cue file: plain names stand in
+        log.warning("fault phrases unavailable for the report (%s); using the fault names", e)
         return {}
 
 
@@ -50,18 +80,30 @@ def _evidence(f: dict[str, Any]) -> str:
     ev = f.get("evidence") or {}
     nums = ", ".join(f"{k} {v:g}" if isinstance(v, (int, float)) else f"{k} {v}" for k, v in ev.items())
     sev = f.get("severity", "")
-    return f"{f['id']} ({sev}{'; ' + nums if nums else ''})"
+    return f"{fault_name(f['id'])} ({sev}{'; ' + nums if nums else ''})"
+
+
+def _set_faults(s: LoggedSet, phrases: dict[str, str]) -> str:
+    """The set's faults as the text and the spoken summary both say them: "3 lifted with the arms
+    and 1 with a rounded back", most frequent first; "" for a clean set. One count per rep a
+    fault was found on (LoggedSet.fault_counts)."""
+    counts = sorted(s.fault_counts().items(), key=lambda x: -x[1])
+    return join_words([f"{n} {phrases.get(fid) or 'with ' + fault_name(fid)}" for fid, n in counts])
+
+
+def _sets_line(data: LoggedSession) -> str:
+    return f"{plural(len(data.sets), 'set')}, {plural(data.total_reps, 'rep')}"
 
 
 def text_report(data: LoggedSession) -> str:
-    lines = [f"Session {data.session_id}: {len(data.sets)} sets, {data.total_reps} reps, "
+    phrases = _fault_phrases()
+    lines = [f"Session {data.session_id}: {_sets_line(data)}, "
              f"{_duration(data.duration_s)}{'' if data.finished else ' (ended without closing: log recovered)'}"]
     for s in data.sets:
         target = f" (target {s.target_reps})" if s.target_reps else ""
-        counts = s.fault_counts()
-        faults = ", ".join(f"{n} x {fid}" for fid, n in sorted(counts.items(), key=lambda x: -x[1]))
+        faults = _set_faults(s, phrases)
         lines.append("")
-        lines.append(f"Set {s.set_no}: {_exercise_name(s.exercise)}, {len(s.reps)} reps{target}"
+        lines.append(f"Set {s.set_no}: {_exercise_name(s.exercise)}, {plural(len(s.reps), 'rep')}{target}"
                      f"{': ' + faults if faults else ', all clean'}")
         for r in s.reps:
             down, up = _tempo(r, data.hip)
@@ -78,34 +120,32 @@ def text_report(data: LoggedSession) -> str:
 
 
 def spoken_summary(data: LoggedSession) -> str:
-    """The session in sentences: what the plot shows, for a listener."""
+    """The session in sentences: what the plot shows, for a listener. The faults are the same
+    counts, in the same words, as the text report's set lines."""
     if not data.sets:
         return f"Session {data.session_id}: no reps were recorded."
     phrases = _fault_phrases()
-    parts = [f"You did {len(data.sets)} set{'s' if len(data.sets) != 1 else ''} and "
-             f"{data.total_reps} rep{'s' if data.total_reps != 1 else ''} in {_duration(data.duration_s)}."]
+    parts = [f"You did {plural(len(data.sets), 'set')} and {plural(data.total_reps, 'rep')} "
+             f"in {_duration(data.duration_s)}."]
     for s in data.sets:
-        counts = s.fault_counts()
-        n = len(s.reps)
-        said = f"Set {s.set_no}, {_exercise_name(s.exercise)}: {n} rep{'s' if n != 1 else ''}"
-        if counts:
-            bits = [f"{c} {phrases.get(fid, 'with ' + fid.replace('_', ' '))}" for fid, c in counts.items()]
-            said += ", " + " and ".join(bits)
-        else:
-            said += ", all clean"
+        faults = _set_faults(s, phrases)
+        said = f"Set {s.set_no}, {_exercise_name(s.exercise)}: {plural(len(s.reps), 'rep')}"
+        said += f", {faults}" if faults else ", all clean"
         deepest = [max((a for t, a in data.hip if r.start <= t <= r.end and a is not None), default=None)
                    for r in s.reps]
         depths = [d for d in deepest if d is not None]
         if depths:
-            said += f"; your hips bent to between {min(depths):.0f} and {max(depths):.0f} degrees"
+            lo, hi = round(min(depths)), round(max(depths))
+            said += (f"; your hips bent to {lo} degrees" if lo == hi
+                     else f"; your hips bent to between {lo} and {hi} degrees")
         parts.append(said + ".")
     totals = data.fault_counts()
     if totals:
         worst = max(totals, key=lambda k: totals[k])
-        parts.append(f"The fault to work on: {worst.replace('_', ' ')}, on {totals[worst]} "
-                     f"of {data.total_reps} reps.")
+        parts.append(f"The fault to work on: {fault_name(worst)}, on {totals[worst]} "
+                     f"of {plural(data.total_reps, 'rep')}.")
     else:
-        parts.append("Every rep was clean.")
+        parts.append("Every rep was clean." if data.total_reps != 1 else "The rep was clean.")
     return " ".join(parts)
 
 
@@ -134,7 +174,7 @@ def plot(data: LoggedSession, png_path: str | os.PathLike[str]) -> str:
             ax.text((r.start + r.end) / 2, 1.0, str(r.rep), transform=ax.get_xaxis_transform(),
                     ha="center", va="bottom", fontsize=7)
             for j, f in enumerate(r.faults):  # faults as crosses near the top, one row each
-                lbl = f["id"].replace("_", " ") if f["id"] not in labelled else None
+                lbl = fault_name(f["id"]) if f["id"] not in labelled else None
                 labelled.add(f["id"])
                 ax.plot([r.end], [0.9 - 0.07 * j], marker="x", color=_fault_colour(f["id"]), ms=8, mew=2,
                         label=lbl, transform=ax.get_xaxis_transform(), ls="none")
@@ -144,7 +184,7 @@ def plot(data: LoggedSession, png_path: str | os.PathLike[str]) -> str:
     ax.set_ylim(max(0, min(seen, default=60) - 10), 190)
     ax.set_xlabel("time (s)")
     ax.set_ylabel("hip flexion (degrees, 0 = standing)")
-    ax.set_title(f"Session {data.session_id}: {len(data.sets)} sets, {data.total_reps} reps")
+    ax.set_title(f"Session {data.session_id}: {_sets_line(data)}")
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     png_path = os.fspath(png_path)

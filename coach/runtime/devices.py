@@ -43,7 +43,8 @@ def open_devices(camera: str | None = None, mic: str | None = None, speaker: str
             d.camera = (TraceCamera(cam) if _is_trace(cam)
                         else LiveCamera(int(cam) if cam.isdigit() else cam, pose_model))
         except DeviceMissing as e:
-            d.messages.append(f"I can't see a camera ({_clean(e)}), so I can't count reps. Voice commands still work.")
+            d.messages.append(f"I can't see a camera{_because(e, 'no camera found')}, so I can't count reps. "
+                              "Voice commands still work.")
     if mic is None or str(mic).lower() != "none":
         try:
             if mic and str(mic).endswith(".wav"):
@@ -59,7 +60,8 @@ def open_devices(camera: str | None = None, mic: str | None = None, speaker: str
                 d.messages.append(f"Voice commands are off: {d.recognizer_kind}.")
         except DeviceMissing as e:
             d.mic = None
-            d.messages.append(f"No microphone found ({_clean(e)}). Voice commands are off; the coach keeps counting.")
+            d.messages.append(f"No microphone found{_because(e, 'no microphone found')}. "
+                              "Voice commands are off; the coach keeps counting.")
     if speaker is None or str(speaker).lower() != "none":
         try:
             if speaker and str(speaker).endswith(".wav"):
@@ -68,9 +70,19 @@ def open_devices(camera: str | None = None, mic: str | None = None, speaker: str
                 d.speaker = LiveSpeaker(int(speaker) if speaker and str(speaker).isdigit() else speaker,
                                         speech_engine, speech_rate_wpm, volume)
         except DeviceMissing as e:
-            d.messages.append(f"No speaker found ({_clean(e)}). Cues will be printed instead.")
+            d.messages.append(f"No speaker found{_because(e, 'no speaker found')}. Cues will be printed instead.")
     return d
 
 
-def _clean(e: Exception) -> str:
-    return str(e).rstrip(".")
+def _because(e: Exception, said: str) -> str:
+    """The device error as the reason in a sentence that already says `said`: " (no audio input
+    device)". An error that starts with the same words ("no microphone found (no audio input
+    device)") gives only what it adds; "" when it adds nothing."""
+    text = str(e).strip().rstrip(".").strip()
+    if text.lower().startswith(said.lower()):
+        text = text[len(said):].strip().lstrip(":;,-").strip()
+        if text.startswith("(") and text.endswith(")") and text.count("(") == 1:
+            text = text[1:-1].strip()
+    if not text:
+        return ""
+    return f": {text}" if "(" in text else f" ({text})"

@@ -5,11 +5,13 @@
     voice thread ── commands ─▶ ┘                         │ log (fsynced per rep)
     (audio ▶ recognizer ▶ parser)
 
-The core thread owns the pure state (analyzer, session, cue policy) and the log; nothing else
-touches it. In real time (live, or a paced replay) the core always takes the newest frame and
-drops the ones it had no time for, and takes commands as they come, so a slow recognizer or a
-long cue never stalls counting. In a lossless replay (the fast demo, the tests) the Inbox merges
-frames and commands in timeline order instead, so a run is repeatable.
+The core thread owns the pure state (analyzer, session, cue policy) and is the one writer of
+the log: the speech thread hands back what was said through a queue. Every cue goes one way:
+the cue policy says it, the speaker's SpeechQueue (the one arbiter) decides when. In real time
+(live, or a paced replay) the core always takes the newest frame and drops the ones it had no
+time for, and takes commands as they come, so a slow recognizer or a long cue never stalls
+counting. In a lossless replay (the fast demo, the tests) the Inbox merges frames and commands
+in timeline order instead, so a run is repeatable.
 
 The same code runs `coach live` (camera, microphone, speaker) and `coach demo` (a trace as the
 camera, a WAV as the microphone, a WAV file as the speaker): coach.pose.cameras, coach.voice.mics
@@ -25,21 +27,20 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from coach.core import events as ev
 from coach.core.analysis import Analyzer
-from coach.core.commands import Help, default_vocabulary, help_lines
+from coach.core.commands import FinishWorkout, Pause, SwitchExercise, default_vocabulary
 from coach.core.cue_policy import CuePolicy
-from coach.core.cues import CueLibrary, load_cues_or_builtin
+from coach.core.cues import load_cues_or_builtin
 from coach.core.events import Event
 from coach.core.exercises import ExerciseError
 from coach.core.frames import Frame
-from coach.core.policy_config import PolicyConfig
+from coach.core.policy_config import PolicyConfig, load_policy_config
 from coach.core.session import Session
-from coach.core.session_cues import SessionCues
-from coach.core.vocabulary import VocabError
+from coach.core.vocabulary import VocabError, Vocabulary
 from coach.io.log import SessionLog
 from coach.io.transcript import Transcript
 from coach.runtime.clock import Clock, Inbox, Tick
@@ -56,11 +57,13 @@ class RuntimeOptions:
     realtime: bool = False
     speed: float = 1.0
     language: str = "en"
-    count_every: int = 1
-    wake_word: str | None = None
+    count_every: int | None = None  # None: the policy's (cues/policy.toml)
+    wake_word: str | None = None  # what the greeting teaches to say before "help"
     hip_every_s: float = 0.1  # the log's hip flexion samples (the report's plot)
     corrections: bool = True  # False: no form corrections during the set (summaries still say them)
     handle_signals: bool = False  # the CLI: SIGTERM finishes the workout cleanly
+    policy: PolicyConfig | None = None  # None: cues/policy.toml (a broken file raises PolicyConfigError)
+    ask_exercise: bool = False  # no exercise chosen: ask which, and count nothing until told
 
 
 @dataclass
@@ -78,33 +81,27 @@ class RunResult:
     frames: int = 0
 
 
-def _cue_policy(library: CueLibrary, count_every: int, exercise: str) -> CuePolicy:
-    return CuePolicy(library, PolicyConfig(count_every=count_every), exercise)
-
-
-def _help_text(language: str, state: str = "set") -> str | None:
-    """What the lifter can say now (idle, set, rest, paused), read from the vocabulary."""
+def _vocabulary(language: str) -> Vocabulary | None:
     try:
-        return " ".join(help_lines(state, default_vocabulary(language)))
-    except VocabError:
+        return default_vocabulary(language)
+    except VocabError as e:
+        log.warning("no vocabulary: %s", e)
         return None
 
 
-def _state(s: Session) -> str:
-    return "paused" if s.paused else "set" if s.current else "rest" if s.resting else "idle"
-
-
 class Runtime:
+    """One session: `run()` starts the camera, voice, core and speech threads and returns when
+    the workout is finished (a command, the end of the recordings, Ctrl-C or SIGTERM)."""
+
     def __init__(self, session: Session, log: SessionLog, *, camera: Any = None, mic: Any = None,
                  recognizer: CommandSource | None = None, speaker: CueSink | None = None,
                  options: RuntimeOptions | None = None, transcript: Transcript | None = None,
                  messages: list[str] | None = None, frame_hook: Callable[[Frame, float], None] | None = None):
         self.session, self.log = session, log
         self.camera, self.mic, self.recognizer = camera, mic, recognizer
-        self.speaker: CueSink = speaker or NullSpeaker()
-        if hasattr(self.speaker, "listeners"):
-            self.speaker.listeners.append(self._spoken)
         self.options = options or RuntimeOptions()
+        self.speaker: CueSink = speaker or NullSpeaker()
+        self.speaker.listeners.append(self._heard_from_speaker)
         self.transcript = transcript or Transcript()
         self.clock = Clock(self.options.realtime, self.options.speed)
         if isinstance(self.speaker, LiveSpeaker):
@@ -112,29 +109,24 @@ class Runtime:
         self.inbox = Inbox(lossless=not self.options.realtime)
         self._stop = threading.Event()
         self._speech_q: queue.Queue = queue.Queue()
+        self._spoken_q: queue.Queue[ev.CueSpoken] = queue.Queue()  # speech thread -> core thread
         self._threads: list[threading.Thread] = []
         self._messages = list(messages or [])
         self.result = RunResult(log.path, 0, 0, messages=self._messages)
         self._frame_hook = frame_hook
-        self._rep_frame_wall: dict[float, float] = {}
         self._analysis_errors = 0
+        self._closed = False
 
+        config = self.options.policy or load_policy_config()
+        if self.options.count_every is not None:
+            config = replace(config, count_every=self.options.count_every)
         self.library = load_cues_or_builtin(self.options.language)
-        self.policy = _cue_policy(self.library, self.options.count_every, session.exercise)
-        self.session_cues = SessionCues(self.library, self.options.count_every,
-                                        _help_text(self.options.language), corrections=False)
-        self._rejection = self._rejection_text()
+        self.policy = CuePolicy(self.library, config, session.exercise,
+                                _vocabulary(self.options.language), self.options.wake_word)
 
     # -- parts ---------------------------------------------------------------------------------
-    def _rejection_text(self) -> str:
-        """What the coach says to speech meant for it that it did not understand (the vocabulary's)."""
-        try:
-            return default_vocabulary(self.options.language).rejection
-        except VocabError:
-            return ""
-
-    def _new_analyzer(self, exercise: str) -> Any:
-        if self.camera is None:
+    def _new_analyzer(self, exercise: str) -> Analyzer | None:
+        if self.camera is None or (self.options.ask_exercise and not self.session.chosen):
             return None
         try:
             return Analyzer(self.camera.meta, exercise)
@@ -144,7 +136,7 @@ class Runtime:
 
     def _say_system(self, t: float, text: str, key: str = "system.message") -> None:
         self._messages.append(text)
-        self._speech_q.put(ev.Cue(t, text, "system", 70, key))
+        self._speech_q.put(self.policy.system(t, text, key))
 
     def stop(self, reason: str = "") -> None:
         self._stop.set()
@@ -190,35 +182,51 @@ class Runtime:
             self.inbox.done("voice")
 
     def _speech_loop(self) -> None:
+        """Hands cues to the speaker in order; at the end, lets it finish what it is saying."""
         while True:
             cue = self._speech_q.get()
             if cue is END:
-                return
+                break
             try:
-                span = self.speaker.say(cue)
+                self.speaker.say(cue)
                 if cue.kind == "count" and self.options.realtime:
                     self.result.cue_wall_s.append(time.monotonic() - self.clock.wall_of(cue.t))
             except Exception as e:  # noqa: BLE001 - a speech failure must not end the workout: print instead
                 log.warning("speech failed: %r", e)
-                self.speaker = NullSpeaker()
                 self._messages.append(f"speech failed ({e}); cues are printed instead")
                 self.transcript.add(cue.t, "note", "Speech failed. Cues will be printed instead.")
-                span = (cue.t, cue.t)
-            if span is None:
-                continue  # dropped as stale, or played later by an asynchronous speaker
-            self._spoken(ev.CueSpoken(span[0], cue))
+                self.speaker = NullSpeaker()
+                self.speaker.listeners.append(self._heard_from_speaker)
+                self.speaker.say(cue)
+        try:
+            self.speaker.close()
+        except Exception as e:  # noqa: BLE001 - the log and the counts are kept whatever the speaker does
+            log.warning("closing the speaker: %r", e)
+            self._messages.append(f"the speech could not be finished ({e})")
 
-    def _spoken(self, spoken: ev.CueSpoken) -> None:
-        cue, start = spoken.cue, spoken.t
-        self.transcript.add(start, "coach", cue.text)
-        self.result.cues.append((start, cue))
-        if cue.kind == "count" and cue.rep is not None:
-            self.result.cue_latency_s.append(start - cue.t)
-        self.log.event(spoken)
-        if isinstance(self.speaker, LiveSpeaker):  # its own voice must not become a command
+    def _heard_from_speaker(self, spoken: ev.CueSpoken) -> None:
+        """A cue started playing (any thread): the core thread logs it; the recognizer stops
+        listening while the coach's own voice is in the room."""
+        self._spoken_q.put(spoken)
+        if isinstance(self.speaker, LiveSpeaker):
             gate = getattr(self.recognizer, "gate", None)
             if gate is not None:
-                gate(start + len(cue.text.split()) / (self.speaker.rate_wpm / 60.0))
+                words = len(spoken.cue.text.split())
+                gate(spoken.t + words / (self.speaker.rate_wpm / 60.0))
+
+    def _log_spoken(self) -> None:
+        """What the speaker has said since last time: into the log, the transcript, the result."""
+        while True:
+            try:
+                spoken = self._spoken_q.get_nowait()
+            except queue.Empty:
+                return
+            cue, start = spoken.cue, spoken.t
+            self.transcript.add(start, "coach", cue.text)
+            self.result.cues.append((start, cue))
+            if cue.kind == "count" and cue.rep is not None:
+                self.result.cue_latency_s.append(start - cue.t)
+            self.log.event(spoken)
 
     # -- the core ------------------------------------------------------------------------------
     def _core_loop(self) -> None:
@@ -226,55 +234,69 @@ class Runtime:
         analyzer = self._new_analyzer(s.exercise)
         t_last = 0.0
         idle = self.clock.now if self.options.realtime else None
-        for cue in self.session_cues.greeting(0.0, s.exercise):
+        asking = self.options.ask_exercise and not s.chosen
+        for cue in self.policy.greeting(0.0, None if asking else s.exercise):
             self._speech_q.put(cue)
         while True:
             item = self.inbox.get(idle_tick=idle)
+            self._log_spoken()
             if item is None:
                 break
+            t_last = max(t_last, item.t)
             inputs: list[Event] = []
+            outs: list[Event] = []
             if isinstance(item, Frame):
-                t_last = max(t_last, item.t)
                 self.result.frames += 1
                 if analyzer is not None:
-                    try:
-                        inputs += analyzer.feed(item)
-                    except Exception as e:  # noqa: BLE001 - a bug in one frame's analysis must not end the workout
-                        log.exception("analysis error at %.2f s", item.t)
-                        self._analysis_errors += 1
-                        if self._analysis_errors == 1:
-                            self._messages.append(f"analysis error at {item.t:.1f} s: {e!r}")
-                            self.transcript.add(item.t, "note", f"analysis error ({e!r}); counting goes on")
+                    inputs += self._analyse(analyzer, item)
                     self.log.hip(item.t, analyzer.hip_flexion, self.options.hip_every_s)
                 outs = s.tick(item.t)
             elif isinstance(item, ev.CommandRejected):
-                t_last = max(t_last, item.t)
                 self.transcript.add(item.t, "you", f'"{item.text}" -> not understood')
                 self.log.event(item)
-                if self._rejection:
-                    self._speech_q.put(ev.Cue(item.t, self._rejection, "confirm", 65, "system.rejection"))
-                outs = []
+                for cue in self.policy.rejection(item.t):
+                    self._speech_q.put(cue)
             elif isinstance(item, ev.CommandHeard):
-                t_last = max(t_last, item.t)
                 self.transcript.add(item.t, "you", f'"{item.text}" -> {_describe(item.command)}')
                 self.result.commands.append(item)
+                if analyzer is not None and isinstance(item.command, (SwitchExercise, Pause, FinishWorkout)):
+                    # the set is interrupted: its reps' verdicts are final now, before it closes
+                    inputs += analyzer.finish() if isinstance(item.command, FinishWorkout) else analyzer.settle()
                 inputs.append(item)
-                outs = []
             elif isinstance(item, Tick):
-                t_last = max(t_last, item.t)
                 outs = s.tick(item.t)
             analyzer = self._process(inputs, outs, analyzer, t_last)
             if s.finished:
                 break
-        if analyzer is not None and not s.finished:
-            try:
-                self._process(list(analyzer.finish()), [], None, t_last)
-            except Exception:  # noqa: BLE001 - the set's last verdicts are lost, not the session
-                log.exception("analysis error at the end")
+        if analyzer is not None and not s.finished:  # the recordings ended, or stop was asked
+            self._process(self._analyse_end(analyzer), [], None, t_last)
         self._process([], s.finish(t_last), None, t_last)
         self._speech_q.put(END)
+        if len(self._threads) > 1:
+            self._threads[1].join()  # the speech thread: everything said is reported
+        self._log_spoken()
+        self._close_log()
 
-    def _process(self, inputs: list[Event], outs: list[Event], analyzer: Any, t: float) -> Any:
+    def _analyse(self, analyzer: Analyzer, frame: Frame) -> list[Event]:
+        try:
+            return analyzer.feed(frame)
+        except Exception as e:  # noqa: BLE001 - a bug in one frame's analysis must not end the workout
+            log.exception("analysis error at %.2f s", frame.t)
+            self._analysis_errors += 1
+            if self._analysis_errors == 1:
+                self._messages.append(f"analysis error at {frame.t:.1f} s: {e!r}")
+                self.transcript.add(frame.t, "note", f"analysis error ({e!r}); counting goes on")
+            return []
+
+    def _analyse_end(self, analyzer: Analyzer) -> list[Event]:
+        try:
+            return analyzer.finish()
+        except Exception:  # noqa: BLE001 - the set's last verdicts are lost, not the session
+            log.exception("analysis error at the end")
+            return []
+
+    def _process(self, inputs: list[Event], outs: list[Event], analyzer: Analyzer | None,
+                 t: float) -> Analyzer | None:
         s = self.session
         wall = time.monotonic()
         for e in inputs:
@@ -282,37 +304,23 @@ class Runtime:
                 self.log.event(e)
             if isinstance(e, ev.RepCounted):
                 self.result.rep_lag_s.append(wall - self.clock.wall_of(e.t) if self.options.realtime else 0.0)
+            if isinstance(e, ev.CommandHeard):
+                self.speaker.apply_command(e.command)  # louder, slower...: the speaker's business
             outs += s.handle(e)
         for o in outs:
             self.log.event(o)
             self._note(o)
             if isinstance(o, ev.ExerciseChanged):
                 analyzer = self._new_analyzer(o.exercise)
-                self.policy.exercise = o.exercise
-        everything = inputs + outs
-        cues: list[ev.Cue] = []
-        for e in inputs:
-            if isinstance(e, ev.CommandHeard):
-                self._speech_setting(e)
-        cues += self.policy.feed(everything)
-        cues += self.policy.tick(t)
-        for e in everything:
-            is_help = isinstance(e, ev.CommandHeard) and isinstance(e.command, Help)
-            if is_help:
-                self.session_cues.help_text = _help_text(self.options.language, _state(s)) or \
-                    self.session_cues.help_text
-            if is_help or not isinstance(e, CuePolicy.HANDLES):
-                cues += self.session_cues.handle(e)
-        # by time; the goodbye goes after the last set's summary whatever its priority
+            elif isinstance(o, ev.Paused) and analyzer is not None:
+                analyzer = self._new_analyzer(s.exercise)  # what follows a pause starts afresh
+        cues = self.policy.feed(inputs + outs) + self.policy.tick(t)
         if not self.options.corrections:
             cues = [c for c in cues if c.kind != "correction"]
+        # by time; the goodbye goes after the last set's summary whatever its priority
         for c in sorted(cues, key=lambda c: (c.t, c.key == "system.session_end")):
             self._speech_q.put(c)
         return analyzer
-
-    def _speech_setting(self, e: ev.CommandHeard) -> None:
-        """Louder / quieter / slower / faster go to the speaker (the cue policy confirms them)."""
-        self.speaker.apply_command(e.command)
 
     def _note(self, o: object) -> None:
         """Session events in the transcript, so a reader sees the state the coach is in."""
@@ -339,7 +347,7 @@ class Runtime:
     # -- running -------------------------------------------------------------------------------
     def run(self) -> RunResult:
         for text in self._messages:  # devices that were missing at start: say it first
-            self._speech_q.put(ev.Cue(0.0, text, "system", 70, "system.device"))
+            self._speech_q.put(self.policy.system(0.0, text, "system.device"))
         if self.camera is None:
             self.inbox.done("camera")
         if self.mic is None or self.recognizer is None:
@@ -359,29 +367,21 @@ class Runtime:
         try:
             for th in self._threads:
                 th.start()
-            core, speech = self._threads[0], self._threads[1]
+            core = self._threads[0]
             try:
                 while core.is_alive():
                     core.join(0.2)
             except KeyboardInterrupt:
                 self.stop("Ctrl-C")
-                core.join(10)
-            speech.join(30)
+                core.join(30)
         finally:
             self.stop()
             if old_term is not None:
                 signal.signal(signal.SIGTERM, old_term)
             for th in self._threads[2:]:
                 th.join(2)
-            try:
-                self.speaker.close()
-            except Exception as e:  # noqa: BLE001 - the log and the counts are kept whatever the speaker does
-                log.warning("closing the speaker: %r", e)
-                self._messages.append(f"the speech WAV could not be written ({e})")
-            s = self.session
-            self.result.sets, self.result.reps = len(s.sets), s.total_reps
-            self.result.dropped_frames = self.inbox.dropped_frames
-            self.log.close({"sets": len(s.sets), "reps": s.total_reps})
+            if core.is_alive() or not self._closed:  # the core thread failed: keep what was logged
+                self._close_log()
             for c in (self.camera,):
                 if c is not None:
                     try:
@@ -389,6 +389,15 @@ class Runtime:
                     except Exception as e:  # noqa: BLE001 - a camera that fails to close changes nothing now
                         log.warning("closing the camera: %r", e)
         return self.result
+
+    def _close_log(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        s = self.session
+        self.result.sets, self.result.reps = len(s.sets), s.total_reps
+        self.result.dropped_frames = self.inbox.dropped_frames
+        self.log.close({"sets": len(s.sets), "reps": s.total_reps})
 
 
 def _name(device: Any) -> str | None:

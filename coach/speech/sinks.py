@@ -1,30 +1,38 @@
 """Where the runtime's cues go: the sound card (LiveSpeaker, through coach.speech.speaker), one
 WAV file on the session's timeline (WavSpeaker, the demo), or nowhere (NullSpeaker: the printed
-transcript is all there is). Each has `say(cue) -> (start, end) | None` and `close()`."""
+transcript is all there is). Each has `say(cue)`, reports what it starts to its `listeners`,
+and `close()`; the two that speak arbitrate with the one SpeechQueue."""
 
 from __future__ import annotations
 
 import io
-import math
 import os
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from coach.core import events as ev
 from coach.core.commands import Command, Louder, Quieter
 from coach.core.errors import DeviceMissing
+from coach.core.policy_config import PolicyConfig
 from coach.io.wav import resample, to_int16, unit_to_int16, write_wav
 from coach.runtime.clock import Clock
 from coach.speech.cache import AudioCache
 from coach.speech.engine import DEFAULT_RATE_WPM, SpeechConfig, TtsError
 from coach.speech.engines import make_engine
 from coach.speech.speaker import Speaker as _Speaker
+from coach.speech.timeline import Layout, Timeline, mix
+
+_UNHEARD_S = 0.3  # a cue cut this soon after it started was not heard
 
 
 class CueSink(Protocol):
-    def say(self, cue: ev.Cue) -> tuple[float, float] | None: ...
+    """Says cues; reports each as it starts (a CueSpoken) to every function in `listeners`."""
+
+    listeners: list[Callable[[ev.CueSpoken], None]]
+
+    def say(self, cue: ev.Cue) -> None: ...
     def apply_command(self, command: Command) -> None: ...
     def close(self) -> None: ...
 
@@ -52,54 +60,47 @@ def default_voice(engine: str = "espeak", rate_wpm: int | None = None, volume: f
 
 
 class WavSpeaker:
-    """Speech rendered into one WAV file on the session's timeline: each cue starts at its time,
-    or when the one before has finished; a much more important cue cuts the one playing; a count
-    that could only come late is dropped (a late number is noise)."""
+    """Speech rendered into one WAV file on the session's timeline, arbitrated exactly as the
+    live speaker and `--speak-to` do (coach.core.speech_queue through speech.timeline.Layout):
+    what the demo's WAV says is what a live session would say. Reports each cue as it starts."""
 
     RATE = 22050
 
-    def __init__(self, path: str, voice: Any = None, preempt_margin: int = 20,
-                 max_count_lag_s: float = 1.0):
+    def __init__(self, path: str, voice: EngineVoice | None = None, config: PolicyConfig | None = None):
         self.path = path
         parent = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
             raise DeviceMissing(f"{path}: cannot write the speech WAV there")
         self.voice = voice or default_voice()
-        self._buf = np.zeros(0, dtype=np.int16)
-        self._busy_until = -math.inf
-        self._playing: ev.Cue | None = None
-        self.preempt_margin, self.max_count_lag_s = preempt_margin, max_count_lag_s
-        self.spoken: list[tuple[float, float, ev.Cue]] = []
+        self.listeners: list[Callable[[ev.CueSpoken], None]] = []
+        self._layout = Layout(self._audio, self.RATE, config)
+        self._reported = 0  # segments told to the listeners (once time has moved past their start)
 
-    def _more_important(self, new: ev.Cue, old: ev.Cue) -> bool:
-        return new.priority >= old.priority + self.preempt_margin and old.kind != "safety"
-
-    def say(self, cue: ev.Cue) -> tuple[float, float] | None:
-        start = cue.t
-        if self._playing is not None and start < self._busy_until:
-            playing_since = self.spoken[-1][0] if self.spoken else -math.inf
-            if playing_since <= start and self._more_important(cue, self._playing):
-                cut = int(start * self.RATE)  # pre-empt: the old cue stops here
-                self._buf[cut:] = 0
-                if self.spoken:
-                    s0, _, c0 = self.spoken[-1]
-                    self.spoken[-1] = (s0, start, c0)
-            else:
-                start = self._busy_until + 0.15
-                if cue.kind == "count" and start - cue.t > self.max_count_lag_s:
-                    return None
-        samples, rate = self.voice.render(cue.text)
+    def _audio(self, text: str) -> np.ndarray:
+        samples, rate = self.voice.render(text)
         if rate != self.RATE:
             samples = to_int16(resample(samples, rate, self.RATE))
-        i0 = int(round(start * self.RATE))
-        need = i0 + len(samples)
-        if need > len(self._buf):
-            self._buf = np.concatenate([self._buf, np.zeros(need - len(self._buf), np.int16)])
-        self._buf[i0:need] = samples
-        end = start + len(samples) / self.RATE
-        self._busy_until, self._playing = end, cue
-        self.spoken.append((start, end, cue))
-        return start, end
+        return samples.astype(np.float32) / 32768.0
+
+    def _report(self, final: bool = False) -> None:
+        """Tell what was said, once it is known how long it played (another cue followed, or
+        the end): a cue cut within its first moments was not heard, and is said again later."""
+        segments = self._layout.segments
+        while self._reported < len(segments) - (0 if final else 1):
+            seg = segments[self._reported]
+            self._reported += 1
+            if seg.cut and seg.end - seg.start < _UNHEARD_S:
+                continue
+            for listener in self.listeners:
+                listener(ev.CueSpoken(seg.start, seg.cue))
+
+    def say(self, cue: ev.Cue) -> None:
+        self._layout.add(cue)
+        self._report()
+
+    @property
+    def timeline(self) -> Timeline:
+        return self._layout.timeline
 
     def apply_command(self, command: Command) -> None:
         if isinstance(command, (Louder, Quieter)):
@@ -107,7 +108,9 @@ class WavSpeaker:
             self.voice.volume = min(1.0, max(0.2, self.voice.volume + step))
 
     def close(self) -> None:
-        write_wav(self.path, self._buf, self.RATE)
+        self._layout.finish()
+        self._report(final=True)
+        write_wav(self.path, unit_to_int16(mix(self._layout.timeline, self.RATE)), self.RATE)
 
 
 class LiveSpeaker:
@@ -115,13 +118,12 @@ class LiveSpeaker:
     cached audio). Reports what it started playing through `on_spoken`."""
 
     def __init__(self, device: str | int | None = None, engine: str = "espeak", rate_wpm: int | None = None,
-                 volume: float = 1.0, on_spoken: Callable[[ev.CueSpoken], None] | None = None,
-                 clock: Clock | None = None):
+                 volume: float = 1.0, config: PolicyConfig | None = None, clock: Clock | None = None):
         voice = EngineVoice(engine, rate_wpm, volume)
         self.rate_wpm = rate_wpm or DEFAULT_RATE_WPM
         self.clock = clock or Clock(realtime=True)
-        self.listeners: list[Callable[[ev.CueSpoken], None]] = [on_spoken] if on_spoken else []
-        self._speaker = _Speaker(voice.cache, device=device, volume=volume,
+        self.listeners: list[Callable[[ev.CueSpoken], None]] = []
+        self._speaker = _Speaker(voice.cache, config, device=device, volume=volume,
                                  on_spoken=self._spoken,
                                  text_stream=io.StringIO(), clock=lambda: self.clock.now())
         if self._speaker.problem:
@@ -134,9 +136,8 @@ class LiveSpeaker:
         for listener in self.listeners:
             listener(cue_spoken)
 
-    def say(self, cue: ev.Cue) -> tuple[float, float] | None:
-        self._speaker.say(cue)
-        return None  # started later, on the speaker's thread: on_spoken reports it
+    def say(self, cue: ev.Cue) -> None:
+        self._speaker.say(cue)  # started on the speaker's thread, which reports it
 
     def apply_command(self, command: Command) -> None:
         self._speaker.apply_command(command)
@@ -146,10 +147,14 @@ class LiveSpeaker:
 
 
 class NullSpeaker:
-    """No speaker: the transcript (printed) is all there is."""
+    """No speaker: the transcript (printed) is all there is; every cue "starts" at its time."""
 
-    def say(self, cue: ev.Cue) -> tuple[float, float] | None:
-        return cue.t, cue.t
+    def __init__(self) -> None:
+        self.listeners: list[Callable[[ev.CueSpoken], None]] = []
+
+    def say(self, cue: ev.Cue) -> None:
+        for listener in self.listeners:
+            listener(ev.CueSpoken(cue.t, cue))
 
     def apply_command(self, command: Command) -> None:
         pass

@@ -213,7 +213,8 @@ class Speaker:
                 now = self.clock()
                 stamped = replace(item, t=now)  # waiting is measured on the speaker's clock
                 originals[id(stamped)] = item
-                if self._queue.offer(stamped, now) in (PLAY, PREEMPT):
+                said = pos / len(current) if current is not None and len(current) else 1.0
+                if self._queue.offer(stamped, now, said) in (PLAY, PREEMPT):
                     current, pos = self._start(originals.pop(id(stamped))), 0
                 self._forget_dropped(originals)
             if current is not None and pos < len(current) and self.output is not None:

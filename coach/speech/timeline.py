@@ -6,6 +6,7 @@ it pre-empts (the playing cue is cut at that moment), waits, or is dropped (stal
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -41,30 +42,64 @@ class Timeline:
         return max((s.end for s in self.segments), default=0.0)
 
 
+class Layout:
+    """Cues laid on a timeline as they come (the demo's WAV speaker) or all at once (`lay_out`):
+    `add(cue)` returns the segments that started up to the cue's time; `finish()` the rest."""
+
+    def __init__(self, audio_for: Callable[[str], np.ndarray], sample_rate: int,
+                 config: PolicyConfig | None = None):
+        self.audio_for, self.sample_rate = audio_for, sample_rate
+        self.queue = SpeechQueue(config)
+        self.segments: list[Segment] = []
+
+    def _start(self, cue: Cue, t: float) -> None:
+        samples = self.audio_for(cue.text)
+        self.segments.append(Segment(t, t + len(samples) / self.sample_rate, cue, samples))
+
+    def _said_share(self, now: float) -> float:
+        last = self.segments[-1] if self.segments else None
+        if last is None or last.end <= now or not len(last.samples):
+            return 1.0
+        return (now - last.start) * self.sample_rate / len(last.samples)
+
+    def _advance(self, until: float) -> None:
+        while self.segments and self.queue.playing is not None and self.segments[-1].end <= until:
+            nxt = self.queue.finished(self.segments[-1].end)
+            if nxt is not None:
+                self._start(nxt, self.segments[-1].end)
+
+    def add(self, cue: Cue) -> list[Segment]:
+        before = len(self.segments)
+        self._advance(cue.t)
+        decision = self.queue.offer(cue, cue.t, self._said_share(cue.t))
+        if decision in (PLAY, PREEMPT):
+            if decision == PREEMPT and self.segments and self.segments[-1].end > cue.t:
+                if self.segments[-1].start >= cue.t:  # cut before a sound of it: never said
+                    self.segments.pop()
+                    before = min(before, len(self.segments))
+                else:
+                    self.segments[-1].end, self.segments[-1].cut = cue.t, True
+            self._start(cue, cue.t)
+        return self.segments[before:]
+
+    def finish(self) -> list[Segment]:
+        before = len(self.segments)
+        self._advance(math.inf)
+        return self.segments[before:]
+
+    @property
+    def timeline(self) -> Timeline:
+        return Timeline(tuple(self.segments), tuple(self.queue.dropped))
+
+
 def lay_out(cues: Iterable[Cue], audio_for: Callable[[str], np.ndarray], sample_rate: int,
             config: PolicyConfig | None = None) -> Timeline:
-    queue = SpeechQueue(config)
-    segments: list[Segment] = []
-
-    def start(cue: Cue, t: float) -> None:
-        samples = audio_for(cue.text)
-        segments.append(Segment(t, t + len(samples) / sample_rate, cue, samples))
-
-    def advance(until: float) -> None:
-        while segments and queue.playing is not None and segments[-1].end <= until:
-            nxt = queue.finished(segments[-1].end)
-            if nxt is not None:
-                start(nxt, segments[-1].end)
-
-    for cue in sorted(cues, key=lambda c: c.t):  # stable: same-time cues keep the policy's order
-        advance(cue.t)
-        decision = queue.offer(cue, cue.t)
-        if decision in (PLAY, PREEMPT):
-            if decision == PREEMPT and segments and segments[-1].end > cue.t:
-                segments[-1].end, segments[-1].cut = cue.t, True
-            start(cue, cue.t)
-    advance(float("inf"))
-    return Timeline(tuple(segments), tuple(queue.dropped))
+    """All the cues of a session laid out at once (same-time cues keep the policy's order)."""
+    layout = Layout(audio_for, sample_rate, config)
+    for cue in sorted(cues, key=lambda c: c.t):
+        layout.add(cue)
+    layout.finish()
+    return layout.timeline
 
 
 def mix(timeline: Timeline, sample_rate: int, duration: float | None = None,
