@@ -95,6 +95,7 @@ def _open_trace(path: str, given: bool) -> _TraceCamera:
 def run_demo(args: argparse.Namespace) -> int:
     from coach.core.errors import DeviceMissing
     from coach.core.exercises import ExerciseError, exercise_ids, load_exercise
+    from coach.core.policy_config import load_policy_config
     from coach.core.session import Session
     from coach.io.log import SessionLog
     from coach.io.report import plural
@@ -105,6 +106,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from coach.voice.mics import WavMic
 
     out = args.out
+    policy = load_policy_config()  # a broken cues/policy.toml: one sentence naming file and key
     exercise = args.exercise or DEMO_EXERCISE
     if exercise not in exercise_ids():
         raise CliError(f"'{exercise}' is not an exercise; choose one of {', '.join(exercise_ids())}")
@@ -142,7 +144,7 @@ def run_demo(args: argparse.Namespace) -> int:
             messages.append(f"The bundled voice commands cannot be read ({e}).")
     speech_wav = os.path.join(out, "coach-speech.wav")
     try:
-        speaker = WavSpeaker(speech_wav)
+        speaker = WavSpeaker(speech_wav, config=policy)
     except DeviceMissing as e:
         speaker = None
         messages.append(f"Speech cannot be rendered ({e}); cues are printed instead.")
@@ -156,7 +158,7 @@ def run_demo(args: argparse.Namespace) -> int:
               f"heard by {how}, speech -> {speech_wav}", file=sys.stderr)
     rt = Runtime(session, log, camera=camera, mic=mic, recognizer=recognizer, speaker=speaker,
                  options=RuntimeOptions(exercise=exercise, realtime=args.realtime, speed=args.speed,
-                                        handle_signals=True),
+                                        handle_signals=True, policy=policy),
                  transcript=transcript, messages=messages)
     result = rt.run()
     with open(os.path.join(out, "transcript.txt"), "w", encoding="utf-8") as fh:

@@ -26,6 +26,7 @@ def add_to(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from coach.core.exercises import exercise_ids
+    from coach.core.policy_config import load_policy_config
     from coach.core.session import PlanError, Session, load_plan
     from coach.io.config import ConfigError, default_config, load_config
     from coach.io.log import LogError, SessionLog, default_log_dir
@@ -47,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     exercise = args.exercise or cfg.exercise
     if exercise and exercise not in exercise_ids():
         raise CliError(f"'{exercise}' is not an exercise; choose one of {', '.join(exercise_ids())}")
+    policy = load_policy_config()  # a broken cues/policy.toml: one sentence naming file and key
     wake = None if (args.no_wake_word or not cfg.wake_word_enabled) else cfg.wake_word
     devices = open_devices(args.camera if args.camera is not None else cfg.camera,
                            args.mic if args.mic is not None else cfg.microphone,
@@ -54,12 +56,12 @@ def run(args: argparse.Namespace) -> int:
                            language=cfg.language, wake_word=wake, vosk_model=cfg.vosk_model,
                            word_loop=cfg.word_loop, vosk_lang=cfg.vosk_lang,
                            speech_engine=cfg.speech_engine, speech_rate_wpm=cfg.speech_rate_wpm,
-                           volume=cfg.volume, pose_model=cfg.pose_model)
+                           volume=cfg.volume, pose_model=cfg.pose_model, policy=policy)
     for m in devices.messages:
         print(f"coach: {m}", file=sys.stderr)
     if devices.camera is None and devices.mic is None:
         raise CliError("neither a camera nor a microphone can be used, so there is nothing to coach")
-    session = Session(plan, exercise=exercise)
+    session = Session(plan, exercise=exercise)  # neither chosen nor planned: the coach asks
     try:
         log = SessionLog(default_log_dir(args.log_dir or cfg.log_dir),
                          info={"mode": "live", "exercise": session.exercise,
@@ -71,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
                  speaker=devices.speaker,
                  options=RuntimeOptions(exercise=session.exercise, realtime=True, language=cfg.language,
                                         count_every=cfg.count_every, corrections=cfg.corrections,
-                                        handle_signals=True),
+                                        handle_signals=True, policy=policy, wake_word=wake,
+                                        ask_exercise=not session.chosen),
                  transcript=Transcript(sys.stdout), messages=devices.messages)
     result = rt.run()
     print(f"coach live: {result.reps} reps in {result.sets} sets; log {log.path}", file=sys.stderr)

@@ -36,6 +36,9 @@ def shipped(*parts: str) -> Path:
     return Path(str(resources.files("coach"))).joinpath(*parts)
 
 
+CUES_DIR_ENV = "COACH_CUES_DIR"
+
+
 def cues_root() -> Path:
     """The cue library folder (policy.toml, one folder per language).
 
@@ -43,7 +46,11 @@ def cues_root() -> Path:
     as `coach/cues/`. So: that folder in an installed copy (`pip install .`), else the repository's
     `cues/` next to `coach/` when coach runs from its source tree (`pip install -e .`, tests).
     Neither there: the installed place, so the error names where the library should be.
+    $COACH_CUES_DIR, when set, names a station's own copy (texts and policy.toml) instead.
     """
+    own = os.environ.get(CUES_DIR_ENV)
+    if own:  # a station's own copy of the cue library, edited by its coach
+        return Path(own)
     installed = shipped("cues")
     if installed.is_dir():
         return installed

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coach.core.errors import DeviceMissing
+from coach.core.policy_config import PolicyConfig
 from coach.pose.cameras import LiveCamera, TraceCamera
 from coach.speech.sinks import LiveSpeaker, WavSpeaker, default_voice
 from coach.voice.command_source import make_recognizer
@@ -31,7 +32,7 @@ def open_devices(camera: str | None = None, mic: str | None = None, speaker: str
                  word_loop: bool = False, vosk_lang: str | None = None, speech_engine: str = "espeak",
                  speech_rate_wpm: int | None = None,
                  volume: float = 1.0, pose_model: str | None = None,
-                 script: list[dict[str, Any]] | None = None) -> Devices:
+                 script: list[dict[str, Any]] | None = None, policy: PolicyConfig | None = None) -> Devices:
     """Camera: an index or device ("0", "/dev/video0") or a landmark trace. Microphone: a name or
     index (None: the default input) or a .wav file. Speaker: a name or index (None: the default
     output) or a .wav file to write. "none" turns a device off. A device that cannot be used
@@ -65,10 +66,10 @@ def open_devices(camera: str | None = None, mic: str | None = None, speaker: str
     if speaker is None or str(speaker).lower() != "none":
         try:
             if speaker and str(speaker).endswith(".wav"):
-                d.speaker = WavSpeaker(str(speaker), default_voice(speech_engine, speech_rate_wpm, volume))
+                d.speaker = WavSpeaker(str(speaker), default_voice(speech_engine, speech_rate_wpm, volume), policy)
             else:
                 d.speaker = LiveSpeaker(int(speaker) if speaker and str(speaker).isdigit() else speaker,
-                                        speech_engine, speech_rate_wpm, volume)
+                                        speech_engine, speech_rate_wpm, volume, policy)
         except DeviceMissing as e:
             d.messages.append(f"No speaker found{_because(e, 'no speaker found')}. Cues will be printed instead.")
     return d

@@ -231,6 +231,8 @@ class Runtime:
     # -- the core ------------------------------------------------------------------------------
     def _core_loop(self) -> None:
         s = self.session
+        self.log.write({"type": "devices", "camera": _name(self.camera), "mic": _name(self.mic),
+                        "speaker": type(self.speaker).__name__, "messages": self._messages})
         analyzer = self._new_analyzer(s.exercise)
         t_last = 0.0
         idle = self.clock.now if self.options.realtime else None
@@ -352,8 +354,6 @@ class Runtime:
             self.inbox.done("camera")
         if self.mic is None or self.recognizer is None:
             self.inbox.done("voice")
-        self.log.write({"type": "devices", "camera": _name(self.camera), "mic": _name(self.mic),
-                        "speaker": type(self.speaker).__name__, "messages": self._messages})
         self.clock.start(getattr(self.camera, "t0_monotonic", None))
         targets = [("core", self._core_loop), ("speech", self._speech_loop)]
         if self.camera is not None:
