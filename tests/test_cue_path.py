@@ -80,11 +80,14 @@ def test_one_scale_a_count_cuts_the_greeting_help_and_corrections_and_they_follo
     assert after == ["fault.x.short", "system.greeting", "help"]  # ...then the greeting's rest
     assert q.finished(5.0) is None
     q.offer(Cue(6.0, "Set 1.", "set", CFG.priority("set"), "set.start"), 6.0)
-    q.offer(Cue(6.1, "Sorry?", "confirm", CFG.priority("confirm"), "system.rejection"), 6.1)
-    assert q.finished(8.5) is None and q.dropped[-1].key == "system.rejection"  # 2.4 s late: dropped
-    safety = Cue(9.0, "Stop.", "safety", CFG.priority("safety"), "safety.x")
+    assert q.offer(Cue(6.1, "Sorry?", "confirm", CFG.priority("confirm"), "system.rejection"), 6.1) == PREEMPT
+    q.offer(Cue(6.2, "You can say...", "help", CFG.priority("help"), "help"), 6.2)
+    assert q.finished(7.0).key == "set.start"  # the cut announcement, re-timed from the cut
+    assert q.finished(8.5) is None and q.dropped[-1].key == "help"  # 2.3 s late: dropped
+    safety = Cue(9.0, "Stop. Reset your back.", "safety", CFG.priority("safety"), "safety.x")
     q.offer(safety, 9.0)
-    assert q.offer(Cue(9.1, "2.", "count", CFG.priority("count"), "count.rep", 2), 9.1) == WAIT
+    assert q.offer(Cue(9.1, "2.", "count", CFG.priority("count"), "count.rep", 2), 9.1) == PREEMPT
+    assert q.finished(9.5).text == "Stop. Reset your back."  # the number, then the safety message
 
 
 def test_every_count_is_said_within_300_ms_even_while_corrections_play(tmp_path):

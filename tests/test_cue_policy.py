@@ -128,7 +128,8 @@ def test_safety_notes_at_their_moments():
     keys = [c.key for c in cues]
     # the notes lead the set-start cue, so they never hold back the first count
     assert cues[0].key == "set.start" and cues[0].text.startswith("Remember: form before load.")
-    assert "safety.see_physio" in keys
+    (summary,) = [c for c in cues if c.key == "set.summary"]  # "see a physio" follows it, in one breath
+    assert summary.text.endswith(LIB.render("safety.see_physio")) and "safety.see_physio" not in keys
     assert cues[-1].key == "set.start" and "If anything hurts" in cues[-1].text
 
 
@@ -175,12 +176,13 @@ def cue(t: float, kind: str, text: str = "") -> Cue:
     return Cue(t, text or f"{kind}@{t}", kind, PolicyConfig().priority(kind))
 
 
-def test_a_safety_cue_interrupts_a_count_but_a_count_never_interrupts_a_safety_cue():
+def test_a_safety_cue_waits_for_a_count_being_said_and_a_count_cuts_a_safety_cue():
     q = SpeechQueue()
     assert q.offer(cue(0.0, "count"), 0.0) == PLAY
-    assert q.offer(cue(0.1, "safety"), 0.1) == PREEMPT
-    assert q.offer(cue(0.2, "count"), 0.2) == WAIT
-    assert q.playing.kind == "safety"
+    assert q.offer(cue(0.1, "safety", "Stop. Reset your back."), 0.1) == WAIT  # the number first
+    assert q.finished(0.4).kind == "safety"
+    assert q.offer(cue(1.0, "count"), 1.0, said_share=0.2) == PREEMPT  # the next number: now
+    assert q.finished(1.3).text == "Reset your back."  # and the rest of the safety message after it
 
 
 def test_a_correction_never_cuts_a_count_it_plays_after_it():
@@ -207,13 +209,13 @@ def test_a_count_cuts_a_sentence_and_the_sentence_is_said_after_it_from_where_it
 
 def test_a_waiting_cue_goes_stale_after_two_seconds_and_counts_replace_older_counts():
     q = SpeechQueue()
-    q.offer(cue(0.0, "safety", "Stop if it hurts."), 0.0)
-    assert q.offer(cue(0.5, "count", "1."), 0.5) == WAIT  # nothing cuts a safety message
-    assert q.offer(cue(1.5, "count", "2."), 1.5) == WAIT
-    assert [c.text for c in q.dropped] == ["1."]
-    assert q.finished(4.0) is None  # "2." waited 2.5 s: stale
-    assert [c.text for c in q.dropped] == ["1.", "2."]
-    q.offer(cue(10.0, "count", "3."), 10.0)
+    q.offer(cue(0.0, "count", "1."), 0.0)
+    assert q.offer(cue(0.2, "count", "2."), 0.2) == WAIT  # a number is never cut
+    assert q.offer(cue(0.4, "count", "3."), 0.4) == WAIT
+    assert [c.text for c in q.dropped] == ["2."]  # the newer number replaces it
+    assert q.finished(0.6).text == "3."
+    q.finished(1.0)
+    q.offer(cue(10.0, "correction", "Keep your back flat."), 10.0)
     q.offer(cue(10.1, "set", "Set 1 done."), 10.1)
     assert q.finished(12.2) is None  # the set cue would come 2.1 s late: dropped
 
@@ -322,17 +324,17 @@ def test_a_mild_one_off_is_not_cued_but_a_mild_repeat_is():
     assert [c.rep for c in corrections(cues_for(events, LIB, loose))] == [1, 3]
 
 
-def test_a_count_cuts_a_correction_but_waits_for_safety():
+def test_a_count_cuts_a_correction_and_the_fresh_count_goes_before_waiting_cues():
     q = SpeechQueue()
     q.offer(cue(0.0, "correction", "Keep your back flat."), 0.0)
     assert q.offer(cue(1.0, "correction", "Knees back."), 1.0) == WAIT  # corrections never cut corrections
     assert q.offer(cue(1.0, "count", "2."), 1.0, said_share=0.9) == PREEMPT
     assert q.finished(1.4).text == "Knees back."
     q.finished(2.0)
-    q.offer(cue(2.2, "safety", "Stop."), 2.2)
-    assert q.offer(cue(2.3, "count", "4."), 2.3) == WAIT
+    q.offer(cue(2.2, "count", "3."), 2.2)
     q.offer(cue(2.3, "set", "Set 1 done."), 2.3)
-    assert q.finished(2.8).text == "4."  # the fresh count first, then the rest
+    q.offer(cue(2.4, "count", "4."), 2.4)  # waits: "3." is still being said
+    assert q.finished(2.6).text == "4."  # the fresh count first, then the rest
     assert q.finished(3.0).text == "Set 1 done."
 
 

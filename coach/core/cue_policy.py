@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from coach.core.commands import CountEvery, Faster, Help, Louder, Quieter, QuietMode, Repeat, Slower
-from coach.core.cue_words import CueWords
+from coach.core.cue_words import GREETING_WAIT_S, CueWords
 from coach.core.cues import CueLibrary
 from coach.core.events import (
     Answered,
@@ -138,13 +138,18 @@ class CuePolicy(CueWords):
         out: list[Cue] = []
         for event in batch:
             out.extend(self._on(event))
+        if self._greeting is not None and out:  # something to say before the view is known
+            out = self._greet(out[0].t) + out
         # at one moment: the count first (it is short and it is what a rep counter is for; a
         # correction waits the half second, see count_grace_s), then the most important first
         out.sort(key=lambda c: (c.kind != "count", -c.priority))
-        return _goodbye_with_the_summary(out)
+        return _with_the_summary(out)
 
     def tick(self, t: float) -> list[Cue]:
-        """The passing of time without events (rest countdown)."""
+        """The passing of time without events (rest countdown; a greeting that waited long
+        enough for the camera's view)."""
+        if self._greeting is not None and t - self._greeting.t >= GREETING_WAIT_S:
+            return self._greet(t)
         if (self._resting_until is not None and not self._rest_warned and not self._paused
                 and self._resting_until - t <= self.config.rest_warning_s):
             self._rest_warned = True
@@ -295,15 +300,18 @@ class CuePolicy(CueWords):
         return []
 
 
-def _goodbye_with_the_summary(cues: list[Cue]) -> list[Cue]:
-    """The last set's summary and the goodbye, said at one moment, are one sentence after the
-    other: one cue, so the goodbye cannot go stale waiting behind the summary."""
+_AFTER_THE_SUMMARY = ("safety.see_physio", "system.session_end")
+
+
+def _with_the_summary(cues: list[Cue]) -> list[Cue]:
+    """What follows a set's summary at the same moment (see a physiotherapist, the goodbye) is
+    said in the same breath: one cue, so it cannot go stale waiting behind the summary."""
     summary = next((c for c in cues if c.key.startswith("set.summary")), None)
-    goodbye = next((c for c in cues if c.key == "system.session_end"), None)
-    if summary is None or goodbye is None:
+    after = [c for key in _AFTER_THE_SUMMARY for c in cues if c.key == key]
+    if summary is None or not after:
         return cues
-    both = replace(summary, text=f"{summary.text} {goodbye.text}")
-    return [both if c is summary else c for c in cues if c is not goodbye]
+    joined = replace(summary, text=" ".join([summary.text] + [c.text for c in after]))
+    return [joined if c is summary else c for c in cues if c not in after]
 
 
 def cues_for(events: Iterable[object], library: CueLibrary, config: PolicyConfig | None = None,

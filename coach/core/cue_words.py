@@ -30,6 +30,8 @@ from coach.core.events import (
 from coach.core.policy_config import PolicyConfig
 from coach.core.vocabulary import Vocabulary
 
+GREETING_WAIT_S = 3.0  # how long the greeting waits for the camera's first view
+
 
 class CueWords:
     """Sentences for what the session and the camera report, in the library's words."""
@@ -56,6 +58,7 @@ class CueWords:
         self._set_open = True  # False between a set's end and the next start: no praise then
         self._physio_said = False
         self._view: tuple[str, bool] | None = None  # (side, in frame) last said
+        self._greeting: Cue | None = None  # said with the first view, or when that is late
         self._last_said: Cue | None = None
 
     # -- helpers --
@@ -217,14 +220,29 @@ class CueWords:
         return self._plural(max(1, round(seconds)), "set.seconds_one", "set.seconds_many")
 
     # -- said without an event --
-    def greeting(self, t: float, exercise: str | None) -> list[Cue]:
+    def greeting(self, t: float, exercise: str | None, wait_for_view: bool = False) -> list[Cue]:
         """The first words: which exercise (or the question, when none was chosen) and the
-        phrase that gets help, as it must be said (with the wake word when one is needed)."""
+        phrase that gets help, as it must be said (with the wake word when one is needed).
+        `wait_for_view`: a camera is coming up; the greeting waits (up to GREETING_WAIT_S) to be
+        said with where the camera sees the lifter, in one breath, as a coach would."""
         help_phrase = f"{self.wake_word}, help" if self.wake_word else "help"
         if exercise is None:
-            return [self._cue(t, "system.ask_exercise", "help", help=help_phrase)]
-        return [self._cue(t, "system.greeting", "help", exercise=self._exercise_name(exercise),
-                          help=help_phrase)]
+            cue = self._cue(t, "system.ask_exercise", "help", help=help_phrase)
+        else:
+            cue = self._cue(t, "system.greeting", "help", exercise=self._exercise_name(exercise),
+                            help=help_phrase)
+        if wait_for_view:
+            self._greeting = cue
+            return []
+        return [cue]
+
+    def _greet(self, t: float, then: Cue | None = None) -> list[Cue]:
+        """The greeting that waited, now (with the view sentence `then`, in one cue)."""
+        cue, self._greeting = self._greeting, None
+        if cue is None:
+            return [then] if then is not None else []
+        text = cue.text if then is None else f"{cue.text} {then.text}"
+        return [Cue(t, text, cue.kind, cue.priority, cue.key)]
 
     def system(self, t: float, text: str, key: str = "system.message") -> Cue:
         """A message about the machine (a device missing, an error), on the one priority scale."""
@@ -265,6 +283,10 @@ class CueWords:
             if abs(e.yaw_deg) > 60 and self.lib.has("view.side.front_sentence"):
                 out.append(self._cue(e.t, "view.side.front_sentence", "view"))
             elif self.lib.has(f"view.side.{e.side}"):
-                out.append(self._cue(e.t, "view.side.sentence", "view",
-                                     side=self.lib.render(f"view.side.{e.side}")))
+                key = "view.side.short_sentence" if self.lib.has("view.side.short_sentence") else "view.side.sentence"
+                out.append(self._cue(e.t, key, "view", side=self.lib.render(f"view.side.{e.side}")))
+        if len(out) > 1:  # "That's good, stay there." and the side: one breath
+            out = [Cue(e.t, " ".join(c.text for c in out), "view", out[-1].priority, out[-1].key)]
+        if self._greeting is not None:
+            return self._greet(e.t, out[0] if out else None) + out[1:]
         return out

@@ -118,7 +118,7 @@ BUILTIN_EN: Mapping[str, str] = MappingProxyType({
     "system.speaker_missing": "No speaker found. Cues will be printed instead.",
     "system.tts_failed": "Speech failed. Cues will be printed instead.",
     "system.session_end": "Workout done: {sets}, {reps}. Well done.",
-    "system.greeting": "Coach ready: {exercise}. Say '{help}' to hear what you can say.",
+    "system.greeting": "{exercise}. Say '{help}' for commands.",
     "system.ask_exercise": ("Coach ready. Which exercise? Say its name, like 'deadlifts'. "
                             "Say '{help}' to hear what you can say."),
     "confirm.exercise": "{exercise}.",

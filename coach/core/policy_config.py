@@ -40,15 +40,14 @@ class PolicyConfig:
     person_lost_repeat_s: float = 20.0
     rest_warning_s: float = 10.0
     # One scale for everything said. The count is what a lifter who cannot see a screen must
-    # hear, on time: it cuts whatever plays except a safety message or another count, and what
-    # it cuts is said after it (speech_queue.arbitrate).
+    # hear, on time: it cuts whatever plays but another count, and what it cuts is said after it
+    # (speech_queue.arbitrate); a safety message cuts anything but a count being said.
     priorities: Mapping[str, int] = field(default_factory=lambda: {
         "safety": 95, "count": 90, "safety_correction": 75, "system": 70, "confirm": 65,
-        "correction": 60, "view": 55, "set": 50, "help": 45, "praise": 40})
-    # pre-emption: a new cue cuts the playing one only if it is this much more important ...
-    preempt_margin: int = 20
-    # ... and a count is never cut in its first moments (it is short; the number matters)
-    # unless by a cue of at least `always_preempts` priority
+        "correction": 60, "set": 50, "view": 45, "help": 45, "praise": 40})
+    # pre-emption: a new cue cuts the playing one if it is this much more important, or at
+    # least `always_preempts` (safety); a count is never cut in its first moments (it is short)
+    preempt_margin: int = 10
     count_grace_s: float = 0.8
     always_preempts: int = 95
     # a waiting cue older than this when its turn comes is dropped (stale); absent = never

@@ -32,14 +32,14 @@ def arbitrate(new: Cue, playing: Cue | None, playing_since: float, now: float,
         return PLAY
     if new.text == playing.text:
         return DROP  # it is being said right now
+    if playing.kind == "count" and now - playing_since < config.count_grace_s:
+        return WAIT  # a number is never cut: it is short, and it is what the lifter listens for
+    if new.kind == "count" and playing.kind != "count":
+        return PREEMPT  # nothing delays a count, a safety message neither: it is said after it
     if new.priority >= config.always_preempts and playing.priority < new.priority:
-        return PREEMPT  # safety: now, whatever plays
-    if new.kind == "count" and playing.kind not in ("count", "safety"):
-        return PREEMPT  # a correction, an answer, a summary never delays a count: it is said after
+        return PREEMPT  # safety: now
     if new.priority >= playing.priority + config.preempt_margin:
-        young_count = playing.kind == "count" and now - playing_since < config.count_grace_s
-        if not young_count:
-            return PREEMPT
+        return PREEMPT
     return WAIT
 
 
@@ -59,6 +59,13 @@ def unsaid(text: str, said_share: float) -> str:
     return " ".join(left)
 
 
+# News that makes an earlier message moot: it cuts it (nothing of it is said again) or replaces
+# it while it waits.
+SUPERSEDES = {"system.person_back": ("system.person_lost",),
+              "view.framing.good": ("view.framing.too_close",),
+              "system.resumed": ("system.paused",)}
+
+
 class SpeechQueue:
     """Which cue plays now. Pure: the caller tells it the time and when playback finished.
 
@@ -75,12 +82,21 @@ class SpeechQueue:
     def offer(self, cue: Cue, now: float, said_share: float = 0.0) -> Decision:
         """`said_share`: how much of the playing cue has been said by `now` (the player knows);
         if `cue` cuts it, the rest of it is said after, from the sentence it was cut in."""
+        moot = SUPERSEDES.get(cue.key, ())
+        self._drop([w for w in self.waiting if w.key in moot])
+        if self.playing is not None and self.playing.key in moot:
+            self.playing, self.playing_since = cue, now
+            return PREEMPT
         decision = arbitrate(cue, self.playing, self.playing_since, now, self.config)
         if cue.kind == "count" and cue.rep is not None:
-            # a correction or praise still waiting two reps on no longer helps
-            self._drop([w for w in self.waiting if w.kind in ("correction", "praise")
-                        and w.rep is not None and w.rep <= cue.rep - 2])
-        if decision == PREEMPT and self.playing is not None and self.playing.kind != "count":
+            # a correction or praise still waiting two reps on no longer helps, nor does a set's
+            # announcement still waiting once its reps are being counted
+            self._drop([w for w in self.waiting if (w.kind in ("correction", "praise")
+                        and w.rep is not None and w.rep <= cue.rep - 2) or w.key.startswith("set.start")])
+        # what a cut cue had left is said after, unless it was a number or a set's announcement
+        # that a count cut (the set is under way: "go when you're ready" is past)
+        if decision == PREEMPT and self.playing is not None and self.playing.kind != "count" \
+                and not (cue.kind == "count" and self.playing.key.startswith("set.start")):
             rest = unsaid(self.playing.text, said_share)
             if rest and not any(w.text == rest for w in self.waiting):
                 self.waiting.append(replace(self.playing, t=now, text=rest))  # re-timed: from the cut

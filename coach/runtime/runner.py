@@ -237,7 +237,7 @@ class Runtime:
         t_last = 0.0
         idle = self.clock.now if self.options.realtime else None
         asking = self.options.ask_exercise and not s.chosen
-        for cue in self.policy.greeting(0.0, None if asking else s.exercise):
+        for cue in self.policy.greeting(0.0, None if asking else s.exercise, wait_for_view=analyzer is not None):
             self._speech_q.put(cue)
         while True:
             item = self.inbox.get(idle_tick=idle)
