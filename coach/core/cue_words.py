@@ -30,7 +30,7 @@ from coach.core.events import (
 from coach.core.policy_config import PolicyConfig
 from coach.core.vocabulary import Vocabulary
 
-GREETING_WAIT_S = 3.0  # how long the greeting waits for the camera's first view
+GREETING_WAIT_S = 4.0  # how long the greeting waits for the camera's first view
 
 
 class CueWords:
@@ -188,7 +188,7 @@ class CueWords:
         self._person_missing = False
         if not announced or self._paused:
             return []
-        return [self._cue(e.t, "system.person_back", "system")]
+        return [self._cue(e.t, "system.person_back", "view")]
 
     def _on_answered(self, e: Answered) -> list[Cue]:
         q = e.question
