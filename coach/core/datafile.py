@@ -19,16 +19,22 @@ def read_toml(path: str | os.PathLike[str], error: type[Exception], what: str = 
     try:
         with open(name, "rb") as fh:
             return tomllib.load(fh)
-    except FileNotFoundError:
-        raise error(f"{name}: no such {what}") from None
-    except IsADirectoryError:
-        raise error(f"{name}: is a directory, not a {what}") from None
     except OSError as e:
-        raise error(f"{name}: cannot be read ({e.strerror or e})") from None
+        raise error(unreadable(name, e, what, missing=what)) from None
     except UnicodeDecodeError:
         raise error(f"{name}: not valid TOML (not UTF-8 text)") from None
     except tomllib.TOMLDecodeError as e:
         raise error(f"{name}: not valid TOML ({e})") from None
+
+
+def unreadable(name: str, e: OSError, what: str, missing: str = "file") -> str:
+    """The one sentence for a file that cannot be opened (every reader of a user's file says it
+    the same way)."""
+    if isinstance(e, FileNotFoundError):
+        return f"{name}: no such {missing}"
+    if isinstance(e, IsADirectoryError):
+        return f"{name}: is a directory, not a {what}"
+    return f"{name}: cannot be read ({e.strerror or e})"
 
 
 def shipped(*parts: str) -> Path:

@@ -18,6 +18,7 @@ from typing import IO
 
 import numpy as np
 
+from coach.core.datafile import unreadable
 from coach.core.errors import CoachError
 from coach.core.frames import Frame, TraceMeta
 from coach.core.landmarks import NUM_LANDMARKS
@@ -94,12 +95,8 @@ class TraceReader:
         self.path = os.fspath(path)
         try:
             self._fh = _open_text(self.path)
-        except FileNotFoundError:
-            raise TraceError(f"{self.path}: no such file") from None
-        except IsADirectoryError:
-            raise TraceError(f"{self.path}: is a directory, not a trace") from None
         except OSError as e:
-            raise TraceError(f"{self.path}: cannot be read ({e.strerror or e})") from None
+            raise TraceError(unreadable(self.path, e, "trace")) from None
         self._line_no = 0
         first = self._next_line()
         if first is None:

@@ -24,6 +24,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from coach.core.datafile import unreadable
 from coach.core.errors import CoachError
 
 Source = str | os.PathLike[str] | BinaryIO
@@ -190,12 +191,8 @@ def _open(source: Source) -> tuple[BinaryIO, str, bool]:
     name = os.fspath(source)
     try:
         return open(name, "rb"), name, True   # noqa: SIM115 - closed by the caller (wav_blocks)
-    except FileNotFoundError:
-        raise WavError(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise WavError(f"{name}: is a directory, not a WAV file") from None
     except OSError as e:
-        raise WavError(f"{name}: cannot be read ({e.strerror or e})") from None
+        raise WavError(unreadable(name, e, "WAV file")) from None
 
 
 def wav_format(source: Source) -> WavFormat:
