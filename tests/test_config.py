@@ -43,3 +43,16 @@ def test_a_broken_config_file_is_one_sentence_from_the_cli(tmp_path, capsys):
     assert main(["live", "--config", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "config.toml: not valid TOML" in err and "Traceback" not in err
+
+
+def test_the_service_checks_its_config_with_code_that_exists():
+    """deploy/coach.service checks /etc/coach/config.toml before starting: that check must run."""
+    import re
+    import subprocess
+    import sys
+    with open(os.path.join(REPO, "deploy", "coach.service")) as fh:
+        code = re.search(r'ExecStartPre=\S+ -c "(.+)"', fh.read()).group(1)
+    example = os.path.join(REPO, "deploy", "config.example.toml")
+    r = subprocess.run([sys.executable, "-c", code.replace("/etc/coach/config.toml", example)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
