@@ -42,6 +42,7 @@ from coach.core.policy_config import PolicyConfig, load_policy_config
 from coach.core.session import Session
 from coach.core.vocabulary import VocabError, Vocabulary
 from coach.io.log import SessionLog
+from coach.io.report import fault_name, join_words, plural
 from coach.io.transcript import Transcript
 from coach.runtime.clock import Clock, Inbox, Tick
 from coach.speech.sinks import CueSink, LiveSpeaker, NullSpeaker
@@ -304,6 +305,8 @@ class Runtime:
         for e in inputs:
             if not isinstance(e, ev.PhaseChanged):
                 self.log.event(e)
+            if isinstance(e, ev.RepJudged):
+                self._note(e)
             if isinstance(e, ev.RepCounted):
                 self.result.rep_lag_s.append(wall - self.clock.wall_of(e.t) if self.options.realtime else 0.0)
             if isinstance(e, ev.CommandHeard):
@@ -325,26 +328,30 @@ class Runtime:
         return analyzer
 
     def _note(self, o: object) -> None:
-        """Session events in the transcript, so a reader sees the state the coach is in."""
-        tr = self.transcript
+        """Session events in the transcript, in plain words, so a reader sees the coach's state."""
+        tr, name = self.transcript, self.library.exercise_name
         if isinstance(o, ev.SetStarted):
-            target = f", target {o.target_reps}" if o.target_reps else ""
-            tr.add(o.t, "set", f"set {o.set_no} started: {o.exercise}{target}")
+            target = f", target {plural(o.target_reps, 'rep')}" if o.target_reps else ""
+            tr.add(o.t, "set", f"set {o.set_no} started: {name(o.exercise)}{target}")
         elif isinstance(o, ev.RepRecorded):
-            faults = ", ".join(f.id for f in o.faults)
+            faults = ", ".join(fault_name(f.id) for f in o.faults)
             if not o.judged:
                 tr.add(o.t, "rep", f"rep {o.rep} of set {o.set_no}" + (f" ({faults})" if faults else ""))
             elif faults:
                 tr.add(o.t, "rep", f"rep {o.rep} judged: {faults}")
+        elif isinstance(o, ev.RepJudged) and not o.judged:  # seen too poorly to judge at all
+            why = "; ".join(sorted(set(o.not_judged.values())))
+            tr.add(o.t, "rep", "that rep could not be judged" + (f" ({why})" if why else ""))
         elif isinstance(o, ev.SetEnded):
-            counts = ", ".join(f"{k} x{v}" for k, v in o.fault_counts.items()) or "clean"
-            tr.add(o.t, "set", f"set {o.set_no} ended: {o.reps} reps of {o.exercise}; {counts}")
+            counts = join_words([f"{fault_name(k)} on {plural(v, 'rep')}" for k, v in o.fault_counts.items()])
+            tr.add(o.t, "set", f"set {o.set_no} ended: {plural(o.reps, 'rep')} of {name(o.exercise)}; "
+                               f"{counts or 'clean'}")
         elif isinstance(o, ev.ExerciseChanged):
-            tr.add(o.t, "set", f"exercise: {o.exercise}")
+            tr.add(o.t, "set", f"exercise: {name(o.exercise)}")
         elif isinstance(o, (ev.RestStarted, ev.RestEnded, ev.Paused, ev.Resumed, ev.RepUndone, ev.TargetChanged)):
             tr.add(o.t, "set", _describe(o))
         elif isinstance(o, ev.WorkoutFinished):
-            tr.add(o.t, "set", f"workout finished: {o.sets} sets, {o.reps} reps")
+            tr.add(o.t, "set", f"workout finished: {plural(o.sets, 'set')}, {plural(o.reps, 'rep')}")
 
     # -- running -------------------------------------------------------------------------------
     def run(self) -> RunResult:
