@@ -35,7 +35,7 @@ class AudioCache:
 
     @property
     def sample_rate(self) -> int:
-        return int(self.engine.sample_rate)  # type: ignore[attr-defined]
+        return int(self.engine.sample_rate)
 
     def key(self, text: str) -> tuple[str, str, str, int]:
         return (text, self.engine.name, self.engine.voice, int(self.engine.rate_wpm))

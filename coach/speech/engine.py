@@ -42,6 +42,7 @@ class SpeechEngine(Protocol):
     name: str  # "espeak" | "piper"
     voice: str
     rate_wpm: int
+    sample_rate: int
 
     def synthesize(self, text: str) -> tuple[np.ndarray, int]:
         """Mono float32 samples in [-1, 1] and the sample rate. Raises TtsError."""

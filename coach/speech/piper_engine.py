@@ -64,7 +64,7 @@ class PiperEngine:
     def synthesize(self, text: str) -> tuple[np.ndarray, int]:
         try:
             chunks = [c.audio_float_array for c in self._voice.synthesize(text, self._syn)]
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:  # noqa: BLE001 - piper and onnxruntime raise many types; all mean "cannot speak"
             raise TtsError(f"Piper failed to speak ({e})") from None
         if not chunks:
             return np.zeros(0, np.float32), self.sample_rate
