@@ -220,12 +220,14 @@ def test_a_waiting_cue_goes_stale_after_two_seconds_and_counts_replace_older_cou
     assert q.finished(12.2) is None  # the set cue would come 2.1 s late: dropped
 
 
-def test_a_correction_two_reps_old_is_dropped_when_the_next_count_comes():
+def test_a_correction_a_rep_late_is_dropped_not_said_again():
     q = SpeechQueue()
-    q.offer(cue(0.0, "safety", "Stop if it hurts."), 0.0)
-    q.offer(Cue(0.2, "Hips back.", "correction", PolicyConfig().priority("correction"), "c", 1), 0.2)
-    q.offer(Cue(0.4, "3.", "count", PolicyConfig().priority("count"), "count.rep", 3), 0.4)
-    assert [c.text for c in q.dropped] == ["Hips back."]
+    q.offer(Cue(0.2, "Hips back, not the knees.", "correction", PolicyConfig().priority("correction"), "c", 1), 0.2)
+    q.offer(Cue(0.3, "Brace.", "correction", PolicyConfig().priority("correction"), "c2", 2), 0.3)  # waits
+    # the next rep counts while rep 1's correction plays: it is cut, and not said again
+    assert q.offer(Cue(1.0, "2.", "count", PolicyConfig().priority("count"), "count.rep", 2), 1.0, 0.3) == PREEMPT
+    assert [w.text for w in q.waiting] == ["Brace."]  # rep 2's correction follows the count
+    assert q.finished(1.4).text == "Brace." and q.finished(2.0) is None
 
 
 def test_same_text_is_not_queued_twice():

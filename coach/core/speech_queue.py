@@ -59,6 +59,12 @@ def unsaid(text: str, said_share: float) -> str:
     return " ".join(left)
 
 
+def _late(cue: Cue, count: Cue) -> bool:
+    """A correction or praise about a rep before the one `count` counts: a rep late."""
+    return (cue.kind in ("correction", "praise") and cue.rep is not None and count.rep is not None
+            and cue.rep <= count.rep - 1)
+
+
 # News that makes an earlier message moot: it cuts it (nothing of it is said again) or replaces
 # it while it waits.
 SUPERSEDES = {"system.person_back": ("system.person_lost",),
@@ -89,14 +95,14 @@ class SpeechQueue:
             return PREEMPT
         decision = arbitrate(cue, self.playing, self.playing_since, now, self.config)
         if cue.kind == "count" and cue.rep is not None:
-            # a correction or praise still waiting two reps on no longer helps, nor does a set's
-            # announcement still waiting once its reps are being counted
-            self._drop([w for w in self.waiting if (w.kind in ("correction", "praise")
-                        and w.rep is not None and w.rep <= cue.rep - 2) or w.key.startswith("set.start")])
+            # a correction or praise a rep late no longer helps (the next rep is done), nor does
+            # a set's announcement still waiting once its reps are being counted
+            self._drop([w for w in self.waiting if _late(w, cue) or w.key.startswith("set.start")])
         # what a cut cue had left is said after, unless it was a number or a set's announcement
         # that a count cut (the set is under way: "go when you're ready" is past)
         if decision == PREEMPT and self.playing is not None and self.playing.kind != "count" \
-                and not (cue.kind == "count" and self.playing.key.startswith("set.start")):
+                and not (cue.kind == "count" and self.playing.key.startswith("set.start")) \
+                and not _late(self.playing, cue):
             rest = unsaid(self.playing.text, said_share)
             if rest and not any(w.text == rest for w in self.waiting):
                 self.waiting.append(replace(self.playing, t=now, text=rest))  # re-timed: from the cut
