@@ -63,7 +63,7 @@ def replay(tmp_path, trace, exercise, phrases=(), end=None, log_cls=SessionLog):
     return rt.run(), list(read_records(log.path))
 
 
-def test_one_scale_a_count_cuts_the_greeting_help_and_corrections_and_they_follow_it():
+def test_one_scale_a_count_cuts_the_greeting_help_and_corrections_and_what_still_matters_follows():
     lib = load_cues_or_builtin("en")
     policy = CuePolicy(lib, CFG, "deadlift", default_vocabulary("en"), wake_word="coach")
     (greeting,) = policy.greeting(0.0, "deadlift")
@@ -76,8 +76,12 @@ def test_one_scale_a_count_cuts_the_greeting_help_and_corrections_and_they_follo
     assert q.offer(help_cue, 1.1) == WAIT  # an answer waits for the number...
     correction = Cue(1.1, "Hips back.", "correction", CFG.priority("correction"), "fault.x.short", 1)
     assert q.offer(correction, 1.1) == WAIT
-    after = [q.finished(1.4).key, q.finished(2.0).key, q.finished(2.5).key]
-    assert after == ["fault.x.short", "system.greeting", "help"]  # ...then the greeting's rest
+    after = [q.finished(1.4).key, q.finished(2.0).key]
+    assert after == ["fault.x.short", "help"]  # ...then what it cut; the greeting is moot once reps count
+    q.finished(2.5)
+    q.offer(Cue(3.0, "Squat. Say 'coach, help' for commands.", "help", CFG.priority("help"), "system.greeting"), 3.0)
+    assert q.offer(Cue(3.5, "Set 1. Go.", "set", CFG.priority("set"), "set.start"), 3.5) == PREEMPT
+    assert q.finished(4.0) is None  # a set that starts makes the greeting moot: not said again
     assert q.finished(5.0) is None
     q.offer(Cue(6.0, "Set 1.", "set", CFG.priority("set"), "set.start"), 6.0)
     assert q.offer(Cue(6.1, "Sorry?", "confirm", CFG.priority("confirm"), "system.rejection"), 6.1) == PREEMPT

@@ -65,11 +65,20 @@ def _late(cue: Cue, count: Cue) -> bool:
             and cue.rep <= count.rep - 1)
 
 
+def _under_way(cue: Cue) -> bool:
+    """Words for before the lifting (the greeting, a set's "go when you're ready"): moot once
+    a rep is being counted. (The greeting is moot too once the coach answers the lifter: they
+    know how to talk to it.)"""
+    return cue.key == "system.greeting" or cue.key.startswith("set.start")
+
+
 # News that makes an earlier message moot: it cuts it (nothing of it is said again) or replaces
-# it while it waits.
+# it while it waits. A set that starts makes the greeting moot: the lifter knows what to say.
 SUPERSEDES = {"system.person_back": ("system.person_lost",),
               "view.framing.good": ("view.framing.too_close",),
-              "system.resumed": ("system.paused",)}
+              "system.resumed": ("system.paused",),
+              "set.start": ("system.greeting",),
+              "set.start_target": ("system.greeting",)}
 
 
 class SpeechQueue:
@@ -97,11 +106,12 @@ class SpeechQueue:
         if cue.kind == "count" and cue.rep is not None:
             # a correction or praise a rep late no longer helps (the next rep is done), nor does
             # a set's announcement still waiting once its reps are being counted
-            self._drop([w for w in self.waiting if _late(w, cue) or w.key.startswith("set.start")])
+            self._drop([w for w in self.waiting if _late(w, cue) or _under_way(w)])
         # what a cut cue had left is said after, unless it was a number or a set's announcement
         # that a count cut (the set is under way: "go when you're ready" is past)
         if decision == PREEMPT and self.playing is not None and self.playing.kind != "count" \
-                and not (cue.kind == "count" and self.playing.key.startswith("set.start")) \
+                and not (cue.kind == "count" and _under_way(self.playing)) \
+                and not (cue.kind == "confirm" and self.playing.key == "system.greeting") \
                 and not _late(self.playing, cue):
             rest = unsaid(self.playing.text, said_share)
             if rest and not any(w.text == rest for w in self.waiting):
