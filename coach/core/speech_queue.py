@@ -72,6 +72,16 @@ def _under_way(cue: Cue) -> bool:
     return cue.key == "system.greeting" or cue.key.startswith("set.start")
 
 
+def _said_after(cut: Cue, by: Cue) -> bool:
+    """Whether the rest of `cut` is said after `by`, which cut it: not for a number, a word a
+    rep late, or what is moot now that the lifting has started (or the coach answers the lifter)."""
+    if cut.kind == "count" or _late(cut, by):
+        return False
+    if by.kind == "count" and _under_way(cut):
+        return False
+    return not (by.kind == "confirm" and cut.key == "system.greeting")
+
+
 # News that makes an earlier message moot: it cuts it (nothing of it is said again) or replaces
 # it while it waits. A set that starts makes the greeting moot: the lifter knows what to say.
 SUPERSEDES = {"system.person_back": ("system.person_lost",),
@@ -107,12 +117,7 @@ class SpeechQueue:
             # a correction or praise a rep late no longer helps (the next rep is done), nor does
             # a set's announcement still waiting once its reps are being counted
             self._drop([w for w in self.waiting if _late(w, cue) or _under_way(w)])
-        # what a cut cue had left is said after, unless it was a number or a set's announcement
-        # that a count cut (the set is under way: "go when you're ready" is past)
-        if decision == PREEMPT and self.playing is not None and self.playing.kind != "count" \
-                and not (cue.kind == "count" and _under_way(self.playing)) \
-                and not (cue.kind == "confirm" and self.playing.key == "system.greeting") \
-                and not _late(self.playing, cue):
+        if decision == PREEMPT and self.playing is not None and _said_after(self.playing, cue):
             rest = unsaid(self.playing.text, said_share)
             if rest and not any(w.text == rest for w in self.waiting):
                 self.waiting.append(replace(self.playing, t=now, text=rest))  # re-timed: from the cut
@@ -143,12 +148,12 @@ class SpeechQueue:
         return None
 
     def _turn(self, cue: Cue, now: float) -> tuple[bool, bool, int, float]:
-        """Who goes next: safety first; then a count that is still fresh (it is short and goes
-        stale in a second, a correction can wait that long); then by priority, oldest first."""
+        """Who goes next: a count that is still fresh (it is short and goes stale in a second);
+        then safety; then by priority, oldest first."""
         urgent = cue.priority >= self.config.always_preempts
         fresh_count = (cue.kind == "count"
                        and now - cue.t <= self.config.max_wait_s.get("count", math.inf))
-        return (urgent, fresh_count, cue.priority, -cue.t)
+        return (fresh_count, urgent, cue.priority, -cue.t)
 
     def _drop(self, cues: list[Cue]) -> None:
         for c in cues:

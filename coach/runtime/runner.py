@@ -264,7 +264,7 @@ class Runtime:
                 self.result.commands.append(item)
                 if analyzer is not None and isinstance(item.command, (SwitchExercise, Pause, FinishWorkout)):
                     # the set is interrupted: its reps' verdicts are final now, before it closes
-                    inputs += analyzer.finish() if isinstance(item.command, FinishWorkout) else analyzer.settle()
+                    inputs += self._analyse_end(analyzer, settle=not isinstance(item.command, FinishWorkout))
                 inputs.append(item)
             elif isinstance(item, Tick):
                 outs = s.tick(item.t)
@@ -291,9 +291,10 @@ class Runtime:
                 self.transcript.add(frame.t, "note", f"analysis error ({e!r}); counting goes on")
             return []
 
-    def _analyse_end(self, analyzer: Analyzer) -> list[Event]:
+    def _analyse_end(self, analyzer: Analyzer, settle: bool = False) -> list[Event]:
+        """The verdicts still open (`settle`: the set is interrupted, counting goes on)."""
         try:
-            return analyzer.finish()
+            return analyzer.settle() if settle else analyzer.finish()
         except Exception:  # noqa: BLE001 - the set's last verdicts are lost, not the session
             log.exception("analysis error at the end")
             return []
