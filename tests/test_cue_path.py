@@ -172,3 +172,16 @@ def test_live_without_an_exercise_asks_and_counts_once_told(tmp_path, ask):
     records = list(read_records(log.path))
     assert [r["exercise"] for r in records if r["type"] == "exercise_changed"] == ["good_morning"]
     assert result.reps == len(counts) == 3
+
+
+def test_a_cue_handed_over_late_is_said_from_now_never_over_another():
+    import numpy as np
+
+    from coach.speech.timeline import Layout
+    layout = Layout(lambda text: np.ones(len(text) * 100, np.float32), 1000, CFG)
+    layout.add(Cue(5.0, "Set 1. Go.", "set", CFG.priority("set"), "set.start"))
+    layout.add(Cue(3.0, "The camera stopped.", "system", CFG.priority("system"), "system.message"))
+    layout.finish()
+    segs = layout.segments
+    assert all(s.start >= 5.0 for s in segs)
+    assert all(a.end <= b.start + 1e-9 for a, b in zip(segs, segs[1:]))

@@ -51,6 +51,7 @@ class Layout:
         self.audio_for, self.sample_rate = audio_for, sample_rate
         self.queue = SpeechQueue(config)
         self.segments: list[Segment] = []
+        self._now = -math.inf
 
     def _start(self, cue: Cue, t: float) -> None:
         samples = self.audio_for(cue.text)
@@ -70,16 +71,18 @@ class Layout:
 
     def add(self, cue: Cue) -> list[Segment]:
         before = len(self.segments)
-        self._advance(cue.t)
-        decision = self.queue.offer(cue, cue.t, self._said_share(cue.t))
+        # time only moves forward: a cue handed over late (another thread's) is said from now
+        now = self._now = max(cue.t, self._now)
+        self._advance(now)
+        decision = self.queue.offer(cue, now, self._said_share(now))
         if decision in (PLAY, PREEMPT):
-            if decision == PREEMPT and self.segments and self.segments[-1].end > cue.t:
-                if self.segments[-1].start >= cue.t:  # cut before a sound of it: never said
+            if decision == PREEMPT and self.segments and self.segments[-1].end > now:
+                if self.segments[-1].start >= now:  # cut before a sound of it: never said
                     self.segments.pop()
                     before = min(before, len(self.segments))
                 else:
-                    self.segments[-1].end, self.segments[-1].cut = cue.t, True
-            self._start(cue, cue.t)
+                    self.segments[-1].end, self.segments[-1].cut = now, True
+            self._start(cue, now)
         return self.segments[before:]
 
     def finish(self) -> list[Segment]:
