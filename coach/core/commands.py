@@ -15,16 +15,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from coach.core.events import Command
 from coach.core.exercises import exercise_ids
 from coach.core.vocabulary import Numbers, Vocabulary, load_vocabulary, vocabulary_path
-
-
-@dataclass(frozen=True)
-class Command:
-    """Base of every voice command."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"command": type(self).__name__, **dataclasses.asdict(self)}
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -162,11 +163,19 @@ class Resumed:
 # --- voice and speech ---
 
 @dataclass(frozen=True)
+class Command:
+    """Base of every voice command (the commands themselves: coach.core.commands)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"command": type(self).__name__, **dataclasses.asdict(self)}
+
+
+@dataclass(frozen=True)
 class CommandHeard:
     """A voice command, parsed (`command` is a coach.core.commands Command object)."""
 
     t: float
-    command: Any
+    command: Command
     text: str = ""
 
 
