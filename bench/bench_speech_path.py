@@ -45,7 +45,7 @@ def exercise_of(path: str, labels: dict) -> str:
 def replay(trace: str, exercise: str, voice, tmp: str, mic=None, recognizer=None):
     speaker = WavSpeaker(os.path.join(tmp, "speech.wav"), voice)
     rt = Runtime(Session(exercise=exercise), SessionLog(tmp, None), camera=TraceCamera(trace), mic=mic,
-                 recognizer=recognizer, speaker=speaker, options=RuntimeOptions(exercise=exercise),
+                 recognizer=recognizer, speaker=speaker, options=RuntimeOptions(),
                  transcript=Transcript(None))
     return rt.run(), speaker.timeline.dropped
 

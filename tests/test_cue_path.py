@@ -9,7 +9,6 @@ import shutil
 import sys
 import threading
 
-import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from voice_wav import command_wav  # noqa: E402
@@ -58,7 +57,7 @@ def replay(tmp_path, trace, exercise, phrases=(), end=None, log_cls=SessionLog):
         mic, recognizer = WavMic(str(wav)), ScriptRecognizer(script)
     log = log_cls(tmp_path, "replay")
     rt = Runtime(Session(exercise=exercise), log, camera=TraceCamera(trace), mic=mic, recognizer=recognizer,
-                 speaker=WavSpeaker(str(tmp_path / "speech.wav")), options=RuntimeOptions(exercise=exercise),
+                 speaker=WavSpeaker(str(tmp_path / "speech.wav")), options=RuntimeOptions(),
                  transcript=Transcript(None))
     return rt.run(), list(read_records(log.path))
 
@@ -157,15 +156,14 @@ def test_the_log_is_written_by_one_thread(tmp_path):
     assert ThreadNotingLog.writers == {"coach-core"}
 
 
-@pytest.mark.parametrize("ask", [True])
-def test_live_without_an_exercise_asks_and_counts_once_told(tmp_path, ask):
+def test_live_without_an_exercise_asks_and_counts_once_told(tmp_path):
     trace, counts, end = trace_of(tmp_path, "good_morning", 3)
     wav = tmp_path / "commands.wav"
     script = command_wav(wav, [(0.5, "coach good mornings")], end + 1.0)
     log = SessionLog(tmp_path, "ask")
     rt = Runtime(Session(), log, camera=TraceCamera(trace), mic=WavMic(str(wav)),
                  recognizer=ScriptRecognizer(script), speaker=WavSpeaker(str(tmp_path / "s.wav")),
-                 options=RuntimeOptions(ask_exercise=ask, wake_word="coach"), transcript=Transcript(None))
+                 options=RuntimeOptions(wake_word="coach"), transcript=Transcript(None))
     result = rt.run()
     first = result.cues[0][1]
     assert "Which exercise?" in first.text and "coach, help" in first.text

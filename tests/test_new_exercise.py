@@ -57,7 +57,7 @@ def test_a_plan_and_a_live_replay_of_the_new_exercise(new_exercise, tmp_path):
     log = SessionLog(tmp_path, "replay")
     transcript = Transcript(None)
     result = Runtime(session, log, camera=TraceCamera(str(new_exercise)),
-                     options=RuntimeOptions(exercise=NEW), transcript=transcript).run()
+                     options=RuntimeOptions(), transcript=transcript).run()
     assert result.reps == 5
     data = load_session(log.path)
     assert [(s.exercise, len(s.reps)) for s in data.sets] == [(NEW, 5)]

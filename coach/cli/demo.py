@@ -157,7 +157,7 @@ def run_demo(args: argparse.Namespace) -> int:
         print(f"coach demo: camera = {os.path.basename(trace)}, microphone = {os.path.basename(wav_src)} "
               f"heard by {how}, speech -> {speech_wav}", file=sys.stderr)
     rt = Runtime(session, log, camera=camera, mic=mic, recognizer=recognizer, speaker=speaker,
-                 options=RuntimeOptions(exercise=exercise, realtime=args.realtime, speed=args.speed,
+                 options=RuntimeOptions(realtime=args.realtime, speed=args.speed,
                                         handle_signals=True, policy=policy),
                  transcript=transcript, messages=messages)
     result = rt.run()

@@ -71,10 +71,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"coach live: logging to {log.path}; say 'finish workout' or press Ctrl-C to stop.", file=sys.stderr)
     rt = Runtime(session, log, camera=devices.camera, mic=devices.mic, recognizer=devices.recognizer,
                  speaker=devices.speaker,
-                 options=RuntimeOptions(exercise=session.exercise, realtime=True, language=cfg.language,
+                 options=RuntimeOptions(realtime=True, language=cfg.language,
                                         count_every=cfg.count_every, corrections=cfg.corrections,
-                                        handle_signals=True, policy=policy, wake_word=wake,
-                                        ask_exercise=not session.chosen),
+                                        handle_signals=True, policy=policy, wake_word=wake),
                  transcript=Transcript(sys.stdout), messages=devices.messages)
     result = rt.run()
     print(f"coach live: {result.reps} reps in {result.sets} sets; log {log.path}", file=sys.stderr)

@@ -55,7 +55,6 @@ class CueWords:
         self._person_lost_said: float | None = None
         self._person_missing = False
         self._lost_announced = False
-        self._set_open = True  # False between a set's end and the next start: no praise then
         self._physio_said = False
         self._view: tuple[str, bool] | None = None  # (side, in frame) last said
         self._greeting: Cue | None = None  # said with the first view, or when that is late
@@ -104,7 +103,7 @@ class CueWords:
         if note:
             text = f"{self._text(note)} {text}"
         self._new_set()
-        self._set_open = self._in_set = True
+        self._in_set = True
         cue = Cue(e.t, text, "set", self.config.priority("set"), key)
         self._last_said = cue
         return [cue]
@@ -135,7 +134,7 @@ class CueWords:
             out.append(self._cue(e.t, "safety.see_physio", "safety",
                                  priority=self.config.priority("set") - 1))
         self._target = None
-        self._set_open = self._in_set = False
+        self._in_set = False
         return out
 
     def _summary_phrase(self, fault: str) -> str:
@@ -206,6 +205,11 @@ class CueWords:
             return [self._cue(e.t, "rest.left", "confirm", seconds=self._secs(e.rest_left_s))]
         return [self._cue(e.t, "answer.status", "confirm", exercise=self._exercise_name(e.exercise),
                           set_no=e.set_no, reps=e.reps)]
+
+    @property
+    def _set_open(self) -> bool:
+        """False between a set's end and the next start (no praise then); true before any set."""
+        return self._in_set or self._sets_started == 0
 
     def _new_set(self) -> None:
         """A set starts: the policy counts from it and starts its fault streaks afresh."""

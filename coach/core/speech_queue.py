@@ -72,23 +72,24 @@ def _under_way(cue: Cue) -> bool:
     return cue.key == "system.greeting" or cue.key.startswith("set.start")
 
 
-def _said_after(cut: Cue, by: Cue) -> bool:
-    """Whether the rest of `cut` is said after `by`, which cut it: not for a number, a word a
-    rep late, or what is moot now that the lifting has started (or the coach answers the lifter)."""
-    if cut.kind == "count" or _late(cut, by):
-        return False
-    if by.kind == "count" and _under_way(cut):
-        return False
-    return not (by.kind == "confirm" and cut.key == "system.greeting")
-
-
-# News that makes an earlier message moot: it cuts it (nothing of it is said again) or replaces
-# it while it waits. A set that starts makes the greeting moot: the lifter knows what to say.
+# News that makes an earlier message moot, by key. A set that starts makes the greeting moot:
+# the lifter knows what to say.
 SUPERSEDES = {"system.person_back": ("system.person_lost",),
               "view.framing.good": ("view.framing.too_close",),
               "system.resumed": ("system.paused",),
               "set.start": ("system.greeting",),
               "set.start_target": ("system.greeting",)}
+
+
+def _moot(old: Cue, new: Cue) -> bool:
+    """Whether `new` makes `old` not worth saying any more (nor the rest of it, if it plays):
+    news that supersedes it; a count, for a word a rep late or for the words for before the
+    lifting; an answer to the lifter, for the greeting (they know how to talk to the coach)."""
+    if old.key in SUPERSEDES.get(new.key, ()):
+        return True
+    if new.kind == "count" and new.rep is not None:
+        return _late(old, new) or _under_way(old)
+    return new.kind == "confirm" and old.key == "system.greeting"
 
 
 class SpeechQueue:
@@ -107,20 +108,16 @@ class SpeechQueue:
     def offer(self, cue: Cue, now: float, said_share: float = 0.0) -> Decision:
         """`said_share`: how much of the playing cue has been said by `now` (the player knows);
         if `cue` cuts it, the rest of it is said after, from the sentence it was cut in."""
-        moot = SUPERSEDES.get(cue.key, ())
-        self._drop([w for w in self.waiting if w.key in moot])
-        if self.playing is not None and self.playing.key in moot:
-            self.playing, self.playing_since = cue, now
-            return PREEMPT
-        decision = arbitrate(cue, self.playing, self.playing_since, now, self.config)
-        if cue.kind == "count" and cue.rep is not None:
-            # a correction or praise a rep late no longer helps (the next rep is done), nor does
-            # a set's announcement still waiting once its reps are being counted
-            self._drop([w for w in self.waiting if _late(w, cue) or _under_way(w)])
-        if decision == PREEMPT and self.playing is not None and _said_after(self.playing, cue):
-            rest = unsaid(self.playing.text, said_share)
-            if rest and not any(w.text == rest for w in self.waiting):
-                self.waiting.append(replace(self.playing, t=now, text=rest))  # re-timed: from the cut
+        self._drop([w for w in self.waiting if _moot(w, cue)])
+        cut = self.playing
+        if cut is not None and cut.kind != "count" and _moot(cut, cue):
+            decision = PREEMPT  # and nothing of it is said again
+        else:
+            decision = arbitrate(cue, cut, self.playing_since, now, self.config)
+            if decision == PREEMPT and cut is not None and cut.kind != "count":
+                rest = unsaid(cut.text, said_share)  # a number is short: it is never resumed
+                if rest and not any(w.text == rest for w in self.waiting):
+                    self.waiting.append(replace(cut, t=now, text=rest))  # re-timed: from the cut
         if decision in (PLAY, PREEMPT):
             self.playing, self.playing_since = cue, now
         elif decision == WAIT:

@@ -54,7 +54,6 @@ END = object()  # the speech queue's "nothing more will come"
 
 @dataclass
 class RuntimeOptions:
-    exercise: str | None = None
     realtime: bool = False
     speed: float = 1.0
     language: str = "en"
@@ -64,7 +63,6 @@ class RuntimeOptions:
     corrections: bool = True  # False: no form corrections during the set (summaries still say them)
     handle_signals: bool = False  # the CLI: SIGTERM finishes the workout cleanly
     policy: PolicyConfig | None = None  # None: cues/policy.toml (a broken file raises PolicyConfigError)
-    ask_exercise: bool = False  # no exercise chosen: ask which, and count nothing until told
 
 
 @dataclass
@@ -127,7 +125,7 @@ class Runtime:
 
     # -- parts ---------------------------------------------------------------------------------
     def _new_analyzer(self, exercise: str) -> Analyzer | None:
-        if self.camera is None or (self.options.ask_exercise and not self.session.chosen):
+        if self.camera is None or not self.session.chosen:  # no exercise yet: the coach asks
             return None
         try:
             return Analyzer(self.camera.meta, exercise)
@@ -237,8 +235,7 @@ class Runtime:
         analyzer = self._new_analyzer(s.exercise)
         t_last = 0.0
         idle = self.clock.now if self.options.realtime else None
-        asking = self.options.ask_exercise and not s.chosen
-        for cue in self.policy.greeting(0.0, None if asking else s.exercise, wait_for_view=analyzer is not None):
+        for cue in self.policy.greeting(0.0, s.exercise if s.chosen else None, wait_for_view=analyzer is not None):
             self._speech_q.put(cue)
         while True:
             item = self.inbox.get(idle_tick=idle)
