@@ -25,7 +25,7 @@ from coach.core.exercises import ExerciseError, load_exercise
 
 log = logging.getLogger(__name__)
 
-FAULT_MESSAGES = ("short", "long", "escalate", "lower_load", "praise", "summary")
+FAULT_MESSAGES = ("short", "long", "escalate", "lower_load", "praise", "summary", "name")
 
 CUES_ROOT = cues_root()
 
@@ -70,8 +70,20 @@ def _fault_builtin() -> dict[str, str]:
                                "Still not finishing. Hips all the way through.",
                                "without a full lockout", "Good, full lockout."),
     }
+    # each fault in a few plain words, for text a lifter reads (the ids stay in --json and logs)
+    names = {
+        "knee_dominant": "knees forward (squatting the hinge)",
+        "spine_rounding": "rounded back",
+        "balance": "weight on the toes",
+        "load_drift": "load drifting away",
+        "lockout_lean_back": "leaning back at the top",
+        "arm_driven_swing": "lifting with the arms",
+        "incomplete_lockout": "no full lockout",
+        "rushed_lowering": "lowering too fast",
+    }
     out: dict[str, str] = {}
     for fault, (short, long, escalate, summary, praise) in texts.items():
+        out[f"fault.{fault}.name"] = names[fault]
         out[f"fault.{fault}.short"] = short
         out[f"fault.{fault}.long"] = long
         out[f"fault.{fault}.escalate"] = escalate

@@ -5,33 +5,26 @@ marked (PNG), and a few spoken-style sentences for people who cannot see the plo
 
 from __future__ import annotations
 
-import logging
 import math
 import os
+from functools import lru_cache
 from typing import Any
 
-from coach.core.errors import CoachError
+from coach.core.cues import CueLibrary, load_cues_or_builtin
 from coach.io.log import LoggedRep, LoggedSession, LoggedSet
-
-log = logging.getLogger(__name__)
-
-
-# Each fault in a few plain words, for text a lifter reads (the ids stay in --json and the log).
-FAULT_NAMES = {
-    "knee_dominant": "knees forward (squatting the hinge)",
-    "spine_rounding": "rounded back",
-    "balance": "weight on the toes",
-    "load_drift": "load drifting away",
-    "lockout_lean_back": "leaning back at the top",
-    "arm_driven_swing": "lifting with the arms",
-    "incomplete_lockout": "no full lockout",
-    "rushed_lowering": "lowering too fast",
-}
 
 
 def fault_name(fid: str) -> str:
-    """A fault id in plain words ("knee_dominant" -> "knees forward (squatting the hinge)")."""
-    return FAULT_NAMES.get(fid, fid.replace("_", " "))
+    """A fault id in plain words ("knee_dominant" -> "knees forward (squatting the hinge)"), from
+    the cue library (`fault.<id>.name`, cues/en/faults.toml)."""
+    lib = _english()
+    key = f"fault.{fid}.name"
+    return lib.render(key) if lib.has(key) else fid.replace("_", " ")
+
+
+@lru_cache(maxsize=1)
+def _english() -> CueLibrary:
+    return load_cues_or_builtin("en")
 
 
 def plural(n: int, noun: str, nouns: str | None = None) -> str:
@@ -47,15 +40,11 @@ def join_words(items: list[str]) -> str:
 
 
 def _fault_phrases() -> dict[str, str]:
-    """fault id -> plural phrase for summaries ("with a rounded back"), from the cue library."""
-    try:
-        from coach.core.cues import load_cues_or_builtin
-        lib = load_cues_or_builtin("en")
-        return {k.split(".")[1]: lib.render(k) for k in lib.messages
-                if k.startswith("fault.") and k.endswith(".summary")}
-    except (CoachError, OSError, KeyError, ValueError) as e:  # a broken cue file: plain names stand in
-        log.warning("fault phrases unavailable for the report (%s); using the fault names", e)
-        return {}
+    """fault id -> plural phrase for summaries ("with a rounded back"), from the cue library
+    (validated on load; a broken one falls back to the built-in English)."""
+    lib = _english()
+    return {k.split(".")[1]: lib.render(k) for k in lib.messages
+            if k.startswith("fault.") and k.endswith(".summary")}
 
 
 def _exercise_name(ex: str) -> str:
