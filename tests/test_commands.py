@@ -57,6 +57,11 @@ EXAMPLES = [
     ("what can I say", c.Help()),
     ("finish workout", c.FinishWorkout()),
     ("I'm done", c.FinishWorkout()),
+    ("yes", c.Yes()),
+    ("yes please", c.Yes()),
+    ("do it", c.Yes()),
+    ("no", c.No()),
+    ("cancel", c.No()),
 ]
 
 

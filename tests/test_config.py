@@ -26,7 +26,9 @@ def test_the_example_plan_loads():
     ({"speech": {"engine": "festival"}}, "c.toml: speech.engine must be one of espeak, piper"),
     ({"speech": {"rate_wpm": 1000}}, "c.toml: speech.rate_wpm must be between 60 and 400"),
     ({"voice": {"wake_word_enabled": "yes"}}, "c.toml: voice.wake_word_enabled must be true/false"),
-    ({"voice": {"recognizer": "vosk"}}, "c.toml: unknown key voice.recognizer"),
+    ({"voice": {"recognizer": "vosk"}}, "c.toml: voice.recognizer must be one of"),
+    ({"voice": {"whisper_threads": 0}}, "c.toml: voice.whisper_threads must be between 1 and 8"),
+    ({"voice": {"recogniser": "fast"}}, "c.toml: unknown key voice.recogniser"),
     ({"voice": {"vosk_model": "/m", "vosk_lang": "en-us"}}, "c.toml: voice.vosk_model and voice.vosk_lang both"),
     ({"session": {"exercise": "bench_press"}}, "c.toml: session.exercise 'bench_press' is not one of"),
 ])

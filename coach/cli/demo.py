@@ -136,7 +136,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 script = json.load(fh)["phrases"]
         try:
             mic = WavMic(_unpack_wav(wav_src, os.path.join(out, "microphone.wav")))
-            recognizer, how = make_recognizer("en", wake_word=None, script=script)
+            recognizer, how = make_recognizer("en", wake_word=None, script=script, synchronous=True)
         except DeviceMissing as e:
             if args.mic:
                 camera.close()

@@ -25,9 +25,11 @@ def add_to(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from coach.core.commands import default_vocabulary
     from coach.core.exercises import exercise_ids
     from coach.core.policy_config import load_policy_config
     from coach.core.session import PlanError, Session, load_plan
+    from coach.core.vocabulary import VocabError
     from coach.io.config import ConfigError, default_config, load_config
     from coach.io.log import LogError, SessionLog, default_log_dir
     from coach.io.transcript import Transcript
@@ -54,14 +56,19 @@ def run(args: argparse.Namespace) -> int:
                            args.mic if args.mic is not None else cfg.microphone,
                            args.speaker if args.speaker is not None else cfg.speaker,
                            language=cfg.language, wake_word=wake, vosk_model=cfg.vosk_model,
-                           word_loop=cfg.word_loop, vosk_lang=cfg.vosk_lang,
+                           word_loop=cfg.word_loop, vosk_lang=cfg.vosk_lang, recognizer=cfg.recognizer,
+                           whisper_threads=cfg.whisper_threads,
                            speech_engine=cfg.speech_engine, speech_rate_wpm=cfg.speech_rate_wpm,
                            volume=cfg.volume, pose_model=cfg.pose_model, policy=policy)
     for m in devices.messages:
         print(f"coach: {m}", file=sys.stderr)
     if devices.camera is None and devices.mic is None:
         raise CliError("neither a camera nor a microphone can be used, so there is nothing to coach")
-    session = Session(plan, exercise=exercise)  # neither chosen nor planned: the coach asks
+    try:  # which unsure commands are asked about before they are done (confirm = true)
+        vocabulary = default_vocabulary(cfg.language)
+    except VocabError:
+        vocabulary = None  # the voice side reports it; the session asks as the English one says
+    session = Session(plan, exercise=exercise, vocabulary=vocabulary)  # neither chosen nor planned: the coach asks
     try:
         log = SessionLog(default_log_dir(args.log_dir or cfg.log_dir),
                          info={"mode": "live", "exercise": session.exercise,

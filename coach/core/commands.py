@@ -135,11 +135,21 @@ class FinishWorkout(Command):
     pass
 
 
+@dataclass(frozen=True)
+class Yes(Command):
+    """The answer to the coach's question: do the command it asked about (ConfirmAsked)."""
+
+
+@dataclass(frozen=True)
+class No(Command):
+    """The answer to the coach's question: do not do it."""
+
+
 COMMAND_CLASSES: dict[str, type[Command]] = {
     c.__name__: c for c in (
         SwitchExercise, StartSet, NextSet, EndSet, GoToSet, SetTarget, Pause, Resume, Repeat,
         HowMany, HowWasThatRep, Rest, SkipRest, Louder, Quieter, Slower, Faster, CountEvery,
-        QuietMode, UndoRep, Help, FinishWorkout)}
+        QuietMode, UndoRep, Help, FinishWorkout, Yes, No)}
 
 
 def _fields(cls: type[Command]) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -26,6 +26,9 @@ from coach.core.cues import CueLibrary
 from coach.core.events import (
     Answered,
     CommandHeard,
+    ConfirmAsked,
+    ConfirmDropped,
+    Confirmed,
     Cue,
     ExerciseChanged,
     FaultFound,
@@ -98,6 +101,9 @@ class CuePolicy(CueWords):
             CommandHeard: self._on_command_heard,
             ExerciseChanged: self._on_exercise_changed,
             ViewChanged: self._on_view_changed,
+            ConfirmAsked: self._on_confirm_asked,
+            ConfirmDropped: self._on_confirm_dropped,
+            Confirmed: self._on_confirmed,
         }
 
     def _new_set(self) -> None:
@@ -277,8 +283,18 @@ class CuePolicy(CueWords):
 
 
 
+    def _on_confirmed(self, e: Confirmed) -> list[Cue]:
+        """"Yes": the held command is done now; what the session did says itself (SetEnded,
+        WorkoutFinished, ...), what the policy does (a setting, help) is done here."""
+        self._asking = None
+        return self._on_command_heard(CommandHeard(e.t, e.command))
+
     def _on_command_heard(self, e: CommandHeard) -> list[Cue]:
+        if e.confirm and self.vocabulary is not None and self.vocabulary.needs_confirmation(e.command):
+            return []  # held by the session and asked about (ConfirmAsked); done on "yes" (Confirmed)
         match e.command:
+            case Repeat() if self._asking is not None:
+                return []  # the session asks again (ConfirmAsked): not the question twice
             case Repeat() if self._last_said is not None:
                 last = self._last_said
                 return [Cue(e.t, last.text, "confirm", self.config.priority("confirm"), last.key,

@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from coach.core.commands import help_lines
-from coach.core.cues import CueLibrary
+from coach.core.cues import CueLibrary, ask_id
 from coach.core.events import (
     Answered,
+    ConfirmAsked,
+    ConfirmDropped,
     Cue,
     ExerciseChanged,
     Paused,
@@ -59,6 +61,7 @@ class CueWords:
         self._view: tuple[str, bool] | None = None  # (side, in frame) last said
         self._greeting: Cue | None = None  # said with the first view, or when that is late
         self._last_said: Cue | None = None
+        self._asking: ConfirmAsked | None = None  # the question about an unsure command, unanswered
 
     # -- helpers --
     def _text(self, cue_id: str, **values: Any) -> str:
@@ -205,6 +208,24 @@ class CueWords:
             return [self._cue(e.t, "rest.left", "confirm", seconds=self._secs(e.rest_left_s))]
         return [self._cue(e.t, "answer.status", "confirm", exercise=self._exercise_name(e.exercise),
                           set_no=e.set_no, reps=e.reps)]
+
+    # -- a question about an unsure command (the session holds it: ConfirmAsked) --
+    def _on_confirm_asked(self, e: ConfirmAsked) -> list[Cue]:
+        """"Finish the workout? Say yes.": an answer to what the lifter said, on its priority."""
+        self._asking = e
+        key = ask_id(type(e.command).__name__)
+        return [self._cue(e.t, key if self.lib.has(key) else "ask.any", "confirm")]
+
+    def _on_confirm_dropped(self, e: ConfirmDropped) -> list[Cue]:
+        self._asking = None
+        if e.reason == "no":
+            return [self._cue(e.t, "ask.cancelled", "confirm")]
+        if e.reason == "timeout":
+            # said, not left silent: the question was asked aloud, so its outcome is too; a
+            # lifter whose "yes" was not heard (or came late) learns nothing was done, without a
+            # screen. Short, on the same priority as the question.
+            return [self._cue(e.t, "ask.timeout", "confirm")]
+        return []  # another command came instead: its own words say what happened
 
     @property
     def _set_open(self) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import string
 import tomllib
 from collections.abc import Mapping
@@ -151,6 +152,14 @@ BUILTIN_EN: Mapping[str, str] = MappingProxyType({
     "confirm.quieter": "Quieter.",
     "confirm.slower": "Slower.",
     "confirm.faster": "Faster.",
+    # an unsure command that discards or ends something (vocabulary `confirm = true`), asked
+    # about before it is done: ask.<command in snake_case>, else ask.any
+    "ask.end_set": "End the set? Say yes.",
+    "ask.undo_rep": "Take back the last rep? Say yes.",
+    "ask.finish_workout": "Finish the workout? Say yes.",
+    "ask.any": "Did you mean that? Say yes.",
+    "ask.cancelled": "Okay, carrying on.",
+    "ask.timeout": "Carrying on.",
 })
 BUILTIN_EN_PATH = "<built-in English>"
 
@@ -202,6 +211,12 @@ class CueLibrary:
             return load_exercise(ex_id).name
         except ExerciseError:
             return ex_id.replace("_", " ")
+
+
+def ask_id(command: str) -> str:
+    """The id of the question asked about an unsure `command` (a Command class name):
+    "FinishWorkout" -> "ask.finish_workout"."""
+    return "ask." + re.sub(r"(?<!^)(?=[A-Z])", "_", command).lower()
 
 
 def builtin_library() -> CueLibrary:

@@ -177,6 +177,36 @@ class CommandHeard:
     t: float
     command: Command
     text: str = ""
+    # the recognizer was unsure and the command discards or ends something: ask before doing it
+    # (the session holds it and asks, ConfirmAsked; what needs asking is vocabulary data)
+    confirm: bool = False
+
+
+@dataclass(frozen=True)
+class ConfirmAsked:
+    """An unsure command that discards or ends something is held, not done: the coach asks
+    ("Finish the workout? Say yes."). A "yes" within the session's window does it."""
+
+    t: float
+    command: Command
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    """The lifter said "yes": the held command is done now, as if it had been heard sure."""
+
+    t: float
+    command: Command
+
+
+@dataclass(frozen=True)
+class ConfirmDropped:
+    """The held command is not done. `reason`: "no" (the lifter said no), "timeout" (no answer
+    within the window), "other" (another command came instead; it is done as usual)."""
+
+    t: float
+    command: Command
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -267,4 +297,4 @@ class CommandRejected:
 Event = (PoseLost | PoseFound | PhaseChanged | RepCounted | FaultFound | RepJudged | ViewChanged
          | ExerciseChanged | SetStarted | SetEnded | RestStarted | RestEnded | Paused | Resumed
          | CommandHeard | CommandRejected | Cue | CueSpoken | RepRecorded | RepUndone | TargetChanged | Answered
-         | WorkoutFinished | NotCounted)
+         | WorkoutFinished | NotCounted | ConfirmAsked | Confirmed | ConfirmDropped)

@@ -21,7 +21,9 @@ from coach.core.commands import (
     HowMany,
     HowWasThatRep,
     NextSet,
+    No,
     Pause,
+    Repeat,
     Rest,
     Resume,
     SetTarget,
@@ -29,12 +31,18 @@ from coach.core.commands import (
     StartSet,
     SwitchExercise,
     UndoRep,
+    Yes,
+    default_vocabulary,
 )
 from coach.core.datafile import read_toml
 from coach.core.errors import CoachError
 from coach.core.events import (
     Answered,
+    Command,
     CommandHeard,
+    ConfirmAsked,
+    ConfirmDropped,
+    Confirmed,
     Event,
     ExerciseChanged,
     Fault,
@@ -53,10 +61,17 @@ from coach.core.events import (
     WorkoutFinished,
 )
 from coach.core.exercises import exercise_ids
+from coach.core.vocabulary import Vocabulary
 
 # When the target is reached, wait this long for the last rep's verdict before closing the set
 # (floor-start lifts are judged on the lowering after lockout).
 _JUDGE_GRACE_S = 3.0
+
+# How long an unsure command that discards or ends something waits for the lifter's "yes",
+# from the question (ConfirmAsked.t): time to hear "Finish the workout? Say yes." (about 2 s),
+# take it in and answer between reps; longer, and a "yes" said to someone else in the gym
+# could end a set the lifter has long gone on with.
+CONFIRM_WINDOW_S = 8.0
 
 
 class PlanError(CoachError):
@@ -158,8 +173,11 @@ class SetRecord:
 
 
 class Session:
+    """`vocabulary` says which commands are asked about when heard unsure (`confirm = true`);
+    default: the bundled English one."""
+
     def __init__(self, plan: Plan | None = None, exercise: str | None = None,
-                 judge_grace_s: float = _JUDGE_GRACE_S):
+                 judge_grace_s: float = _JUDGE_GRACE_S, vocabulary: Vocabulary | None = None):
         self.plan = plan or default_plan(exercise or "hip_hinge_drill")
         self.exercise_index = 0
         self.exercise = exercise or self.plan.exercises[0].exercise
@@ -181,6 +199,8 @@ class Session:
         self._by_analysis_rep: dict[int, RepRecord] = {}
         self._early_faults: dict[int, dict[str, Fault]] = {}
         self._last_rep: RepRecord | None = None
+        self._vocabulary = vocabulary
+        self._held: ConfirmAsked | None = None  # the unsure command asked about, one at a time
 
     # -- what the session knows ------------------------------------------------------------
     @property
@@ -235,6 +255,9 @@ class Session:
         """Advance the session's clock: the rest timer ends, a finished set closes."""
         self.t = max(self.t, t)
         out: list[Event] = []
+        if self._held is not None and t > self._held.t + CONFIRM_WINDOW_S:
+            out.append(ConfirmDropped(t, self._held.command, "timeout"))  # a later "yes" does nothing
+            self._held = None
         if self._close_at is not None and t >= self._close_at:
             out += self._end_set(t)
         if self.rest_until is not None and t >= self.rest_until:
@@ -358,6 +381,7 @@ class Session:
     def finish(self, t: float) -> list[Event]:
         if self.finished:
             return []
+        self._held = None  # the workout ends anyway: nothing is left to ask about
         out = self._close_open(t)
         self.finished = True
         out.append(WorkoutFinished(t, len(self.sets), self.total_reps))
@@ -377,8 +401,44 @@ class Session:
                         self.rest_left(t))
 
     # -- commands ------------------------------------------------------------------------------
+    @property
+    def vocabulary(self) -> Vocabulary:
+        if self._vocabulary is None:
+            self._vocabulary = default_vocabulary("en")
+        return self._vocabulary
+
+    @property
+    def asking(self) -> ConfirmAsked | None:
+        """The unsure command held until the lifter says yes (None: nothing asked)."""
+        return self._held
+
     def _on_command(self, e: CommandHeard) -> list[Event]:
-        cmd, t = e.command, e.t
+        """An unsure command that discards or ends something is held and asked about (one at a
+        time; a newer one replaces it); "yes" within CONFIRM_WINDOW_S does it, "no" drops it,
+        any other command drops it and is done; "repeat" asks again (the window starts over).
+        A "yes" or "no" with nothing asked does nothing."""
+        held, cmd, t = self._held, e.command, e.t
+        if isinstance(cmd, (Yes, No)):
+            if held is None:
+                return []
+            self._held = None
+            if isinstance(cmd, No):
+                return [ConfirmDropped(t, held.command, "no")]
+            return [Confirmed(t, held.command), *self._do(t, held.command)]  # as if heard sure, now
+        if isinstance(cmd, Repeat) and held is not None:  # "pardon?": the question again
+            self._held = ConfirmAsked(t, held.command)
+            return [self._held]
+        out: list[Event] = []
+        if held is not None:
+            self._held = None
+            out.append(ConfirmDropped(t, held.command, "other"))
+        if e.confirm and self.vocabulary.needs_confirmation(cmd):
+            self._held = ConfirmAsked(t, cmd)
+            return out + [self._held]
+        return out + self._do(t, cmd)
+
+    def _do(self, t: float, cmd: Command) -> list[Event]:
+        """Carry out a command (one heard sure, or one the lifter confirmed)."""
         match cmd:
             case Pause():
                 if self.paused:

@@ -17,11 +17,13 @@ from typing import Any
 
 from coach.core.datafile import read_toml, shipped
 from coach.core.errors import CoachError
+from coach.core.events import Command
 from coach.core.exercises import exercise_ids, load_exercise
 
 # slot name -> value type. The slot name is also the Command field it fills.
 SLOT_TYPES = {"exercise": "exercise", "n": "count", "reps": "count", "seconds": "duration"}
 STATES = ("idle", "set", "rest", "paused")
+ANSWER_YES = "Yes"  # the command that confirms a held one (coach.core.commands.Yes)
 _WORD = re.compile(r"^[^\s\[\]\(\)\{\}|]+$")
 
 
@@ -142,6 +144,9 @@ class CommandSpec:
     fixed: Mapping[str, Any]     # slot values set by the phrasing itself
     help: str
     when: tuple[str, ...]
+    # heard with low confidence, it is not done before the lifter says yes: it discards or
+    # ends something (the set, a rep, the workout)
+    confirm: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,6 +176,12 @@ class Vocabulary:
     pronunciations: Mapping[str, str]          # word -> CMU phones, for PocketSphinx
     garbage_words: tuple[str, ...] = ()         # common non-command words: out-of-vocabulary paths
     trailing_fillers: tuple[str, ...] | None = None   # fillers heard after a command (None: all)
+
+    def needs_confirmation(self, command: str | Command) -> bool:
+        """Whether `command` (a Command, or its class name like "FinishWorkout"), heard with low
+        confidence, must be confirmed before it is done (`confirm = true` in the file)."""
+        name = command if isinstance(command, str) else type(command).__name__
+        return any(spec.confirm for spec in self.commands if spec.command == name)
 
     @property
     def fillers_after(self) -> tuple[str, ...]:
@@ -258,7 +269,7 @@ def load_vocabulary(path: str | Path,
         raise VocabError(f"{file}: pronunciations: expected a table of word = \"PHONES\"")
 
     commands_t = _need(data, "commands", dict, "", file)
-    specs = []
+    specs: list[CommandSpec] = []
     for cid, entry in commands_t.items():
         where = f"commands.{cid}."
         if not isinstance(entry, dict):
@@ -296,8 +307,17 @@ def load_vocabulary(path: str | Path,
         uses_numbers = any(t in ("{n}", "{reps}", "{seconds}") for e in expansions for t in e)
         if uses_numbers and numbers is None:
             raise VocabError(f"{file}: numbers: missing (commands.{cid} uses a number)")
+        confirm = _need(entry, "confirm", bool, where, file) if "confirm" in entry else False
+        other = next((sp for sp in specs if sp.command == cls and sp.confirm != confirm), None)
+        if other is not None:  # one command, one answer: the recognizer does not say which table
+            raise VocabError(f"{file}: {where}confirm: {str(confirm).lower()}, but commands.{other.id} "
+                             f"(also {cls}) says {str(other.confirm).lower()}; give both the same")
         specs.append(CommandSpec(cid, cls, tuple(seqs), expansions, dict(fixed),
-                                 str(entry.get("help", "")), when))
+                                 str(entry.get("help", "")), when, confirm))
+    asks = next((sp for sp in specs if sp.confirm), None)
+    if asks is not None and not any(sp.command == ANSWER_YES for sp in specs):
+        raise VocabError(f"{file}: commands.{asks.id}.confirm: true, but no command is {ANSWER_YES}: "
+                         f"the lifter could never confirm it")
 
     return Vocabulary(
         language=language, source=file,

@@ -31,6 +31,8 @@ class Config:
     vosk_model: str | None = None
     vosk_lang: str | None = None       # or the installed Vosk model of this language ("en-us")
     word_loop: bool = False            # PocketSphinx: also refuse asides like "coach, call my mother" (CPU)
+    recognizer: str | None = None      # fast | accurate | both (None: what suits the machine)
+    whisper_threads: int = 1           # CPU threads Whisper may use
     speech_engine: str = "espeak"      # espeak | piper
     speech_rate_wpm: int = 170
     volume: float = 1.0
@@ -45,7 +47,7 @@ class Config:
 # section -> key -> (Config field, expected type(s), allowed values or None)
 # text settings where "" means: the default
 _EMPTY_IS_DEFAULT = ("camera", "microphone", "speaker", "vosk_model", "vosk_lang", "exercise", "plan", "log_dir",
-                     "pose_model")
+                     "pose_model", "recognizer")
 
 _SCHEMA: dict[str, dict[str, tuple[str, tuple[type, ...], tuple[Any, ...] | None]]] = {
     "devices": {"camera": ("camera", (str, int), None), "microphone": ("microphone", (str, int), None),
@@ -53,7 +55,9 @@ _SCHEMA: dict[str, dict[str, tuple[str, tuple[type, ...], tuple[Any, ...] | None
     "voice": {"language": ("language", (str,), None), "wake_word": ("wake_word", (str,), None),
               "wake_word_enabled": ("wake_word_enabled", (bool,), None),
               "vosk_model": ("vosk_model", (str,), None), "vosk_lang": ("vosk_lang", (str,), None),
-              "word_loop": ("word_loop", (bool,), None)},
+              "word_loop": ("word_loop", (bool,), None),
+              "recognizer": ("recognizer", (str,), ("fast", "accurate", "both")),
+              "whisper_threads": ("whisper_threads", (int,), None)},
     "speech": {"engine": ("speech_engine", (str,), ("espeak", "piper")),
                "rate_wpm": ("speech_rate_wpm", (int,), None), "volume": ("volume", (int, float), None)},
     "cues": {"count_every": ("count_every", (int,), None), "corrections": ("corrections", (bool,), None)},
@@ -85,7 +89,7 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
                 want = " or ".join(k.__name__.replace("str", "text").replace("int", "whole number")
                                    .replace("float", "number").replace("bool", "true/false") for k in kinds)
                 raise ConfigError(f"{source}: {section}.{key} must be {want}, not {value!r}")
-            if allowed is not None and value not in allowed:
+            if allowed is not None and value not in allowed and not (value == "" and field in _EMPTY_IS_DEFAULT):
                 raise ConfigError(f"{source}: {section}.{key} must be one of {', '.join(allowed)}, not {value!r}")
             if isinstance(value, str) and value == "" and field in _EMPTY_IS_DEFAULT:
                 value = None  # "" means: the default
@@ -97,6 +101,8 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
         raise ConfigError(f"{source}: speech.rate_wpm must be between 60 and 400 words a minute")
     if not 0 <= cfg.volume <= 1:
         raise ConfigError(f"{source}: speech.volume must be between 0 and 1")
+    if not 1 <= cfg.whisper_threads <= 8:
+        raise ConfigError(f"{source}: voice.whisper_threads must be between 1 and 8")
     if cfg.vosk_model and cfg.vosk_lang:
         raise ConfigError(f"{source}: voice.vosk_model and voice.vosk_lang both name a Vosk model; keep one")
     if cfg.exercise is not None:

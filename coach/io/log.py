@@ -66,10 +66,13 @@ def event_record(event: object) -> dict[str, Any]:
         c = event.command
         return {"type": "command_heard", "t": _plain(event.t), "text": event.text,
                 "command": type(c).__name__ if not isinstance(c, str) else c,
-                "slots": _plain(c) if dataclasses.is_dataclass(c) else {}}
+                "slots": _plain(c) if dataclasses.is_dataclass(c) else {},
+                "confirm": event.confirm}  # heard unsure: asked about, if it ends something
     if isinstance(event, ev.CueSpoken):
         return {"type": "cue_spoken", "t": _plain(event.t), "text": event.cue.text,
                 "kind": event.cue.kind, "key": event.cue.key, "cue_t": _plain(event.cue.t)}
+    # the rest field by field; a command in a field (confirm_asked, confirmed, confirm_dropped)
+    # as {"class": "FinishWorkout", its slots}
     rec = {"type": _snake(type(event).__name__)}
     if dataclasses.is_dataclass(event):
         for f in dataclasses.fields(event):
@@ -80,7 +83,7 @@ def event_record(event: object) -> dict[str, Any]:
 # Lines that must survive a crash: fsync right away. The rest rides along with the next one.
 _DURABLE = {"rep_recorded", "rep_undone", "set_started", "set_ended", "exercise_changed",
             "command_heard", "workout_finished", "session_start", "session_end", "rest_started",
-            "paused", "resumed", "target_changed"}
+            "paused", "resumed", "target_changed", "confirm_asked", "confirmed", "confirm_dropped"}
 
 
 def new_session_id(now: _dt.datetime | None = None) -> str:

@@ -103,7 +103,9 @@ def text_report(data: LoggedSession) -> str:
             lines.append(f"  rep {r.rep:2d} at {r.end:6.1f} s  {tempo}  {verdict}")
     if data.commands:
         lines.append("")
+        # "(unsure)": heard with low confidence, so a command that ends something was asked about
         lines.append("Voice commands: " + "; ".join(f"{c['t']:.1f} s \"{c.get('text') or c.get('command')}\""
+                                                   + (" (unsure)" if c.get("confirm") is True else "")
                                                    for c in data.commands))
     return "\n".join(lines) + "\n"
 

@@ -29,7 +29,8 @@ def _is_trace(path: str) -> bool:
 
 def open_devices(camera: str | None = None, mic: str | None = None, speaker: str | None = None, *,
                  language: str = "en", wake_word: str | None = "coach", vosk_model: str | None = None,
-                 word_loop: bool = False, vosk_lang: str | None = None, speech_engine: str = "espeak",
+                 word_loop: bool = False, vosk_lang: str | None = None, recognizer: str | None = None,
+                 whisper_threads: int = 1, speech_engine: str = "espeak",
                  speech_rate_wpm: int | None = None,
                  volume: float = 1.0, pose_model: str | None = None,
                  script: list[dict[str, Any]] | None = None, policy: PolicyConfig | None = None) -> Devices:
@@ -54,7 +55,10 @@ def open_devices(camera: str | None = None, mic: str | None = None, speaker: str
                 d.mic = LiveMic(int(mic) if mic and str(mic).isdigit() else mic,
                                 getattr(d.camera, "t0_monotonic", None))
             d.recognizer, d.recognizer_kind = make_recognizer(language, wake_word, script, vosk_model, word_loop,
-                                                               vosk_lang)
+                                                               vosk_lang, recognizer, whisper_threads,
+                                                               synchronous=isinstance(d.mic, WavMic))
+            if d.recognizer is not None and d.recognizer.warning:
+                d.messages.append(d.recognizer.warning)
             if d.recognizer is None:
                 d.mic = None
                 # the reason: none installed, or a broken model or grammar (a Vosk model not found)

@@ -32,14 +32,14 @@ from typing import Any
 
 from coach.core import events as ev
 from coach.core.analysis import Analyzer
-from coach.core.commands import FinishWorkout, Pause, SwitchExercise, default_vocabulary
+from coach.core.commands import FinishWorkout, Pause, SwitchExercise, Yes, default_vocabulary
 from coach.core.cue_policy import CuePolicy
 from coach.core.cues import load_cues_or_builtin
-from coach.core.events import Event
+from coach.core.events import Command, Event
 from coach.core.exercises import ExerciseError
 from coach.core.frames import Frame
 from coach.core.policy_config import PolicyConfig, load_policy_config
-from coach.core.session import Session
+from coach.core.session import CONFIRM_WINDOW_S, Session
 from coach.core.vocabulary import VocabError, Vocabulary
 from coach.io.log import SessionLog
 from coach.io.report import fault_name, join_words, plural
@@ -259,7 +259,7 @@ class Runtime:
             elif isinstance(item, ev.CommandHeard):
                 self.transcript.add(item.t, "you", f'"{item.text}" -> {_describe(item.command)}')
                 self.result.commands.append(item)
-                if analyzer is not None and isinstance(item.command, (SwitchExercise, Pause, FinishWorkout)):
+                if analyzer is not None and isinstance(_done_now(s, item), (SwitchExercise, Pause, FinishWorkout)):
                     # the set is interrupted: its reps' verdicts are final now, before it closes
                     inputs += self._analyse_end(analyzer, settle=not isinstance(item.command, FinishWorkout))
                 inputs.append(item)
@@ -409,6 +409,17 @@ def _name(device: Any) -> str | None:
     if device is None:
         return None
     return getattr(device, "path", None) or type(device).__name__
+
+
+def _done_now(session: Session, heard: ev.CommandHeard) -> Command | None:
+    """The command the session will carry out on `heard`: the one asked about for a timely
+    "yes", none for an unsure one it will ask about first, else the command heard."""
+    asking = session.asking
+    if isinstance(heard.command, Yes):
+        return asking.command if asking is not None and heard.t <= asking.t + CONFIRM_WINDOW_S else None
+    if heard.confirm and session.vocabulary.needs_confirmation(heard.command):
+        return None
+    return heard.command
 
 
 def _describe(obj: object) -> str:

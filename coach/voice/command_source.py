@@ -10,14 +10,29 @@ from typing import Any, Protocol
 from coach.core import events as ev
 from coach.core.commands import default_vocabulary, parse
 from coach.core.errors import CoachError
-from coach.core.vocabulary import Vocabulary
+from coach.core.vocabulary import Vocabulary, expand
 from coach.voice.audio import AudioChunk
 from coach.voice.listener import Listener, to_event
-from coach.voice.recognizers import Recognizer, VoskRecognizer, find_vosk_model, pocketsphinx_for
+from coach.voice.recognizers import (
+    NoRecognizer,
+    Recognizer,
+    RecognizerError,
+    VoskRecognizer,
+    find_vosk_model,
+    pocketsphinx_for,
+)
+from coach.voice.whisper_model import WhisperModelMissing, model_dir
+from coach.voice.whisper_worker import WhisperWorker
+
+RECOGNIZER_MODES = ("fast", "accurate", "both")
+# Whisper's threads: one leaves the other core of a two-core machine to pose and analysis
+WHISPER_THREADS = 1
 
 
 class CommandSource(Protocol):
     """Audio chunks in, what was said to the coach out: a command, or a "say that again"."""
+
+    warning: str   # a sentence for the lifter when it works with less than was asked ("" if not)
 
     def accept(self, chunk: AudioChunk) -> list[ev.CommandHeard | ev.CommandRejected]: ...
     def finish(self) -> list[ev.CommandHeard | ev.CommandRejected]: ...
@@ -27,6 +42,8 @@ class ScriptRecognizer:
     """Stand-in when the speech recognizer cannot start: the WAV's script (a JSON list of
     {"t", "text"} next to the file, written by the script that made it) is "heard" when the
     audio reaches the end of each phrase."""
+
+    warning = ""
 
     def __init__(self, script: list[dict[str, Any]], language: str = "en"):
         vocab = default_vocabulary(language)
@@ -57,6 +74,8 @@ class ListenerRecognizer:
 
     def __init__(self, listener: Listener):
         self.listener = listener
+        self.warning = (f"Voice commands use the fast recognizer alone: {listener.second_missing}."
+                        if listener.second_missing else "")
 
     def _events(self, heard: list[Any]) -> list[ev.CommandHeard | ev.CommandRejected]:
         return [e for h in heard if (e := to_event(h)) is not None]
@@ -71,16 +90,62 @@ class ListenerRecognizer:
         self.listener.gate(until_t)
 
 
+def machine_mode() -> str:
+    """The recognizer mode that suits this machine: "fast" on a Raspberry Pi 4 or smaller (Whisper
+    base takes ~1.5 s of a Pi 4 core per command even with the short context, while pose needs
+    all four cores), else "both"."""
+    try:
+        with open("/proc/device-tree/model", encoding="utf-8", errors="replace") as f:
+            model = f.read()
+    except OSError:
+        return "both"
+    slow = ("Raspberry Pi 4", "Raspberry Pi 3", "Raspberry Pi 2", "Raspberry Pi Zero", "Raspberry Pi Model")
+    return "fast" if any(m in model for m in slow) else "both"
+
+
+def whisper_prompt(vocab: Vocabulary) -> str:
+    """Whisper's initial prompt, from the vocabulary: the wake word, then each command's first
+    phrasing that needs no slot (its shortest form), then the exercises' names. It steers Whisper's spelling towards the
+    commands ("RDL", "kettlebell") without listing whole sentences, which it then "heard" in noise."""
+    phrases: list[str] = []
+    for spec in vocab.commands:
+        for seq in spec.phrasings:   # the first phrasing that has a form without a slot
+            plain = [" ".join(e) for e in expand(seq) if not any(t.startswith("{") for t in e)]
+            if plain:
+                p = min(plain, key=len)
+                if p not in phrases:
+                    phrases.append(p)
+                break
+    phrases += [forms[0] for forms in vocab.exercises.values() if forms]
+    wake = vocab.wake_words[0].capitalize() + ", " if vocab.wake_words else ""
+    return wake + ", ".join(phrases) + "."
+
+
+def whisper_worker(vocab: Vocabulary, threads: int = WHISPER_THREADS, synchronous: bool = False) -> WhisperWorker:
+    """Whisper base in its worker, on the installed model (WhisperModelMissing: not installed)."""
+    from coach.voice.whisper_stage import WhisperTranscriber
+
+    directory, prompt = model_dir(), whisper_prompt(vocab)
+    return WhisperWorker(lambda: WhisperTranscriber(directory, prompt, threads), synchronous=synchronous)
+
+
 def make_recognizer(language: str = "en", wake_word: str | None = None,
                     script: list[dict[str, Any]] | None = None,
                     vosk_model: str | None = None, word_loop: bool = False,
-                    vosk_lang: str | None = None) -> tuple[CommandSource | None, str]:
+                    vosk_lang: str | None = None, mode: str | None = None,
+                    whisper_threads: int = WHISPER_THREADS, synchronous: bool = False
+                    ) -> tuple[CommandSource | None, str]:
     """The speech recognizer of coach.voice (PocketSphinx, or Vosk with a model directory or the
-    installed model of a language), else the WAV's script when one is given and the recognizer
-    cannot start."""
+    installed model of a language; Whisper behind or instead of it by `mode`), else the WAV's
+    script when one is given and the recognizer cannot start; the second string names it.
+    `synchronous`: Whisper decodes in the caller's thread (a recording replayed faster than real
+    time: its answers then come in order, at the audio time they would come live)."""
     try:
-        listener = create_recognizer(language, wake_word, vosk_model, word_loop=word_loop, vosk_lang=vosk_lang)
-        return ListenerRecognizer(listener), "Vosk" if vosk_model or vosk_lang else "PocketSphinx"
+        listener = create_recognizer(language, wake_word, vosk_model, word_loop=word_loop, vosk_lang=vosk_lang,
+                                     mode=mode, whisper_threads=whisper_threads, synchronous=synchronous)
+        kind = "Vosk" if vosk_model or vosk_lang else "PocketSphinx"
+        kind = {"both": f"{kind} and Whisper", "accurate": "Whisper"}.get(listener.mode, kind)
+        return ListenerRecognizer(listener), kind
     except CoachError as e:  # a broken or missing model, grammar or vocabulary: say it, fall back below
         if script is None:
             return None, f"the speech recognizer failed to start ({e})"
@@ -89,7 +154,8 @@ def make_recognizer(language: str = "en", wake_word: str | None = None,
 
 def create_recognizer(language: str = "en", wake_word: str | None = None,
                       vosk_model: str | Path | None = None, vocab: Vocabulary | None = None,
-                      word_loop: bool = False, vosk_lang: str | None = None):
+                      word_loop: bool = False, vosk_lang: str | None = None, mode: str | None = None,
+                      whisper_threads: int = WHISPER_THREADS, synchronous: bool = False) -> Listener:
     """A ready Listener for the runtime: PocketSphinx (or Vosk with `vosk_model`, or the
     installed model of `vosk_lang`) on the language's vocabulary. `wake_word` None: no wake word
     needed (a quiet room). `word_loop`: PocketSphinx also refuses asides said after the wake word
@@ -98,10 +164,29 @@ def create_recognizer(language: str = "en", wake_word: str | None = None,
     The Listener's `accept(chunk)` / `finish()` return the accepted utterances (with `.t` and
     `.text`); set `listener.speaking` or call `listener.gate(until_t)` while the coach talks."""
     vocab = vocab or default_vocabulary(language)
+    mode = mode or machine_mode()
+    if mode not in RECOGNIZER_MODES:
+        raise RecognizerError(f"the recognizer mode must be one of {', '.join(RECOGNIZER_MODES)}, not '{mode}'")
+    second, missing = None, ""
+    if mode != "fast":
+        if vocab.language != "en" or vosk_model or vosk_lang:
+            missing = "Whisper hears English commands only"
+        else:
+            try:
+                second = whisper_worker(vocab, whisper_threads, synchronous)
+            except WhisperModelMissing as e:
+                missing = str(e)
+    if second is None:
+        mode = "fast"
     if vosk_lang and not vosk_model:
         vosk_model = find_vosk_model(vosk_lang)
-    if vosk_model:
-        rec: Recognizer = VoskRecognizer(vocab, vosk_model, wake_word)
+    if mode == "accurate":
+        rec: Recognizer = NoRecognizer()
+    elif vosk_model:
+        rec = VoskRecognizer(vocab, vosk_model, wake_word)
     else:
         rec = pocketsphinx_for(vocab, wake_word, require_wake_word=wake_word is not None, word_loop=word_loop)
-    return Listener(rec, vocab, wake_word=wake_word, require_wake_word=wake_word is not None)
+    listener = Listener(rec, vocab, wake_word=wake_word, require_wake_word=wake_word is not None,
+                        second=second, mode=mode)
+    listener.second_missing = missing
+    return listener

@@ -1,5 +1,11 @@
 """From audio chunks to commands: endpointing, recognition, wake word, rejection, self-speech gate.
 
+Two stages (`second`, a WhisperWorker): in mode "both" the fast grammar recognizer answers what
+it is sure of, and an utterance it is not sure of, or that it refused, goes to Whisper, whose
+text is matched onto the same vocabulary (coach.core.command_match); in mode "accurate" every
+utterance goes to Whisper. Whisper's answers come back on a later `process()` call (its worker
+runs beside the listener) or at `flush()`.
+
 The same Listener serves a WAV file, a microphone, the tests and the benchmark: feed it
 AudioChunks, get back Heard records (accepted commands and everything that was not one).
 
@@ -17,13 +23,18 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from coach.core.commands import Command, normalize, parse, split_wake_word, strip_fillers
+from coach.core.command_match import TextMatch, match_text
+from coach.core.commands import Command, No, Yes, normalize, parse, split_wake_word, strip_fillers
 from coach.core.events import CommandHeard, CommandRejected
+from coach.core.session import CONFIRM_WINDOW_S
 from coach.core.vocabulary import Vocabulary
 from coach.voice.audio import RATE, AudioChunk
 from coach.voice.endpoint import EndpointConfig, EnergyEndpointer
 from coach.voice.grammar import CommandEnds
+from coach.voice.pronounce import cmu_pronouncer
 from coach.voice.recognizers import GARBAGE, Recognizer
+from coach.voice.whisper_stage import Transcript
+from coach.voice.whisper_worker import Done, Job, WhisperWorker
 
 FRAME = 480           # 30 ms at 16 kHz: the endpointer's frame
 ARMED_S = 4.0         # after "coach" alone, the next utterance within this time is addressed
@@ -38,6 +49,25 @@ EARLY_END_MIN_CONFIDENCE = 0.9
 # and 6 wrong ones lay below 0.6, and so did the two false accepts with the wake word the bench
 # found (real speech 0.51, gym noise 0.57). Below it, "Sorry, say that again".
 MIN_CONFIDENCE = 0.6
+MODES = ("fast", "accurate", "both")
+# Mode "both" (measured on 10 synthetic voices, clean to 5 dB SNR; bench/bench_voice.py):
+# - the fast recognizer's answer stands at once from SURE_CONFIDENCE up: in gym noise its wrong
+#   commands lay below it (at 10 dB SNR, 0 wrong of those above 0.99 on the held-out voices);
+# - anything less sure goes to Whisper, and the two are weighed: the same command -> it; Whisper
+#   alone -> Whisper's; the fast one alone -> it only from FIRST_ALONE up; two different commands
+#   -> Whisper's from WHISPER_OVERRIDES up, else neither (a wrong command is worse than a "say
+#   that again"). Whisper confirming the fast recognizer halved its wrong commands at 10 dB.
+SURE_CONFIDENCE = 0.99
+FIRST_ALONE = 0.95
+WHISPER_OVERRIDES = 0.8
+# A command accepted below this is marked unsure: one that ends or discards something is asked
+# about first ("Finish the workout? Say yes.").
+CONFIRM_BELOW = 0.9
+# Whisper's answer: its text's mean token log-probability and Whisper's own no-speech probability.
+# Below MIN_LOGPROB the text is a guess (noise read as words); above MAX_NO_SPEECH it heard none.
+WHISPER_MIN_LOGPROB = -1.0
+WHISPER_SURE_LOGPROB = -0.5
+WHISPER_MAX_NO_SPEECH = 0.6
 
 
 @dataclass(frozen=True)
@@ -53,6 +83,7 @@ class Heard:
     reason: str = ""         # why not accepted: no wake word, not a command, low confidence, gated
     confidence: float = 1.0
     wake: bool = False       # the wake word itself was heard (or armed by "coach" alone)
+    stage: str = "fast"      # which recognizer decided: "fast" (the grammar) or "whisper"
 
     @property
     def rejected(self) -> bool:
@@ -61,7 +92,7 @@ class Heard:
 
     def to_json(self) -> dict:
         out = {"t": round(self.t, 3), "start": round(self.start, 3), "text": self.text,
-               "accepted": self.accepted}
+               "accepted": self.accepted, "stage": self.stage}
         if self.command is not None:
             out["command"] = self.command.to_json()
         if self.reason:
@@ -72,7 +103,7 @@ class Heard:
 def to_event(heard: Heard) -> CommandHeard | CommandRejected | None:
     """The event the rest of the coach sees: a command, a "say that again", or nothing."""
     if heard.accepted and heard.command is not None:
-        return CommandHeard(heard.t, heard.command, heard.text)
+        return CommandHeard(heard.t, heard.command, heard.text, confirm=heard.confidence < CONFIRM_BELOW)
     if heard.rejected:
         return CommandRejected(heard.t, heard.text, heard.reason)
     return None
@@ -82,8 +113,18 @@ class Listener:
     def __init__(self, recognizer: Recognizer, vocab: Vocabulary, wake_word: str | None = None,
                  require_wake_word: bool = True, min_confidence: float = MIN_CONFIDENCE,
                  min_confidence_unaddressed: float = 0.9,
-                 endpoint: EndpointConfig | None = None):
+                 endpoint: EndpointConfig | None = None,
+                 second: WhisperWorker | None = None, mode: str = "fast",
+                 sure_confidence: float = SURE_CONFIDENCE):
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         self.recognizer, self.vocab = recognizer, vocab
+        self.second = second if mode != "fast" else None
+        self.mode = mode if second is not None else "fast"
+        self.sure_confidence = sure_confidence
+        self.second_missing = ""   # why Whisper was asked for and is not used (set by the builder)
+        self._pronounce = cmu_pronouncer() if self.second is not None else None
+        self._utt_audio: list[np.ndarray] = []
         self.wake_words = (wake_word,) if wake_word else vocab.wake_words
         self.require_wake_word = require_wake_word and bool(self.wake_words)
         # Without the wake word nothing says the speech was meant for the coach, so the
@@ -100,6 +141,7 @@ class Listener:
         self._in_utt = False
         self._utt_gated = False
         self._armed_until = -1.0
+        self._answer_until = -1.0
         self._lock = threading.Lock()
         self._gate_until = -1.0
         self._speaking = False
@@ -133,6 +175,23 @@ class Listener:
     # --- audio in, Heard out ---
 
     def process(self, chunk: AudioChunk) -> list[Heard]:
+        out = self._second_results()
+        return self._asked(out + self._process(chunk))
+
+    def _asked(self, heard: list[Heard]) -> list[Heard]:
+        """After an unsure command the coach will ask about ("Finish the workout? Say yes."), the
+        answer needs no wake word for as long as the question stands."""
+        for h in heard:
+            if h.accepted and h.command is not None and h.confidence < CONFIRM_BELOW \
+                    and self.vocab.needs_confirmation(h.command):
+                self._answer_until = h.t + CONFIRM_WINDOW_S
+        return heard
+
+    def _answer(self, command: Command | None, start: float) -> bool:
+        """A bare "yes" or "no" while a question stands."""
+        return isinstance(command, (Yes, No)) and start <= self._answer_until
+
+    def _process(self, chunk: AudioChunk) -> list[Heard]:
         self._now = chunk.t + len(chunk.samples) / RATE
         if not len(self._pending):
             self._pending_t = chunk.t
@@ -150,11 +209,13 @@ class Listener:
     def flush(self) -> list[Heard]:
         """End of input: finish an utterance in progress."""
         self._pending = np.zeros(0, np.int16)
-        out = self._release_held(speech_resumed=False)
-        if not self._in_utt:
-            return out
-        self._ep.cut = False
-        return out + self._end_utterance(self._ep.speech_start, self._now - (self._offset or 0.0))
+        out = self._second_results() + self._release_held(speech_resumed=False)
+        if self._in_utt:
+            self._ep.cut = False
+            out += self._end_utterance(self._ep.speech_start, self._now - (self._offset or 0.0))
+        if self.second is not None:
+            out += [self._from_whisper(d) for d in self.second.drain()]
+        return self._asked(out)
 
     def _frame(self, frame: np.ndarray, t0: float) -> list[Heard]:
         gated = self._gated(t0, t0 + FRAME / RATE)
@@ -173,9 +234,12 @@ class Listener:
             return out
         if event == "start":
             self._in_utt = True
+            self._utt_audio = []
             self.recognizer.start()
         if not self._utt_gated:
             self.recognizer.feed(audio)
+            if self.second is not None:
+                self._utt_audio.append(audio)
         if event == "end":
             return out + self._end_utterance(self._ep.speech_start, self._ep.speech_end)
         if event == "speech" and not self._utt_gated and self._early_end():
@@ -206,16 +270,102 @@ class Listener:
         if self._utt_gated:
             return [Heard(end, start, hyp.text if hyp else "", None, False, False, "gated")]
         if hyp is None:
+            self._to_second(None, start, end)
             return []
         if self._ep.cut:   # speech that never paused for `max_utt_s`: talk or noise, not a command
             return [Heard(end, start, hyp.text, None, False, False, "too long", hyp.confidence)]
+        armed_until = self._armed_until
         heard = self._decide(hyp.text, hyp.confidence, start, end)
+        if self._to_second(heard, start, end):
+            self._armed_until = armed_until   # Whisper decides, from the state before
+            return []
         if hold_until is not None and heard.accepted and heard.confidence < EARLY_END_MIN_CONFIDENCE:
             # Not sure enough to answer before the pause is a full one: the first half of a
             # sentence can pass for a command. Held until the hang is over, dropped if talk resumes.
             self._held = (heard, hold_until)
             return []
         return [heard]
+
+    # --- the second stage ---
+
+    def _to_second(self, heard: Heard | None, start: float, end: float) -> bool:
+        """Hand the utterance to Whisper (True) unless the fast recognizer's answer stands: it is
+        sure of a command, or it heard the coach's own voice."""
+        if self.second is None or not self._utt_audio:
+            return False
+        if self.mode == "both" and heard is not None and (
+                (heard.accepted and heard.confidence >= self.sure_confidence) or heard.text == GARBAGE):
+            return False
+        audio, self._utt_audio = np.concatenate(self._utt_audio), []
+        self.second.submit(Job(audio, start, end, heard))
+        return True
+
+    def _second_results(self) -> list[Heard]:
+        return [self._from_whisper(d) for d in self.second.results()] if self.second is not None else []
+
+    def _from_whisper(self, done: Done) -> Heard:
+        job, tr = done.job, done.transcript
+        fallback = job.fallback if isinstance(job.fallback, Heard) else None
+        if tr is None:
+            # dropped (queue full) or Whisper failed: the fast recognizer's answer, if it had one
+            if fallback is not None and self.mode == "both":
+                return fallback
+            return Heard(job.end, job.start, "", None, False, False, done.reason or "whisper failed", 0.0,
+                         stage="whisper")
+        heard = self._decide_whisper(tr, job.start, job.end, fallback)
+        return heard if self.mode == "accurate" else self._weigh(fallback, heard)
+
+    def _weigh(self, first: Heard | None, second: Heard) -> Heard:
+        """Mode "both": the fast recognizer's answer (not sure enough to stand alone) and Whisper's."""
+        fast = first if first is not None and first.accepted else None
+        if fast is not None and second.accepted:
+            if fast.command == second.command:
+                return replace(second, confidence=max(fast.confidence, second.confidence), stage="both")
+            if second.confidence >= WHISPER_OVERRIDES:
+                return second
+            return replace(second, command=None, accepted=False, reason="recognizers disagree")
+        if fast is not None:
+            if fast.confidence >= FIRST_ALONE:
+                return fast
+            return replace(fast, command=None, accepted=False, reason="low confidence")
+        return second
+
+    def _whisper_match(self, text: str, first: Heard | None) -> TextMatch:
+        """Whisper's text on the vocabulary. Whisper spells the name it hears ("goat, target
+        twelve", "cook pause"): when the grammar recognizer heard the wake word there, the
+        text's first word is taken for it if that matches better."""
+        m = match_text(text, self.vocab, self.wake_words, self._pronounce)
+        if m.addressed or first is None or not split_wake_word(normalize(first.text), self.vocab, self.wake_words)[0]:
+            return m
+        rest = match_text(" ".join(text.split()[1:]), self.vocab, (), self._pronounce)
+        if rest.command is not None and (m.command is None or rest.similarity > m.similarity):
+            return replace(rest, addressed=True)
+        return replace(m, addressed=True)
+
+    def _decide_whisper(self, tr: Transcript, start: float, end: float, first: Heard | None = None) -> Heard:
+        if tr.speech_s <= 0 or not tr.text or tr.no_speech > WHISPER_MAX_NO_SPEECH:
+            return Heard(end, start, tr.text, None, False, False, "not speech for the coach", 0.0, stage="whisper")
+        m = self._whisper_match(tr.text, first)
+        # 0..1: how near the text is to a command sentence, less when Whisper itself was unsure of
+        # the text (a mean token log-probability below WHISPER_SURE_LOGPROB)
+        confidence = (m.similarity if m.command is not None else 0.0) * float(
+            np.exp(min(0.0, tr.logprob - WHISPER_SURE_LOGPROB)))
+        if m.addressed and not m.words:   # the wake word alone
+            self._armed_until = end + ARMED_S
+            return Heard(end, start, tr.text, None, True, False, "wake word alone", confidence, stage="whisper")
+        armed = start <= self._armed_until or self._answer(m.command, start)
+        self._armed_until = -1.0
+        wake = m.addressed or armed
+        if self.require_wake_word and not wake:
+            return Heard(end, start, tr.text, None, False, False, "no wake word", confidence, stage="whisper")
+        addressed = wake or not self.require_wake_word
+        if m.command is None:
+            return Heard(end, start, tr.text, None, addressed and wake, False, "not a command", confidence, wake,
+                         stage="whisper")
+        if tr.logprob < WHISPER_MIN_LOGPROB or confidence < (
+                self.min_confidence if wake else self.min_confidence_unaddressed):
+            return Heard(end, start, tr.text, None, wake, False, "low confidence", confidence, wake, stage="whisper")
+        return Heard(end, start, tr.text, m.command, addressed, True, "", confidence, wake, stage="whisper")
 
     def _release_held(self, speech_resumed: bool) -> list[Heard]:
         if self._held is None:
@@ -234,7 +384,8 @@ class Listener:
         if addressed and not rest:   # "coach" ... then the command
             self._armed_until = end + ARMED_S
             return Heard(end, start, text, None, True, False, "wake word alone", confidence)
-        armed = start <= self._armed_until
+        command = parse(rest, self.vocab)
+        armed = start <= self._armed_until or self._answer(command, start)
         self._armed_until = -1.0
         wake = addressed or armed
         if self.require_wake_word and not wake:
@@ -245,7 +396,6 @@ class Listener:
             # noise decodes with a confidence near 0, the wake word included
             clearly = wake and confidence >= self.min_confidence / 5
             return Heard(end, start, text, None, clearly, False, "low confidence", confidence, wake)
-        command = parse(rest, self.vocab)
         if command is None:
             return Heard(end, start, text, None, addressed, False, "not a command", confidence, wake)
         return Heard(end, start, text, command, addressed, True, "", confidence, wake)

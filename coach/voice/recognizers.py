@@ -55,6 +55,24 @@ class Recognizer(Protocol):
     def finish(self) -> Hypothesis | None: ...
 
 
+class NoRecognizer:
+    """No first stage (mode "accurate": Whisper hears every utterance the endpointer finds)."""
+
+    name = "none"
+
+    def start(self) -> None:
+        pass
+
+    def feed(self, samples: np.ndarray) -> None:
+        pass
+
+    def partial(self) -> tuple[str, float]:
+        return "", 0.0
+
+    def finish(self) -> Hypothesis | None:
+        return None
+
+
 # Rejection by the phone loop, two signs that speech was not a command:
 # - margin: the grammar path's score minus the phone loop's, per 10 ms frame of the words
 #   (PocketSphinx's log units; per frame of speech, so silence around a command does not dilute

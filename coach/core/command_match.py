@@ -1,0 +1,265 @@
+"""Free text -> a command of the vocabulary, for a recognizer that writes what it heard rather
+than choosing from a grammar (Whisper). Pure: no I/O.
+
+Whisper hears "coach, switch to Romani and deadlifts" or "coach, that wasn't a rap": close to a
+command, not one. The text is compared, sound by sound, with every sentence the vocabulary
+allows (each word in CMU phones from a pronouncing dictionary the caller gives, letter by letter
+without one; "keep rest" is near "skip rest" in phones, far in letters), with each number said
+in it standing in for a number slot (so "rest for 75 seconds" is the sentence "rest for #",
+whose number the parser then reads). The closest sentence wins when it
+is close enough and clearly closer than any sentence of another command; otherwise the text is no
+command. The result is the parser's own Command, so slots mean what they mean everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from coach.core.commands import Command, normalize, parse, split_wake_word, strip_fillers
+from coach.core.vocabulary import Vocabulary
+
+NUMBER = "#"   # stands for a number (and its unit) in the text and for a number slot in a sentence
+
+# Accepted when the text is within this share of edits of a command sentence (1 - edits / length).
+# "that wasn't a rap" is 0.94 of "that wasn't a rep"; "switch to romani and deadlifts" 0.87 of
+# "switch to romanian deadlifts"; "call my mother" is 0.43 of its nearest command.
+MIN_SIMILARITY = 0.75
+# ... and when the nearest sentence of any *other* command is this much further: "end set" and
+# "next set" are near each other, and a text between two commands is no command.
+MIN_MARGIN = 0.08
+# Phones of one class cost less to swap than phones of different classes: Whisper (and a voice)
+# trade a vowel for a neighbour more than a vowel for a stop.
+VOWELS = frozenset(["AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"])
+CONSONANT_CLASSES = (
+    frozenset(["P", "B", "T", "D", "K", "G"]),                          # stops
+    frozenset(["F", "V", "TH", "DH", "S", "Z", "SH", "ZH", "HH"]),      # fricatives
+    frozenset(["M", "N", "NG"]), frozenset(["L", "R", "W", "Y"]), frozenset(["CH", "JH"]))
+VOWEL_SWAP = 0.4
+CLASS_SWAP = 0.6
+PHONES = VOWELS | frozenset().union(*CONSONANT_CLASSES) | {"NG"}
+
+Pronounce = Callable[[str], Sequence[str] | None]   # a word -> its CMU phones, None when unknown
+# A first word this near a wake word ("couch", "coat") is taken for it: Whisper spells names.
+MIN_WAKE_SIMILARITY = 0.75
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    command: Command | None
+    addressed: bool          # the text starts with the wake word
+    similarity: float        # of the nearest command sentence, 0..1 (1: the parser took it as it is)
+    margin: float            # similarity minus that of the nearest sentence of another command
+    sentence: str = ""       # the command sentence it was matched to
+    words: tuple[str, ...] = ()   # the text after the wake word and fillers (() : the wake word alone)
+
+    @property
+    def exact(self) -> bool:
+        return self.similarity >= 1.0
+
+
+def _units(words: Sequence[str], vocab: Vocabulary, pronounce: Pronounce | None) -> tuple[str, ...]:
+    """The sounds of the words: CMU phones where known, else the letters (as "a_", "b_", ...)."""
+    out: list[str] = []
+    for w in words:
+        if w == NUMBER:
+            out.append(NUMBER)
+            continue
+        phones = vocab.pronunciations.get(w) or (pronounce(w) if pronounce is not None else None)
+        if phones:
+            out += phones.split() if isinstance(phones, str) else list(phones)
+        else:
+            out += [c + "_" for c in w if c.isalnum()]
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class _Alphabet:
+    ids: dict[str, int]
+    swap: np.ndarray     # cost of putting unit j where unit i was; the last row and column: padding
+
+
+def _alphabet(units: set[str]) -> _Alphabet:
+    names = sorted(units)
+    ids = {u: i for i, u in enumerate(names)}
+    n = len(names)
+    swap = np.ones((n + 1, n + 1))
+    for i, a in enumerate(names):
+        for j, b in enumerate(names):
+            if a == b:
+                swap[i, j] = 0.0
+            elif a in VOWELS and b in VOWELS:
+                swap[i, j] = VOWEL_SWAP
+            elif any(a in c and b in c for c in CONSONANT_CLASSES):
+                swap[i, j] = CLASS_SWAP
+    return _Alphabet(ids, swap)
+
+
+def _similarities(text: tuple[str, ...], sentences: Sequence[tuple[str, ...]], alphabet: _Alphabet) -> np.ndarray:
+    """1 - weighted edit distance / the longer length, for `text` against each sentence (units),
+    one dynamic programme over all sentences at once."""
+    n = len(sentences)
+    if not n:
+        return np.zeros(0)
+    pad = len(alphabet.ids)
+    lens = np.array([len(s) for s in sentences])
+    width = int(lens.max())
+    units = np.full((n, width), pad, np.int32)
+    for i, s in enumerate(sentences):
+        units[i, :len(s)] = [alphabet.ids.get(u, pad) for u in s]
+    prev = np.tile(np.arange(width + 1, dtype=float), (n, 1))   # distance of "" to each sentence prefix
+    for i, u in enumerate(text, 1):
+        cur = np.empty_like(prev)
+        cur[:, 0] = i
+        best = np.minimum(prev[:, :-1] + alphabet.swap[alphabet.ids.get(u, pad)][units], prev[:, 1:] + 1)
+        for j in range(1, width + 1):   # insertions run along the row
+            cur[:, j] = np.minimum(best[:, j - 1], cur[:, j - 1] + 1)
+        prev = cur
+    dist = prev[np.arange(n), lens]
+    return 1.0 - dist / np.maximum(np.maximum(lens, len(text)), 1)
+
+
+def similarity(a: str, b: str, vocab: Vocabulary, pronounce: Pronounce | None = None) -> float:
+    """How near two word strings sound, 0..1 (1: the same sounds)."""
+    ua, ub = _units(normalize(a), vocab, pronounce), _units(normalize(b), vocab, pronounce)
+    return float(_similarities(ua, (ub,), _alphabet(set(ua) | set(ub)))[0])
+
+
+def _number_words(vocab: Vocabulary) -> tuple[frozenset[str], frozenset[str]]:
+    """(words that can be part of a spoken number or duration, words that make one)."""
+    n = vocab.numbers
+    if n is None:
+        return frozenset(), frozenset()
+    core = set(n.units) | set(n.teens) | set(n.tens) | {n.hundred} | set(n.minutes_words) | set(n.half_words)
+    return frozenset(core | set(n.one_words) | {n.and_word} | set(n.seconds_words)), frozenset(core)
+
+
+def _numbers_out(words: tuple[str, ...], vocab: Vocabulary) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    """The words with each spoken number replaced by NUMBER, and the numbers' words in order."""
+    part, core = _number_words(vocab)
+    out: list[str] = []
+    spans: list[tuple[str, ...]] = []
+    i = 0
+    while i < len(words):
+        j = i
+        while j < len(words) and (words[j] in part or words[j].isdigit()):
+            j += 1
+        span = words[i:j]
+        while span and span[0] == (vocab.numbers.and_word if vocab.numbers else ""):
+            out.append(span[0])     # "... and" before a number belongs to the sentence
+            span, i = span[1:], i + 1
+        if span and any(w in core or w.isdigit() for w in span):
+            out.append(NUMBER)
+            spans.append(span)
+            i = j
+        else:
+            out.append(words[i])
+            i += 1
+    return tuple(out), spans
+
+
+@dataclass(frozen=True)
+class _Sentences:
+    texts: tuple[str, ...]               # each allowed sentence, numbers as NUMBER
+    commands: tuple[str, ...]            # the command spec id of each
+    units: tuple[tuple[str, ...], ...] = ()   # the sounds of each
+    alphabet: _Alphabet | None = None
+
+
+# (vocabulary, pronounce) ids -> (the two, kept alive so that the ids stay theirs; the table)
+_TABLES: dict[tuple[int, int], tuple[object, _Sentences]] = {}
+
+
+def _sentences(vocab: Vocabulary, pronounce: Pronounce | None) -> _Sentences:
+    key = (id(vocab), id(pronounce))
+    cached = _TABLES.get(key)
+    if cached is not None and cached[0] == (vocab, pronounce):
+        return cached[1]
+    texts = _sentence_texts(vocab)
+    units = tuple(_units(t.split(), vocab, pronounce) for t in texts.texts)
+    letters = {c + "_" for c in "abcdefghijklmnopqrstuvwxyz0123456789"}
+    alphabet = _alphabet({u for s in units for u in s} | {NUMBER} | PHONES | letters)
+    table = _Sentences(texts.texts, texts.commands, units, alphabet)
+    if len(_TABLES) > 8:
+        _TABLES.clear()
+    _TABLES[key] = ((vocab, pronounce), table)
+    return table
+
+
+def _sentence_texts(vocab: Vocabulary) -> _Sentences:
+    forms = sorted({f for fs in vocab.exercises.values() for f in fs})
+    texts: list[str] = []
+    ids: list[str] = []
+    for spec in vocab.commands:
+        for pattern in spec.expansions:
+            variants: list[tuple[str, ...]] = [()]
+            for tok in pattern:
+                if tok == "{exercise}":
+                    variants = [v + tuple(f.split()) for v in variants for f in forms]
+                elif tok.startswith("{"):
+                    variants = [v + (NUMBER,) for v in variants]
+                else:
+                    variants = [v + (tok,) for v in variants]
+            for v in variants:
+                texts.append(" ".join(v))
+                ids.append(spec.id)
+    return _Sentences(tuple(texts), tuple(ids))
+
+
+def _wake(words: tuple[str, ...], vocab: Vocabulary, wake_words: tuple[str, ...],
+          pronounce: Pronounce | None) -> tuple[bool, tuple[str, ...]]:
+    addressed, rest = split_wake_word(words, vocab, wake_words)
+    if addressed:
+        return True, rest
+    i = 0
+    while i < len(words) and words[i] in vocab.fillers:
+        i += 1
+    for wake in wake_words:
+        k = len(wake.split())
+        head = " ".join(words[i:i + k])
+        if head and similarity(head, wake, vocab, pronounce) >= MIN_WAKE_SIMILARITY:
+            return True, words[i + k:]
+    return False, words
+
+
+def match_text(text: str, vocab: Vocabulary, wake_words: tuple[str, ...] | None = None,
+               pronounce: Pronounce | None = None) -> TextMatch:
+    """The command in free text, or TextMatch(None, ...) when no command is near enough.
+    `pronounce`: a pronouncing dictionary (without one, words are compared by their letters)."""
+    words = normalize(text)
+    addressed, rest = _wake(words, vocab, tuple(vocab.wake_words if wake_words is None else wake_words), pronounce)
+    rest = strip_fillers(rest, vocab)
+    if not rest:
+        return TextMatch(None, addressed, 0.0, 0.0)
+    exact = parse(rest, vocab)
+    if exact is not None:
+        return TextMatch(exact, addressed, 1.0, 1.0, " ".join(rest), rest)
+    skeleton, numbers = _numbers_out(rest, vocab)
+    table = _sentences(vocab, pronounce)
+    wanted = len(numbers)
+    keep = [i for i, s in enumerate(table.texts) if s.count(NUMBER) == wanted]
+    if not keep or table.alphabet is None:
+        return TextMatch(None, addressed, 0.0, 0.0, words=rest)
+    sims = _similarities(_units(skeleton, vocab, pronounce), [table.units[i] for i in keep], table.alphabet)
+    order = np.argsort(-sims, kind="stable")
+    best_id = table.commands[keep[int(order[0])]]
+    best = float(sims[order[0]])
+    other = max((float(sims[k]) for k in order if table.commands[keep[int(k)]] != best_id), default=0.0)
+    # the sentence's own words, with the text's numbers put back where its slots are
+    for k in order[:8]:   # the nearest sentence whose numbers the parser accepts
+        sim = float(sims[k])
+        if sim < MIN_SIMILARITY:
+            break
+        tokens: list[str] = []
+        spans = iter(numbers)
+        for tok in table.texts[keep[int(k)]].split():
+            tokens += list(next(spans)) if tok == NUMBER else [tok]
+        command = parse(tuple(tokens), vocab)
+        if command is not None:
+            margin = sim - other if table.commands[keep[int(k)]] == best_id else sim - best
+            if margin < MIN_MARGIN:
+                break
+            return TextMatch(command, addressed, sim, margin, " ".join(tokens), rest)
+    return TextMatch(None, addressed, best, best - other, words=rest)

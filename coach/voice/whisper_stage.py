@@ -1,0 +1,126 @@
+"""Whisper base (CTranslate2, int8) as the coach's second, stronger ear: one utterance of audio in,
+the words it heard out, with how sure it was.
+
+Used through faster-whisper's pieces (its feature extractor, tokenizer and the Silero voice
+detector it bundles) on a model directory installed with the coach (coach.voice.whisper_model);
+nothing is fetched at run time.
+
+Short context: Whisper was trained on 30 s windows, and faster-whisper pads every clip to one,
+so a 2 s command costs the encoder a whole 30 s (0.8 s wall and 1.3 CPU-s here). The encoder
+takes shorter inputs (its positions are fixed, the first ones are used); a command with a second
+of silence after it is encoded in a tenth of the time. Without the long silent tail the decoder
+does not see the end and repeats the sentence, so the text is cut at the first repetition.
+Measured in bench/bench_voice.py --whisper-context.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from coach.voice.audio import RATE
+
+CONTEXT_PAD_S = 1.0      # silence after the speech in the short context: where the decoder sees the end
+MAX_NEW_TOKENS = 24      # the longest command is about 12 tokens; room for a wake word and a filler
+FULL_FRAMES = 3000       # Whisper's 30 s window, in 10 ms frames
+# Silero's settings for a command: one short burst of speech is enough, and no long pause inside.
+VAD_THRESHOLD = 0.5
+VAD_MIN_SPEECH_MS = 150
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str
+    logprob: float      # mean log-probability of the text's tokens (0: certain; below -1: a guess)
+    no_speech: float    # Whisper's own probability that there was no speech at all
+    speech_s: float     # speech the voice detector found (0: none, and Whisper was not run)
+    cpu_s: float        # CPU time this transcription took (this thread and Whisper's)
+
+
+def _repeated_cut(text: str) -> str:
+    """The text up to where it starts going round in a loop: "Coach, how many. Coach, how many.
+    Coach" and "coach and the set, go, and the set, go, and" -> "Coach, how many." and "coach and
+    the set, go," (the words from there on repeat the block before them to the end; the last
+    word may be cut short by the token cap)."""
+    words = text.split()
+    keys = [re.sub(r"[^\w']", "", w.lower()) for w in words]
+    n = len(keys)
+
+    def loops(i: int, k: int) -> bool:
+        for j in range(i, n):
+            want = keys[i - k + (j - i) % k]
+            if keys[j] != want and not (j == n - 1 and keys[j] and want.startswith(keys[j])):
+                return False
+        return True
+
+    for i in range(1, n):
+        for k in range(1, i + 1):
+            if loops(i, k):
+                return " ".join(words[:i])
+    return text.strip()
+
+
+class Transcriber(Protocol):
+    def transcribe(self, samples: np.ndarray) -> Transcript: ...
+
+
+class WhisperTranscriber:
+    """One loaded Whisper model; `transcribe()` is not thread-safe (one worker owns it)."""
+
+    def __init__(self, model_dir: str | Path, prompt: str = "", threads: int = 1, context: str = "short"):
+        from faster_whisper import WhisperModel
+
+        if context not in ("short", "full"):
+            raise ValueError(f"context must be short or full, not {context!r}")
+        self.model = WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=threads,
+                                  local_files_only=True)
+        self.context = context
+        tok = self.model.hf_tokenizer
+        special = [tok.token_to_id(t) for t in ("<|startoftranscript|>", "<|en|>", "<|transcribe|>",
+                                                "<|notimestamps|>")]
+        prompt_ids = tok.encode(" " + prompt.strip(), add_special_tokens=False).ids if prompt.strip() else []
+        # Whisper's window holds 448 tokens; the prompt may use at most half of it
+        prompt_ids = prompt_ids[-223:]
+        self._prompt = ([tok.token_to_id("<|startofprev|>")] + prompt_ids if prompt_ids else []) + special
+        self._tok = tok
+
+    def speech_seconds(self, audio: np.ndarray) -> float:
+        """Seconds of speech Silero finds in `audio` (float32, 16 kHz)."""
+        from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+        spans = get_speech_timestamps(audio, VadOptions(threshold=VAD_THRESHOLD,
+                                                        min_speech_duration_ms=VAD_MIN_SPEECH_MS,
+                                                        min_silence_duration_ms=300, speech_pad_ms=100))
+        return sum(s["end"] - s["start"] for s in spans) / RATE
+
+    def transcribe(self, samples: np.ndarray, vad: bool = True) -> Transcript:
+        """What was said in `samples` (int16 or float32, 16 kHz, one utterance)."""
+        import ctranslate2
+
+        cpu0 = time.process_time()
+        audio = samples.astype(np.float32)
+        if samples.dtype == np.int16:
+            audio /= 32768.0
+        speech_s = self.speech_seconds(audio) if vad else len(audio) / RATE
+        if speech_s <= 0:
+            return Transcript("", 0.0, 1.0, 0.0, time.process_time() - cpu0)
+        pad = np.zeros(int(CONTEXT_PAD_S * RATE), np.float32)
+        features = self.model.feature_extractor(np.concatenate([pad[:RATE // 5], audio, pad]))
+        frames = features.shape[-1]
+        if self.context == "full" or frames >= FULL_FRAMES:
+            features = features[:, :FULL_FRAMES]
+            features = np.pad(features, ((0, 0), (0, FULL_FRAMES - features.shape[-1])))
+        elif frames % 2:   # the encoder halves the frames
+            features = np.pad(features, ((0, 0), (0, 1)))
+        result = self.model.model.generate(
+            ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], dtype=np.float32)),
+            [self._prompt], beam_size=1, max_length=len(self._prompt) + MAX_NEW_TOKENS,
+            return_scores=True, return_no_speech_prob=True, suppress_blank=True)[0]
+        text = _repeated_cut(self._tok.decode(result.sequences_ids[0]))
+        return Transcript(text, float(result.scores[0]), float(result.no_speech_prob), speech_s,
+                          time.process_time() - cpu0)
