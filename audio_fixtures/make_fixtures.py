@@ -213,6 +213,47 @@ def babble(n: int, rng: np.random.Generator) -> np.ndarray:
     return np.tile(src, reps)[start:start + n]
 
 
+# Real recordings for noise (Debian: asterisk-moh-opsound-wav, asterisk-core-sounds-{es,fr}-wav):
+# music as a gym plays it, and a crowd of real voices talking over each other in other languages
+# (no English word in it to pass for a command).
+REAL_MUSIC = "/usr/share/asterisk/moh"
+REAL_TALKERS = ("/usr/share/asterisk/sounds/es_MX_f_Allison", "/usr/share/asterisk/sounds/fr_CA_f_June",
+                "/usr/share/pocketsphinx/test/data/librivox")
+
+
+@functools.lru_cache(maxsize=1)
+def _real_music() -> np.ndarray:
+    files = sorted(glob.glob(f"{REAL_MUSIC}/*.wav"))
+    if not files:
+        raise FileNotFoundError(f"no music in {REAL_MUSIC} (apt-get install asterisk-moh-opsound-wav)")
+    return np.concatenate([read_wav(f, RATE)[0].astype(np.float64) for f in files])
+
+
+@functools.lru_cache(maxsize=1)
+def _real_talkers() -> list[np.ndarray]:
+    tracks = []
+    for d in REAL_TALKERS:
+        files = sorted(glob.glob(f"{d}/*.wav"))[:120]
+        if not files:
+            raise FileNotFoundError(f"no recordings in {d} (scripts/setup.sh --test installs them)")
+        tracks.append(np.concatenate([_trim(read_wav(f, RATE)[0]).astype(np.float64) for f in files]))
+    return tracks
+
+
+def real_noise(n: int, seed: int = 0) -> np.ndarray:
+    """Real recordings at once, equal power: music, and a crowd of six real talkers (two of each
+    of three speakers, from different places in their recordings)."""
+    rng = np.random.default_rng(seed)
+
+    def piece(src: np.ndarray) -> np.ndarray:
+        start = rng.integers(0, len(src))
+        reps = int(np.ceil((n + start) / len(src))) + 1
+        return np.tile(src, reps)[start:start + n]
+
+    crowd = sum(_unit_rms(piece(t)) for t in _real_talkers() for _ in range(2))
+    return _unit_rms(piece(_real_music())) + _unit_rms(crowd)
+
+
 def _unit_rms(x: np.ndarray) -> np.ndarray:
     r = np.sqrt(np.mean(x ** 2)) if len(x) else 0.0
     return x / r if r > 0 else x
@@ -417,7 +458,7 @@ class Segment:
 
 
 def stream(utterances: list[tuple[str, np.ndarray, Command | None]], gap_s: float = 1.0,
-           snr_db: float | None = None, seed: int = 0, lead_s: float = 1.0
+           snr_db: float | None = None, seed: int = 0, lead_s: float = 1.0, noise: str = "gym"
            ) -> tuple[np.ndarray, list[Segment]]:
     """One long signal: `lead_s` of silence, then each utterance followed by `gap_s`, with gym
     noise over the whole of it (pauses included) at `snr_db` relative to the speech. With noise,
@@ -438,7 +479,8 @@ def stream(utterances: list[tuple[str, np.ndarray, Command | None]], gap_s: floa
     clean = np.concatenate(parts)
     if snr_db is None:
         return clean, segs
-    return mix_at_snr(clean, gym_noise(len(clean), seed), snr_db, speech_level=level), segs
+    make = real_noise if noise == "real" else gym_noise
+    return mix_at_snr(clean, make(len(clean), seed), snr_db, speech_level=level), segs
 
 
 def main(argv: list[str] | None = None) -> int:

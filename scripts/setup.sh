@@ -10,7 +10,10 @@ system=(espeak-ng libespeak-ng1 libportaudio2 sox)
 if [[ "${1:-}" == "--test" ]]; then
   # Real media that ships in Debian: photos of people, human speech, a real voice saying numbers;
   # flite: a second speech engine with natural voices for the voice bench.
-  system+=(opencv-doc pocketsphinx-testdata alsa-utils asterisk-core-sounds-en-wav flite)
+  # Real noise for the voice bench: music (asterisk-moh-opsound-wav) and a crowd of real voices
+  # in other languages (asterisk-core-sounds-es-wav, -fr-wav).
+  system+=(opencv-doc pocketsphinx-testdata alsa-utils asterisk-core-sounds-en-wav flite
+           asterisk-moh-opsound-wav asterisk-core-sounds-es-wav asterisk-core-sounds-fr-wav)
   extras="[test]"
 else
   extras=""

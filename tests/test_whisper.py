@@ -221,3 +221,17 @@ def test_the_queue_is_bounded_and_a_full_one_drops_the_utterance():
     done = worker.drain()
     assert len(done) == 3 and all(d.transcript is not None for d in done)
     worker.close()
+
+
+def test_listen_cli_takes_the_recognizer_mode(tmp_path, capsys):
+    import json
+
+    from coach.cli.main import main as coach_main
+    from coach.io.wav import write_wav
+
+    audio, _ = _said(["coach rest ninety seconds"])
+    path = tmp_path / "cmd.wav"
+    write_wav(str(path), audio, 16000)
+    assert coach_main(["listen", str(path), "--recognizer", "accurate", "--json"]) == 0
+    heard = json.loads(capsys.readouterr().out)
+    assert [(h["command"]["command"], h["stage"]) for h in heard if h["accepted"]] == [("Rest", "whisper")]

@@ -33,6 +33,9 @@ def add_to(subparsers) -> None:
                    help="also refuse speech after the wake word that is no command (more CPU)")
     p.add_argument("--language", help="vocabulary language (coach/vocab/LANG.toml; default: that of "
                                       "--vosk-lang, else en)")
+    p.add_argument("--recognizer", choices=("fast", "accurate", "both"),
+                   help="fast: PocketSphinx alone; accurate: Whisper base alone; both: Whisper for what "
+                        "PocketSphinx is unsure of (default: both, or fast on a Raspberry Pi 4)")
     p.add_argument("--all", action="store_true", help="also show speech that was not accepted")
     p.set_defaults(run=run)
 
@@ -52,8 +55,16 @@ def run(args) -> int:
     from coach.core.commands import default_vocabulary
     from coach.core.vocabulary import VocabError
     from coach.voice.audio import AudioError, mic_chunks, wav_chunks
+    from coach.voice.command_source import machine_mode, second_stage
     from coach.voice.listener import Listener
-    from coach.voice.recognizers import Recognizer, RecognizerError, VoskRecognizer, find_vosk_model, pocketsphinx_for
+    from coach.voice.recognizers import (
+        NoRecognizer,
+        Recognizer,
+        RecognizerError,
+        VoskRecognizer,
+        find_vosk_model,
+        pocketsphinx_for,
+    )
 
     if bool(args.audio) == bool(args.mic):
         raise CliError("give a WAV file or --mic (one of them)")
@@ -71,14 +82,22 @@ def run(args) -> int:
         chunks = wav_chunks(args.audio) if args.audio else None
         if chunks is not None:
             first = next(chunks, None)   # fail on a bad file before loading a model
+        mode = args.recognizer or machine_mode()
+        # a file is read faster than it plays: Whisper answers in order, in the reading thread
+        second, why = second_stage(vocab, mode, synchronous=bool(args.audio), other_model=bool(vosk_model))
+        if why:
+            print(f"coach: the fast recognizer alone: {why}", file=sys.stderr)
         rec: Recognizer
-        if vosk_model:
+        if second is not None and mode == "accurate":
+            rec = NoRecognizer()
+        elif vosk_model:
             rec = VoskRecognizer(vocab, vosk_model, wake)
         else:
             rec = pocketsphinx_for(vocab, wake, require_wake_word=args.wake, word_loop=args.word_loop)
     except (AudioError, RecognizerError, VocabError) as e:
         raise CliError(str(e)) from None
-    listener = Listener(rec, vocab, wake_word=wake, require_wake_word=args.wake and bool(wake))
+    listener = Listener(rec, vocab, wake_word=wake, require_wake_word=args.wake and bool(wake),
+                        second=second, mode=mode if second is not None else "fast")
 
     out = []
     accepted = [0]

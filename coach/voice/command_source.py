@@ -129,6 +129,20 @@ def whisper_worker(vocab: Vocabulary, threads: int = WHISPER_THREADS, synchronou
     return WhisperWorker(lambda: WhisperTranscriber(directory, prompt, threads), synchronous=synchronous)
 
 
+def second_stage(vocab: Vocabulary, mode: str, threads: int = WHISPER_THREADS, synchronous: bool = False,
+                 other_model: bool = False) -> tuple[WhisperWorker | None, str]:
+    """Whisper for `mode` ("accurate" or "both"; None for "fast"), or None and why it cannot be
+    had (not installed; a vocabulary in another language; `other_model`: a Vosk model chosen)."""
+    if mode == "fast":
+        return None, ""
+    if vocab.language != "en" or other_model:
+        return None, "Whisper hears English commands only"
+    try:
+        return whisper_worker(vocab, threads, synchronous), ""
+    except WhisperModelMissing as e:
+        return None, str(e)
+
+
 def make_recognizer(language: str = "en", wake_word: str | None = None,
                     script: list[dict[str, Any]] | None = None,
                     vosk_model: str | None = None, word_loop: bool = False,
@@ -167,15 +181,7 @@ def create_recognizer(language: str = "en", wake_word: str | None = None,
     mode = mode or machine_mode()
     if mode not in RECOGNIZER_MODES:
         raise RecognizerError(f"the recognizer mode must be one of {', '.join(RECOGNIZER_MODES)}, not '{mode}'")
-    second, missing = None, ""
-    if mode != "fast":
-        if vocab.language != "en" or vosk_model or vosk_lang:
-            missing = "Whisper hears English commands only"
-        else:
-            try:
-                second = whisper_worker(vocab, whisper_threads, synchronous)
-            except WhisperModelMissing as e:
-                missing = str(e)
+    second, missing = second_stage(vocab, mode, whisper_threads, synchronous, bool(vosk_model or vosk_lang))
     if second is None:
         mode = "fast"
     if vosk_lang and not vosk_model:

@@ -7,10 +7,10 @@ nothing is fetched at run time.
 
 Short context: Whisper was trained on 30 s windows, and faster-whisper pads every clip to one,
 so a 2 s command costs the encoder a whole 30 s (0.8 s wall and 1.3 CPU-s here). The encoder
-takes shorter inputs (its positions are fixed, the first ones are used); a command with a second
-of silence after it is encoded in a tenth of the time. Without the long silent tail the decoder
-does not see the end and repeats the sentence, so the text is cut at the first repetition.
-Measured in bench/bench_voice.py --whisper-context.
+takes shorter inputs (its positions are fixed, the first ones are used); a command with 3 s of
+silence after it costs 0.2-0.4 CPU-s, and was heard as well (docs/voice.md). Without the long
+silent tail the decoder may not see the end and go round in a loop, so the text is cut where it
+starts again. `context="full"` keeps faster-whisper's 30 s window.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import numpy as np
 
 from coach.voice.audio import RATE
 
-CONTEXT_PAD_S = 1.0      # silence after the speech in the short context: where the decoder sees the end
+CONTEXT_PAD_S = 3.0      # silence after the speech in the short context: where the decoder sees the end
 MAX_NEW_TOKENS = 24      # the longest command is about 12 tokens; room for a wake word and a filler
 FULL_FRAMES = 3000       # Whisper's 30 s window, in 10 ms frames
 # Silero's settings for a command: one short burst of speech is enough, and no long pause inside.
