@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_voice.py [--voices-per-command 2] [--skip-vosk] [--json]
         [--quiet-room-only] [--addressed] [--own-sentences]
     .venv/bin/python bench/bench_voice.py --modes [fast,accurate,both] [--whisper-threads 1]
+    .venv/bin/python bench/bench_voice.py --weigh
 
 --modes: the recognizer modes of `voice.recognizer` side by side (each in a process of its own,
 for its peak RSS): accuracy on the voices the settings were chosen on (in synthetic gym noise) and
@@ -308,6 +309,83 @@ def mode_child(mode: str, per_command: int, threads: int) -> dict:
     return out
 
 
+def weigh_rules(per_command: int) -> int:
+    """How to weigh the two recognizers' answers (mode "both"), decided on measurements: every
+    utterance heard by both (PocketSphinx's answer, Whisper's), then each rule replayed on the
+    same pairs. Rows: the rule; columns: conditions; cells: right % and wrong commands."""
+    from coach.voice.command_source import whisper_worker
+    from coach.voice.listener import Heard
+    en = default_vocabulary("en")
+    ps = session_pocketsphinx(en)
+    pairs: list[dict] = []
+
+    class BothEars(Listener):
+        def _from_whisper(self, done):   # both answers, before any weighing
+            whisper = self._decide_whisper(done.transcript, done.job.start, done.job.end, done.job.fallback) \
+                if done.transcript is not None else None
+            pairs.append({"start": done.job.start, "end": done.job.end, "ps": done.job.fallback, "wh": whisper})
+            return whisper or Heard(done.job.end, done.job.start, "", None, False, False, done.reason)
+
+    worker = whisper_worker(en, 1, synchronous=True)
+    runs = {}
+    for label, voices, seed, noise in (("tuned", mf.VOICES, 1, "gym"), ("held-out", mf.HELD_OUT_VOICES, 5, "real")):
+        items = [(text, mf.say(text, voices[(i + k * 3) % len(voices)]), cmd)
+                 for i, (text, cmd) in enumerate(mf.command_utterances(en)) for k in range(per_command)]
+        for snr in SNRS:
+            audio, segs = mf.stream(items, gap_s=1.0, snr_db=snr, seed=seed, noise=noise)
+            pairs = []
+            listener = BothEars(ps, en, require_wake_word=True, second=worker, mode="both", sure_confidence=2.0)
+            for chunk in array_chunks(audio):
+                listener.process(chunk)
+            listener.flush()
+            runs[(label, snr)] = (segs, pairs)
+            log(f"  {label} {'clean' if snr is None else f'{snr:g} dB'}: {len(pairs)} utterances")
+
+    def ok(h):
+        return h.command if h is not None and h.accepted else None
+
+    def weighed(sure, alone, override):
+        def rule(p, w):
+            if p is not None and ok(p) and p.confidence >= sure:
+                return ok(p)
+            pc, wc = ok(p), ok(w)
+            if pc is not None and wc is not None:
+                return pc if pc == wc else (wc if w.confidence >= override else None)
+            if pc is not None:
+                return pc if p.confidence >= alone else None
+            return wc
+        return rule
+
+    rules = {"fast alone": lambda p, w: ok(p), "Whisper alone": lambda p, w: ok(w),
+             "Whisper when unsure (< 0.9)": lambda p, w: ok(p) if ok(p) and p.confidence >= 0.9 else ok(w),
+             "Whisper when unsure (< 0.99)": lambda p, w: ok(p) if ok(p) and p.confidence >= 0.99 else ok(w)}
+    for alone in (0.9, 0.95, 0.99):
+        for override in (0.8, 2.0):
+            name = f"weighed: alone >= {alone}, override {'never' if override > 1 else f'>= {override}'}"
+            rules[name] = weighed(0.99, alone, override)
+    print(f"bench_voice --weigh: {per_command} voices per command; cells: right % (wrong commands)")
+    header = "  ".join(f"{lab[:5]} {'clean' if snr is None else f'{snr:g}dB':>5}" for lab, snr in runs)
+    print(f"{'rule':52} {header}")
+    for name, rule in rules.items():
+        cells = []
+        for (label, snr), (segs, ps_wh) in runs.items():
+            owner: dict[int, list[int]] = {}
+            for i, r in enumerate(ps_wh):
+                overlap = [min(r["end"], sg.end) - max(r["start"], sg.start) for sg in segs]
+                k = int(np.argmax(overlap))
+                if overlap[k] > 0:
+                    owner.setdefault(k, []).append(i)
+            right = wrong = 0
+            for k, sg in enumerate(segs):
+                got = next((c for i in owner.get(k, []) if (c := rule(ps_wh[i]["ps"], ps_wh[i]["wh"])) is not None),
+                           None)
+                right += got == sg.expected
+                wrong += got is not None and got != sg.expected
+            cells.append(f"{100 * right / len(segs):5.1f} ({wrong:2d})")
+        print(f"{name:52} " + "  ".join(cells), flush=True)
+    return 0
+
+
 def modes_table(modes: list[str], per_command: int, threads: int) -> int:
     import subprocess
     results = []
@@ -356,6 +434,8 @@ def main(argv=None) -> int:
                     help="only commands heard with and without the coach's own sentences in the grammar, paired")
     ap.add_argument("--modes", nargs="?", const="fast,accurate,both",
                     help="compare the recognizer modes (comma-separated; default all three)")
+    ap.add_argument("--weigh", action="store_true",
+                    help="replay rules for weighing the two recognizers' answers on the same utterances")
     ap.add_argument("--mode", help=argparse.SUPPRESS)   # one mode, JSON on stdout (a --modes child)
     ap.add_argument("--whisper-threads", type=int, default=1)
     args = ap.parse_args(argv)
@@ -364,6 +444,8 @@ def main(argv=None) -> int:
         return 0
     if args.modes:
         return modes_table(args.modes.split(","), args.voices_per_command, args.whisper_threads)
+    if args.weigh:
+        return weigh_rules(args.voices_per_command)
     if args.own_sentences:
         return own_sentences_ab(args.voices_per_command)
     if args.addressed:

@@ -270,3 +270,15 @@ def test_the_log_records_the_question_and_its_outcome():
     coach.session.handle(CommandHeard(12.0, c.EndSet(), "end set", confirm=True))
     out = coach.session.handle(CommandHeard(13.0, c.Yes(), "yes"))
     assert event_record(out[0]) == {"type": "confirmed", "t": 13.0, "command": {"class": "EndSet"}}
+
+
+def test_the_runtime_keeps_analysing_while_a_finish_is_only_asked_about():
+    # the runner closes the analysis when the workout finishes: not on a finish that is only asked
+    from coach.runtime.runner import _done_now
+    s = Session(exercise="deadlift")
+    unsure = CommandHeard(1.0, c.FinishWorkout(), "coach finish workout", confirm=True)
+    assert _done_now(s, unsure) is None
+    s.handle(unsure)
+    assert _done_now(s, CommandHeard(2.0, c.Yes(), "yes")) == c.FinishWorkout()
+    assert _done_now(s, CommandHeard(1.0 + CONFIRM_WINDOW_S + 1, c.Yes(), "yes")) is None
+    assert _done_now(s, CommandHeard(3.0, c.Pause(), "coach pause", confirm=True)) == c.Pause()

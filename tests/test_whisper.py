@@ -60,6 +60,7 @@ def test_whisper_text_maps_onto_the_vocabulary(text, command):
     "Thank you.",
     "Coach, fly a dirt.",
     "Coach, set 500.",                 # a count the parser refuses (1-99) is no command either
+    "Coach, and.", "and and a", "Coach, a half and",   # number words with no number in them
 ])
 def test_near_misses_and_other_talk_are_refused(text):
     assert _match(text).command is None
@@ -235,3 +236,13 @@ def test_listen_cli_takes_the_recognizer_mode(tmp_path, capsys):
     assert coach_main(["listen", str(path), "--recognizer", "accurate", "--json"]) == 0
     heard = json.loads(capsys.readouterr().out)
     assert [(h["command"]["command"], h["stage"]) for h in heard if h["accepted"]] == [("Rest", "whisper")]
+
+
+def test_any_text_whisper_may_write_is_matched_without_error():
+    # Whisper writes anything: words of the commands, numbers, punctuation, in any order
+    rng = np.random.default_rng(7)
+    words = sorted(EN.words()) + ["90", "1:30", "5.", "Coach,", "the", "RDLs", "-", "'", "uh", "...", "?"]
+    for _ in range(400):
+        text = " ".join(rng.choice(words, size=int(rng.integers(0, 9))))
+        m = _match(text)
+        assert m.command is None or m.similarity >= 0.75

@@ -141,16 +141,18 @@ def _numbers_out(words: tuple[str, ...], vocab: Vocabulary) -> tuple[tuple[str, 
     part, core = _number_words(vocab)
     out: list[str] = []
     spans: list[tuple[str, ...]] = []
+    and_word = vocab.numbers.and_word if vocab.numbers else None
     i = 0
     while i < len(words):
         j = i
         while j < len(words) and (words[j] in part or words[j].isdigit()):
             j += 1
-        span = words[i:j]
-        while span and span[0] == (vocab.numbers.and_word if vocab.numbers else ""):
-            out.append(span[0])     # "... and" before a number belongs to the sentence
-            span, i = span[1:], i + 1
+        k = i
+        while k < j and words[k] == and_word:   # "... and" before a number belongs to the sentence
+            k += 1
+        span = words[k:j]
         if span and any(w in core or w.isdigit() for w in span):
+            out += words[i:k]
             out.append(NUMBER)
             spans.append(span)
             i = j

@@ -319,8 +319,9 @@ class Listener:
         """Mode "both": the fast recognizer's answer (not sure enough to stand alone) and Whisper's."""
         fast = first if first is not None and first.accepted else None
         if fast is not None and second.accepted:
-            if fast.command == second.command:
-                return replace(second, confidence=max(fast.confidence, second.confidence), stage="both")
+            if fast.command == second.command:   # two ears agree: the chance both are wrong multiplies
+                sure = 1.0 - (1.0 - fast.confidence) * (1.0 - second.confidence)
+                return replace(second, confidence=sure, stage="both")
             if second.confidence >= WHISPER_OVERRIDES:
                 return second
             return replace(second, command=None, accepted=False, reason="recognizers disagree")
