@@ -3,9 +3,10 @@
 The listener hands over an utterance (its audio and times); the worker transcribes it and the
 listener collects the transcript on its next call. Bounded: at most `max_pending` utterances
 wait, and one that finds the queue full is dropped rather than answered late (in mode "both"
-the fast recognizer's answer then stands, as in mode "fast"). Low priority: the worker thread lowers its own scheduling priority (nice)
-before it loads the model, so CTranslate2's threads, which it starts, inherit it; pose and
-analysis keep the CPU they need, and Whisper takes what is left, on at most `threads` threads.
+the fast recognizer's answer then stands, as in mode "fast"). Low priority: the worker thread
+lowers its own scheduling priority (nice) before it loads the model, so CTranslate2's threads,
+which it starts, inherit it; pose and analysis keep the CPU they need, and Whisper takes what
+is left, on at most `threads` threads.
 
 `synchronous=True` transcribes in the caller's thread instead (the bench and the tests: results
 in order, the decoding time inside the call that ended the utterance).
