@@ -246,3 +246,12 @@ def test_any_text_whisper_may_write_is_matched_without_error():
         text = " ".join(rng.choice(words, size=int(rng.integers(0, 9))))
         m = _match(text)
         assert m.command is None or m.similarity >= 0.75
+
+
+@pytest.mark.parametrize("board, mode", [
+    ("Raspberry Pi 4 Model B Rev 1.4\x00", "fast"), ("Raspberry Pi 3 Model B Plus Rev 1.3", "fast"),
+    ("Raspberry Pi 5 Model B Rev 1.0", "both"), ("", "both"),
+])
+def test_the_default_mode_suits_the_board(board, mode):
+    from coach.voice.command_source import mode_for_board
+    assert mode_for_board(board) == mode

@@ -96,9 +96,13 @@ def machine_mode() -> str:
     all four cores), else "both"."""
     try:
         with open("/proc/device-tree/model", encoding="utf-8", errors="replace") as f:
-            model = f.read()
-    except OSError:
+            return mode_for_board(f.read())
+    except OSError:   # not a single-board computer
         return "both"
+
+
+def mode_for_board(model: str) -> str:
+    """The mode for a board named as in /proc/device-tree/model ("Raspberry Pi 4 Model B Rev 1.4")."""
     slow = ("Raspberry Pi 4", "Raspberry Pi 3", "Raspberry Pi 2", "Raspberry Pi Zero", "Raspberry Pi Model")
     return "fast" if any(m in model for m in slow) else "both"
 
