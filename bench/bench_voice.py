@@ -386,6 +386,27 @@ def weigh_rules(per_command: int) -> int:
     return 0
 
 
+def listen_rss(mode: str) -> float:
+    """Peak RSS (MB) of `coach listen WAV --recognizer MODE` on a few spoken commands in noise:
+    the product's own footprint (the bench process's figure includes its audio)."""
+    import resource
+    import subprocess
+    import tempfile
+    from coach.io.wav import write_wav
+    utts = [(t, mf.say(t, mf.VOICES[3]), None) for t in ("coach how many", "coach rest ninety seconds",
+                                                          "coach next set", "coach finish workout")]
+    audio, _ = mf.stream(utts, gap_s=1.5, snr_db=10.0, seed=2)
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = os.path.join(tmp, "commands.wav")
+        write_wav(wav, audio, RATE)
+        code = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
+                "stderr=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+        coach = str(ROOT / ".venv" / "bin" / "coach")
+        out = subprocess.run([sys.executable, "-c", code, coach, "listen", wav, "--recognizer", mode],
+                             capture_output=True, text=True).stdout
+    return int(out.strip() or 0) / 1024
+
+
 def modes_table(modes: list[str], per_command: int, threads: int) -> int:
     import subprocess
     results = []
@@ -397,6 +418,7 @@ def modes_table(modes: list[str], per_command: int, threads: int) -> int:
             log(f"mode {mode} failed")
             return run.returncode
         results.append(json.loads(run.stdout))
+        results[-1]["listen_rss_mb"] = listen_rss(mode)
     print(f"bench_voice --modes: {per_command} voices per command, Whisper on {threads} thread(s); "
           f"machine load {os.getloadavg()[0]:.1f} at the end")
     for r in results:
@@ -413,7 +435,8 @@ def modes_table(modes: list[str], per_command: int, threads: int) -> int:
             f"{x['condition']}: " + ", ".join(f"{k} {v}" for k, v in x["by_engine"].items()) for x in held))
         lat = r["latency_s"]
         print(f"  latency end of speech -> command: median {lat['median']:.2f} s, p90 {lat['p90']:.2f} s;"
-              f" CPU {r['cpu_s_per_command']:.2f} s per command; peak RSS {r['peak_rss_mb']:.0f} MB")
+              f" CPU {r['cpu_s_per_command']:.2f} s per command; peak RSS of `coach listen` "
+              f"{r['listen_rss_mb']:.0f} MB (of this bench's process, with its audio, {r['peak_rss_mb']:.0f} MB)")
         for fa in r["false_accepts"]:
             print(f"  false accepts, {fa['set']} ({fa['minutes']:.1f} min): {fa['per_hour_wake']:.1f}/h with the wake "
                   f"word ({fa['accepts_wake']}), {fa['per_hour_no_wake']:.1f}/h without ({fa['accepts_no_wake']})"

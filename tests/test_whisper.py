@@ -255,3 +255,13 @@ def test_any_text_whisper_may_write_is_matched_without_error():
 def test_the_default_mode_suits_the_board(board, mode):
     from coach.voice.command_source import mode_for_board
     assert mode_for_board(board) == mode
+
+
+def test_the_live_worker_answers_from_its_own_thread():
+    # as live: Whisper decodes beside the listener; its answer comes on a later call or at the end
+    worker = whisper_worker(EN, threads=1, synchronous=False)
+    audio, _ = _said(["coach rest ninety seconds"])
+    listener = Listener(NoRecognizer(), EN, require_wake_word=True, second=worker, mode="accurate")
+    heard = [h for chunk in array_chunks(audio) for h in listener.process(chunk)] + listener.flush()
+    assert [h.command for h in heard if h.accepted] == [c.Rest(90.0)]
+    worker.close()
