@@ -290,12 +290,12 @@ class Listener:
     # --- the second stage ---
 
     def _to_second(self, heard: Heard | None, start: float, end: float) -> bool:
-        """Hand the utterance to Whisper (True) unless the fast recognizer's answer stands: it is
-        sure of a command, or it heard the coach's own voice."""
+        """Hand the utterance to Whisper (True) unless the fast recognizer is sure of a command.
+        What it took for the coach's own voice goes too: in crowd noise a command can decode as
+        one of the coach's sentences, and the live gate already keeps the coach's voice out."""
         if self.second is None or not self._utt_audio:
             return False
-        if self.mode == "both" and heard is not None and (
-                (heard.accepted and heard.confidence >= self.sure_confidence) or heard.text == GARBAGE):
+        if self.mode == "both" and heard is not None and heard.accepted and heard.confidence >= self.sure_confidence:
             return False
         audio, self._utt_audio = np.concatenate(self._utt_audio), []
         self.second.submit(Job(audio, start, end, heard))
