@@ -55,16 +55,8 @@ def run(args) -> int:
     from coach.core.commands import default_vocabulary
     from coach.core.vocabulary import VocabError
     from coach.voice.audio import AudioError, mic_chunks, wav_chunks
-    from coach.voice.command_source import machine_mode, second_stage
-    from coach.voice.listener import Listener
-    from coach.voice.recognizers import (
-        NoRecognizer,
-        Recognizer,
-        RecognizerError,
-        VoskRecognizer,
-        find_vosk_model,
-        pocketsphinx_for,
-    )
+    from coach.voice.command_source import create_recognizer
+    from coach.voice.recognizers import RecognizerError, find_vosk_model
 
     if bool(args.audio) == bool(args.mic):
         raise CliError("give a WAV file or --mic (one of them)")
@@ -82,22 +74,14 @@ def run(args) -> int:
         chunks = wav_chunks(args.audio) if args.audio else None
         if chunks is not None:
             first = next(chunks, None)   # fail on a bad file before loading a model
-        mode = args.recognizer or machine_mode()
         # a file is read faster than it plays: Whisper answers in order, in the reading thread
-        second, why = second_stage(vocab, mode, synchronous=bool(args.audio), other_model=bool(vosk_model))
-        if why:
-            print(f"coach: the fast recognizer alone: {why}", file=sys.stderr)
-        rec: Recognizer
-        if second is not None and mode == "accurate":
-            rec = NoRecognizer()
-        elif vosk_model:
-            rec = VoskRecognizer(vocab, vosk_model, wake)
-        else:
-            rec = pocketsphinx_for(vocab, wake, require_wake_word=args.wake, word_loop=args.word_loop)
+        listener = create_recognizer(wake_word=wake, vosk_model=vosk_model, vocab=vocab, word_loop=args.word_loop,
+                                     mode=args.recognizer, synchronous=bool(args.audio),
+                                     require_wake_word=args.wake)
+        if listener.second_missing:
+            print(f"coach: the fast recognizer alone: {listener.second_missing}", file=sys.stderr)
     except (AudioError, RecognizerError, VocabError) as e:
         raise CliError(str(e)) from None
-    listener = Listener(rec, vocab, wake_word=wake, require_wake_word=args.wake and bool(wake),
-                        second=second, mode=mode if second is not None else "fast")
 
     out = []
     accepted = [0]

@@ -173,15 +173,18 @@ def make_recognizer(language: str = "en", wake_word: str | None = None,
 def create_recognizer(language: str = "en", wake_word: str | None = None,
                       vosk_model: str | Path | None = None, vocab: Vocabulary | None = None,
                       word_loop: bool = False, vosk_lang: str | None = None, mode: str | None = None,
-                      whisper_threads: int = WHISPER_THREADS, synchronous: bool = False) -> Listener:
+                      whisper_threads: int = WHISPER_THREADS, synchronous: bool = False,
+                      require_wake_word: bool | None = None) -> Listener:
     """A ready Listener for the runtime: PocketSphinx (or Vosk with `vosk_model`, or the
     installed model of `vosk_lang`) on the language's vocabulary. `wake_word` None: no wake word
-    needed (a quiet room). `word_loop`: PocketSphinx also refuses asides said after the wake word
-    (see WORD_LOOP_CENTER; CPU).
+    needed (a quiet room); `require_wake_word` False: the wake word is heard but not needed.
+    `word_loop`: PocketSphinx also refuses asides said after the wake word (see WORD_LOOP_CENTER;
+    CPU).
 
     The Listener's `accept(chunk)` / `finish()` return the accepted utterances (with `.t` and
     `.text`); set `listener.speaking` or call `listener.gate(until_t)` while the coach talks."""
     vocab = vocab or default_vocabulary(language)
+    required = wake_word is not None if require_wake_word is None else require_wake_word and wake_word is not None
     mode = mode or machine_mode()
     if mode not in RECOGNIZER_MODES:
         raise RecognizerError(f"the recognizer mode must be one of {', '.join(RECOGNIZER_MODES)}, not '{mode}'")
@@ -195,8 +198,7 @@ def create_recognizer(language: str = "en", wake_word: str | None = None,
     elif vosk_model:
         rec = VoskRecognizer(vocab, vosk_model, wake_word)
     else:
-        rec = pocketsphinx_for(vocab, wake_word, require_wake_word=wake_word is not None, word_loop=word_loop)
-    listener = Listener(rec, vocab, wake_word=wake_word, require_wake_word=wake_word is not None,
-                        second=second, mode=mode)
+        rec = pocketsphinx_for(vocab, wake_word, require_wake_word=required, word_loop=word_loop)
+    listener = Listener(rec, vocab, wake_word=wake_word, require_wake_word=required, second=second, mode=mode)
     listener.second_missing = missing
     return listener
