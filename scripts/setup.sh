@@ -12,8 +12,11 @@ if [[ "${1:-}" == "--test" ]]; then
   # flite: a second speech engine with natural voices for the voice bench.
   # Real noise for the voice bench: music (asterisk-moh-opsound-wav) and a crowd of real voices
   # in other languages (asterisk-core-sounds-es-wav, -fr-wav).
+  # chromium: a real browser for the station display's and the HTML report's tests (Playwright
+  # drives this one; it never downloads its own); fonts-dejavu-core: the fonts the pages name.
   system+=(opencv-doc pocketsphinx-testdata alsa-utils asterisk-core-sounds-en-wav flite
-           asterisk-moh-opsound-wav asterisk-core-sounds-es-wav asterisk-core-sounds-fr-wav)
+           asterisk-moh-opsound-wav asterisk-core-sounds-es-wav asterisk-core-sounds-fr-wav
+           chromium fonts-dejavu-core)
   extras="[test]"
 else
   extras=""

@@ -28,10 +28,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from coach.core import events as ev
 from coach.core.analysis import Analyzer
+from coach.core.board import Board, BoardKeeper
 from coach.core.commands import FinishWorkout, Pause, SwitchExercise, Yes, default_vocabulary
 from coach.core.cue_policy import CuePolicy
 from coach.core.cues import load_cues_or_builtin
@@ -80,6 +81,12 @@ class RunResult:
     frames: int = 0
 
 
+class BoardSink(Protocol):
+    """Where the board goes (coach.display.server.StationDisplay): `show` must return at once."""
+
+    def show(self, board: Board) -> None: ...
+
+
 def _vocabulary(language: str) -> Vocabulary | None:
     try:
         return default_vocabulary(language)
@@ -95,7 +102,8 @@ class Runtime:
     def __init__(self, session: Session, log: SessionLog, *, camera: Any = None, mic: Any = None,
                  recognizer: CommandSource | None = None, speaker: CueSink | None = None,
                  options: RuntimeOptions | None = None, transcript: Transcript | None = None,
-                 messages: list[str] | None = None, frame_hook: Callable[[Frame, float], None] | None = None):
+                 messages: list[str] | None = None, frame_hook: Callable[[Frame, float], None] | None = None,
+                 display: BoardSink | None = None):
         self.session, self.log = session, log
         self.camera, self.mic, self.recognizer = camera, mic, recognizer
         self.options = options or RuntimeOptions()
@@ -122,6 +130,9 @@ class Runtime:
         self.library = load_cues_or_builtin(self.options.language)
         self.policy = CuePolicy(self.library, config, session.exercise,
                                 _vocabulary(self.options.language), self.options.wake_word)
+        self.display = display
+        self._board = BoardKeeper(self.library, camera=camera is not None)
+        self._shown: Board | None = None
 
     # -- parts ---------------------------------------------------------------------------------
     def _new_analyzer(self, exercise: str) -> Analyzer | None:
@@ -226,6 +237,7 @@ class Runtime:
             if cue.kind == "count" and cue.rep is not None:
                 self.result.cue_latency_s.append(start - cue.t)
             self.log.event(spoken)
+            self._board.see([spoken])
 
     # -- the core ------------------------------------------------------------------------------
     def _core_loop(self) -> None:
@@ -266,6 +278,7 @@ class Runtime:
             elif isinstance(item, Tick):
                 outs = s.tick(item.t)
             analyzer = self._process(inputs, outs, analyzer, t_last)
+            self._show(t_last)
             if s.finished:
                 break
         if analyzer is not None and not s.finished:  # the recordings ended, or stop was asked
@@ -275,7 +288,21 @@ class Runtime:
         if len(self._threads) > 1:
             self._threads[1].join()  # the speech thread: everything said is reported
         self._log_spoken()
+        self._show(t_last)
         self._close_log()
+
+    def _show(self, t: float) -> None:
+        """The station display gets the board whenever what it shows changes (not every frame)."""
+        if self.display is None:
+            return
+        board = self._board.board(self.session, t)
+        if board != self._shown:
+            self._shown = board
+            try:
+                self.display.show(board)
+            except Exception as e:  # noqa: BLE001 - a display failure must not end the workout
+                log.warning("the display failed: %r", e)
+                self.display = None
 
     def _analyse(self, analyzer: Analyzer, frame: Frame) -> list[Event]:
         try:
@@ -300,6 +327,7 @@ class Runtime:
                  t: float) -> Analyzer | None:
         s = self.session
         wall = time.monotonic()
+        self._board.see(inputs)
         for e in inputs:
             if not isinstance(e, ev.PhaseChanged):
                 self.log.event(e)
@@ -310,6 +338,7 @@ class Runtime:
             if isinstance(e, ev.CommandHeard):
                 self.speaker.apply_command(e.command)  # louder, slower...: the speaker's business
             outs += s.handle(e)
+        self._board.see(outs)
         for o in outs:
             self.log.event(o)
             self._note(o)

@@ -1,0 +1,235 @@
+"""The station display: a read-only web page of the session, pushed to browsers as it happens.
+
+    core thread ── show(board) ──▶ [display thread: aiohttp event loop] ── server-sent events ──▶ browsers
+
+`show()` is all the analysis loop ever calls: it stamps the wall time, hands the board to the
+display's own event loop and returns at once (no I/O, no lock held while writing). Each browser
+gets the newest board, never a backlog: a browser that falls behind skips to the present, and one
+that stops reading for WRITE_TIMEOUT_S is dropped, so nothing is buffered without bound. Only GET
+routes exist: no request can change the session.
+
+Routes: `/` the live page, `/events` the server-sent events, `/state` the current board (JSON),
+`/history` past sessions (coach.io.report_html), `/display.css`, `/display.js`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from aiohttp import web
+
+from coach.core.board import Board
+from coach.core.errors import CoachError
+
+log = logging.getLogger(__name__)
+
+WRITE_TIMEOUT_S = 5.0   # a browser that takes longer than this to take one update is dropped
+KEEPALIVE_S = 15.0      # a comment line now and then, so proxies and browsers keep the stream open
+SEND_BUFFER = 32 * 1024  # per browser: a few hundred boards; beyond it writes wait, then time out
+THEMES = ("dark", "light")
+
+
+class DisplayError(CoachError):
+    """The display cannot be served (address in use, no such address); str() is one sentence."""
+
+
+@dataclass(eq=False)  # one per connection, kept in a set by identity
+class _Browser:
+    wake: asyncio.Event
+    sent: int = -1  # the sequence number of the last board it was sent
+
+
+@dataclass
+class DisplayStats:
+    connected: int = 0
+    dropped: int = 0      # browsers that stopped reading
+    published: int = 0
+    pages: list[str] = field(default_factory=list)
+
+
+class StationDisplay:
+    """Serves the page on `host:port` (port 0: any free one) from a thread of its own.
+
+    `history` returns the HTML of the history page (called off the event loop, per request)."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 8080, theme: str = "dark",
+                 history: Callable[[], str] | None = None):
+        if theme not in THEMES:
+            raise DisplayError(f"the display theme must be one of {', '.join(THEMES)}, not '{theme}'")
+        self.host, self.port, self.theme = host, port, theme
+        self._history = history
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._error: str | None = None
+        self._stopping: asyncio.Event | None = None
+        self._browsers: set[_Browser] = set()
+        self._seq = 0
+        self._payload = b""
+        self._latest: dict[str, Any] | None = None
+        self.stats = DisplayStats()
+
+    # -- the analysis side (any thread) -----------------------------------------------------
+    def show(self, board: Board) -> None:
+        """Publishes `board`; returns at once whatever the browsers do."""
+        state = board.to_json() | {"sent_ms": round(time.time() * 1000.0, 1)}
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody is watching
+                loop.call_soon_threadsafe(self._publish, state)
+
+    @property
+    def url(self) -> str:
+        host = "localhost" if self.host in ("127.0.0.1", "::1", "localhost") else self.host
+        return f"http://{host}:{self.port}/"
+
+    @property
+    def browsers(self) -> int:
+        return len(self._browsers)
+
+    # -- life --------------------------------------------------------------------------------
+    def start(self) -> StationDisplay:
+        """Binds and serves; raises DisplayError if the address cannot be used."""
+        self._thread = threading.Thread(target=self._serve, name="coach-display", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        if self._error:
+            raise DisplayError(self._error)
+        return self
+
+    def close(self) -> None:
+        loop, stopping = self._loop, self._stopping
+        if loop is not None and stopping is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(stopping.set)
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def __enter__(self) -> StationDisplay:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _serve(self) -> None:
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(self._main())
+        finally:
+            self._ready.set()
+            loop.close()
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        app = web.Application()
+        app.router.add_get("/", self._page)
+        app.router.add_get("/events", self._events)
+        app.router.add_get("/state", self._state)
+        app.router.add_get("/history", self._history_page)
+        app.router.add_get("/display.css", self._asset)
+        app.router.add_get("/display.js", self._asset)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port, shutdown_timeout=1.0)
+        try:
+            await site.start()
+        except OSError as e:
+            self._error = (f"the station display cannot listen on {self.host}:{self.port} "
+                           f"({e.strerror or e}); set display.port to a free port")
+            await runner.cleanup()
+            return
+        self.port = runner.addresses[0][1]
+        self._ready.set()
+        await self._stopping.wait()
+        for b in self._browsers:
+            b.wake.set()  # each stream ends and returns
+        await runner.cleanup()
+
+    # -- the loop side -----------------------------------------------------------------------
+    def _publish(self, state: dict[str, Any]) -> None:
+        self._seq += 1
+        self._latest = state
+        # serialised once for every browser; `id` lets a browser tell updates apart
+        self._payload = f"id: {self._seq}\ndata: {json.dumps(state)}\n\n".encode()
+        self.stats.published += 1
+        for b in self._browsers:
+            b.wake.set()
+
+    async def _events(self, request: web.Request) -> web.StreamResponse:
+        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store",
+                                           "X-Accel-Buffering": "no"})
+        await resp.prepare(request)
+        sock = request.transport.get_extra_info("socket") if request.transport else None
+        if sock is not None:  # a small send buffer: a stalled browser is found out in seconds, not megabytes
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+        browser = _Browser(asyncio.Event())
+        self._browsers.add(browser)
+        self.stats.connected += 1
+        assert self._stopping is not None
+        dropped = False
+        try:
+            await asyncio.wait_for(resp.write(b"retry: 1000\n\n"), WRITE_TIMEOUT_S)
+            while not self._stopping.is_set():
+                browser.wake.clear()
+                if browser.sent != self._seq and self._payload:
+                    browser.sent = self._seq
+                    await asyncio.wait_for(resp.write(self._payload), WRITE_TIMEOUT_S)
+                    continue
+                try:
+                    await asyncio.wait_for(browser.wake.wait(), KEEPALIVE_S)
+                except TimeoutError:
+                    await asyncio.wait_for(resp.write(b": keepalive\n\n"), WRITE_TIMEOUT_S)
+        except TimeoutError:
+            dropped = True
+            self.stats.dropped += 1
+            log.info("display: dropped a browser that stopped reading")
+        except (ConnectionError, RuntimeError):
+            pass  # the browser went away (tab closed, network gone)
+        finally:
+            self._browsers.discard(browser)
+            if dropped and request.transport is not None:
+                request.transport.abort()  # a dropped browser's unsent bytes are freed now
+        return resp
+
+    async def _state(self, request: web.Request) -> web.Response:
+        return web.json_response(self._latest or {}, headers={"Cache-Control": "no-store"})
+
+    async def _page(self, request: web.Request) -> web.Response:
+        theme = request.query.get("theme", self.theme)
+        if theme not in THEMES:
+            theme = self.theme
+        html = _asset_text("page.html").replace("{theme}", theme)
+        return web.Response(text=html, content_type="text/html", headers=_PAGE_HEADERS)
+
+    async def _asset(self, request: web.Request) -> web.Response:
+        name = request.path.lstrip("/")
+        kind = "text/css" if name.endswith(".css") else "text/javascript"
+        return web.Response(text=_asset_text(name), content_type=kind, headers=_PAGE_HEADERS)
+
+    async def _history_page(self, request: web.Request) -> web.Response:
+        if self._history is None:
+            raise web.HTTPNotFound(text="This station keeps no session history.")
+        html = await asyncio.get_running_loop().run_in_executor(None, self._history)
+        return web.Response(text=html, content_type="text/html", headers=_PAGE_HEADERS)
+
+
+# Everything the page needs comes from this station: nothing else may load, nothing may frame it.
+_PAGE_HEADERS = {"Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+                                            "frame-ancestors 'none'",
+                 "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+def _asset_text(name: str) -> str:
+    return resources.files("coach.display").joinpath(name).read_text(encoding="utf-8")
