@@ -21,6 +21,9 @@ def add_to(sub: Any) -> None:
     p.add_argument("--log-dir", help="where session logs go (default $COACH_LOG_DIR or "
                                      "~/.local/share/coach/sessions)")
     p.add_argument("--no-wake-word", action="store_true", help="accept commands without the wake word")
+    p.add_argument("--display", nargs="?", const="", metavar="HOST:PORT",
+                   help="serve the station display (a read-only page: count, cues, rest timer, history) on "
+                        "HOST:PORT; alone: the config's [display] address, else localhost:8080")
     p.set_defaults(run=run)
 
 
@@ -70,18 +73,47 @@ def run(args: argparse.Namespace) -> int:
         vocabulary = None  # the voice side reports it; the session asks as the English one says
     session = Session(plan, exercise=exercise, vocabulary=vocabulary)  # neither chosen nor planned: the coach asks
     try:
-        log = SessionLog(default_log_dir(args.log_dir or cfg.log_dir),
+        log_dir = default_log_dir(args.log_dir or cfg.log_dir)
+        log = SessionLog(log_dir,
                          info={"mode": "live", "exercise": session.exercise,
                                "plan": plan.name if plan else None})
     except LogError as e:
         raise CliError(str(e)) from None
+    display = _start_display(args.display, cfg, log_dir, devices.messages)
     print(f"coach live: logging to {log.path}; say 'finish workout' or press Ctrl-C to stop.", file=sys.stderr)
     rt = Runtime(session, log, camera=devices.camera, mic=devices.mic, recognizer=devices.recognizer,
                  speaker=devices.speaker,
                  options=RuntimeOptions(realtime=True, language=cfg.language,
                                         count_every=cfg.count_every, corrections=cfg.corrections,
                                         handle_signals=True, policy=policy, wake_word=wake),
-                 transcript=Transcript(sys.stdout), messages=devices.messages)
-    result = rt.run()
+                 transcript=Transcript(sys.stdout), messages=devices.messages, display=display)
+    try:
+        result = rt.run()
+    finally:
+        if display is not None:
+            display.close()
     print(f"coach live: {result.reps} reps in {result.sets} sets; log {log.path}", file=sys.stderr)
     return 0
+
+
+def _start_display(address: str | None, cfg: Any, log_dir: str, messages: list[str]) -> Any:
+    """The station display if asked for (--display or [display] enabled), else None. One that
+    cannot start is a message the coach says at start; the session goes on without it."""
+    if address is None and not cfg.display:
+        return None
+    from coach.display.history import history_page
+    from coach.display.server import DisplayError, StationDisplay
+    host, port = cfg.display_host, cfg.display_port
+    if address:
+        h, _, p = address.rpartition(":")
+        if not p.isdigit() or not 0 <= int(p) <= 65535:
+            raise CliError(f"--display {address}: give HOST:PORT, e.g. 0.0.0.0:8080 or :8080")
+        host, port = h.strip("[]") or host, int(p)
+    try:
+        display = StationDisplay(host, port, cfg.display_theme, history=history_page(log_dir)).start()
+    except DisplayError as e:
+        messages.append(f"{str(e)[0].upper()}{str(e)[1:]}.")  # said at start, like a missing device
+        print(f"coach: {e}", file=sys.stderr)
+        return None
+    print(f"coach live: the station display is at {display.url}", file=sys.stderr)
+    return display

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 WRITE_TIMEOUT_S = 5.0   # a browser that takes longer than this to take one update is dropped
 KEEPALIVE_S = 15.0      # a comment line now and then, so proxies and browsers keep the stream open
+CATCH_UP_POLL_S = 0.05  # how often a browser that is behind is looked at again
 SEND_BUFFER = 32 * 1024  # per browser: a few hundred boards; beyond it writes wait, then time out
 THEMES = ("dark", "light")
 
@@ -63,11 +64,12 @@ class StationDisplay:
     `history` returns the HTML of the history page (called off the event loop, per request)."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 8080, theme: str = "dark",
-                 history: Callable[[], str] | None = None):
+                 history: Callable[[], str] | None = None, write_timeout_s: float = WRITE_TIMEOUT_S):
         if theme not in THEMES:
             raise DisplayError(f"the display theme must be one of {', '.join(THEMES)}, not '{theme}'")
         self.host, self.port, self.theme = host, port, theme
         self._history = history
+        self._write_timeout_s = write_timeout_s
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -139,9 +141,9 @@ class StationDisplay:
         app.router.add_get("/history", self._history_page)
         app.router.add_get("/display.css", self._asset)
         app.router.add_get("/display.js", self._asset)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port, shutdown_timeout=1.0)
+        site = web.TCPSite(runner, self.host, self.port)
         try:
             await site.start()
         except OSError as e:
@@ -179,18 +181,22 @@ class StationDisplay:
         self.stats.connected += 1
         assert self._stopping is not None
         dropped = False
+        transport = request.transport
+        assert transport is not None
         try:
-            await asyncio.wait_for(resp.write(b"retry: 1000\n\n"), WRITE_TIMEOUT_S)
+            await asyncio.wait_for(resp.write(b"retry: 1000\n\n"), self._write_timeout_s)
             while not self._stopping.is_set():
                 browser.wake.clear()
                 if browser.sent != self._seq and self._payload:
-                    browser.sent = self._seq
-                    await asyncio.wait_for(resp.write(self._payload), WRITE_TIMEOUT_S)
+                    await self._caught_up(transport)
+                    browser.sent = self._seq  # the newest board, whatever came while it caught up
+                    await asyncio.wait_for(resp.write(self._payload), self._write_timeout_s)
                     continue
                 try:
                     await asyncio.wait_for(browser.wake.wait(), KEEPALIVE_S)
                 except TimeoutError:
-                    await asyncio.wait_for(resp.write(b": keepalive\n\n"), WRITE_TIMEOUT_S)
+                    await self._caught_up(transport)
+                    await asyncio.wait_for(resp.write(b": keepalive\n\n"), self._write_timeout_s)
         except TimeoutError:
             dropped = True
             self.stats.dropped += 1
@@ -199,9 +205,19 @@ class StationDisplay:
             pass  # the browser went away (tab closed, network gone)
         finally:
             self._browsers.discard(browser)
-            if dropped and request.transport is not None:
-                request.transport.abort()  # a dropped browser's unsent bytes are freed now
+            if dropped:
+                transport.abort()  # a dropped browser's unsent bytes are freed now
         return resp
+
+    async def _caught_up(self, transport: asyncio.BaseTransport) -> None:
+        """Returns once the browser has taken everything sent so far; raises TimeoutError if it
+        takes nothing for write_timeout_s. Only a browser that is behind waits here (and polls)."""
+        waited = 0.0
+        while transport.get_write_buffer_size() > 0:  # type: ignore[attr-defined]
+            if waited >= self._write_timeout_s:
+                raise TimeoutError
+            await asyncio.sleep(CATCH_UP_POLL_S)
+            waited += CATCH_UP_POLL_S
 
     async def _state(self, request: web.Request) -> web.Response:
         return web.json_response(self._latest or {}, headers={"Cache-Control": "no-store"})

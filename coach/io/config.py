@@ -1,4 +1,4 @@
-"""The station config (TOML): devices, voice, language, wake word, speech and cue settings.
+"""The station config (TOML): devices, voice, language, wake word, speech, cue and display settings.
 
 Validated on load: an unknown section or key, or a value of the wrong kind, is one sentence that
 names the file and the key (a typo in /etc/coach/config.toml must not silently do nothing).
@@ -42,6 +42,10 @@ class Config:
     plan: str | None = None
     log_dir: str | None = None
     pose_model: str | None = None
+    display: bool = False              # serve the station display (coach.display)
+    display_host: str = "127.0.0.1"    # who may open it: localhost only, unless an address is named
+    display_port: int = 8080
+    display_theme: str = "dark"        # dark | light
 
 
 # section -> key -> (Config field, expected type(s), allowed values or None)
@@ -64,6 +68,8 @@ _SCHEMA: dict[str, dict[str, tuple[str, tuple[type, ...], tuple[Any, ...] | None
     "session": {"exercise": ("exercise", (str,), None), "plan": ("plan", (str,), None),
                 "log_dir": ("log_dir", (str,), None)},
     "pose": {"model": ("pose_model", (str,), None)},
+    "display": {"enabled": ("display", (bool,), None), "host": ("display_host", (str,), None),
+                "port": ("display_port", (int,), None), "theme": ("display_theme", (str,), ("dark", "light"))},
 }
 
 
@@ -103,6 +109,10 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
         raise ConfigError(f"{source}: speech.volume must be between 0 and 1")
     if not 1 <= cfg.whisper_threads <= 8:
         raise ConfigError(f"{source}: voice.whisper_threads must be between 1 and 8")
+    if not 0 <= cfg.display_port <= 65535:
+        raise ConfigError(f"{source}: display.port must be between 0 and 65535")
+    if not cfg.display_host:
+        raise ConfigError(f"{source}: display.host must name an address, e.g. 127.0.0.1 or 0.0.0.0")
     if cfg.vosk_model and cfg.vosk_lang:
         raise ConfigError(f"{source}: voice.vosk_model and voice.vosk_lang both name a Vosk model; keep one")
     if cfg.exercise is not None:

@@ -249,6 +249,7 @@ class Runtime:
         idle = self.clock.now if self.options.realtime else None
         for cue in self.policy.greeting(0.0, s.exercise if s.chosen else None, wait_for_view=analyzer is not None):
             self._speech_q.put(cue)
+        self._show(0.0)  # the exercise and the set on the screen before the first frame
         while True:
             item = self.inbox.get(idle_tick=idle)
             self._log_spoken()
