@@ -1,4 +1,5 @@
-"""`coach analyze TRACE|VIDEO --exercise EX [--json]`: count and judge the reps of a recording."""
+"""`coach analyze TRACE|VIDEO --exercise EX [--json] [--annotate OUT]`: count and judge the reps of a
+recording; for a video, optionally a copy with what the coach saw drawn on it."""
 
 from __future__ import annotations
 
@@ -22,16 +23,35 @@ def add_to(sub: argparse._SubParsersAction) -> None:
                    "into this WAV and list the spoken lines (stderr with --json)")
     p.add_argument("--speech-engine", choices=("espeak", "piper"), default="espeak",
                    help="voice for --speak-to (default espeak; piper is the neural voice)")
+    p.add_argument("--annotate", metavar="OUT",
+                   help="(video only) write a copy of the video to OUT (.mp4, .avi, .mkv, .mov) with the skeleton, "
+                        "the hip angle, the phase, the rep number at each count and each fault for 2 s when it is "
+                        "found; same frame rate, size and frame count as the input, MPEG-4 (mp4v) for H.264/MPEG-4 "
+                        "input (OpenCV cannot encode H.264), MJPG for MJPG input")
     p.set_defaults(run=run)
 
 
 def open_source(path: str):
     """A trace file is read directly; anything else goes through the pose estimator."""
-    if path.endswith((".jsonl", ".jsonl.gz", ".json")):
+    if _is_trace(path):
         from coach.io.trace import read_trace
         return read_trace(path)
     from coach.pose import open_landmark_stream  # MediaPipe itself is loaded only for a video
     return open_landmark_stream(path)
+
+
+def _open_annotated(path: str, out: str):
+    """A video's meta, its (Frame, BGR picture) pairs from the one decode, and the writer of its
+    annotated copy at the video's own frame rate and size."""
+    from coach.io.annotated_video import AnnotatedVideoWriter
+    from coach.pose import open_picture_stream
+
+    meta, pairs = open_picture_stream(path)
+    return meta, pairs, AnnotatedVideoWriter(out, meta.fps, (meta.width, meta.height), fourcc_from=path)
+
+
+def _is_trace(path: str) -> bool:
+    return path.endswith((".jsonl", ".jsonl.gz", ".json"))
 
 
 def summarize(exercise: str, events: list, view: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -108,23 +128,45 @@ def run(args: argparse.Namespace) -> int:
         exercise = load_exercise(args.exercise)
     except ExerciseError as e:
         raise CliError(str(e)) from None
+    from coach.cli.pose import _expected_frames
+    from coach.cli.progress import Progress
+    from coach.io.annotated_video import AnnotatedVideoWriter, Overlay, check_output_path
+    annotate: str | None = getattr(args, "annotate", None)
+    if annotate:
+        if _is_trace(args.source):
+            raise CliError(f"--annotate needs a video: {args.source} is a landmark trace, which holds no pictures.")
+        check_output_path(annotate, args.source)  # before the model loads: a bad name fails at once
     events: list = []
     error: str | None = None
     analyzer = None
     frames_read = 0
-    from coach.cli.progress import Progress
-    progress = Progress(None, "frames")  # draws on a terminal only
+    writer: AnnotatedVideoWriter | None = None
+    overlay = Overlay(reps=0)
     try:
-        meta, frames = open_source(args.source)
-        analyzer = Analyzer(meta, exercise)
-        for frame in frames:
-            frames_read += 1
-            events.extend(analyzer.feed(frame))
-            progress.update(frames_read)
+        if annotate:
+            meta, pairs, writer = _open_annotated(args.source, annotate)
+        else:
+            meta, frames = open_source(args.source)
+            pairs = ((f, None) for f in frames)
     except TraceError as e:  # the pose adapter's PoseSourceError is a TraceError too
+        raise CliError(str(e)) from None
+    progress = Progress(None if _is_trace(args.source) else _expected_frames(args.source), "frames")  # on a TTY only
+    try:
+        analyzer = Analyzer(meta, exercise)
+        for frame, picture in pairs:
+            frames_read += 1
+            new = analyzer.feed(frame)
+            events.extend(new)
+            if writer is not None and picture is not None:
+                overlay.update(frame.t, new, analyzer.hip_flexion, person=frame.landmarks is not None)
+                writer.write(picture, frame, overlay)
+            progress.update(frames_read)
+    except TraceError as e:
         error = str(e)
     finally:
         progress.close()
+        if writer is not None:
+            writer.close()  # what was written before an error is still a playable video
     if analyzer is not None:
         events.extend(analyzer.finish())  # what was read before a bad line still counts
     if error and not frames_read:
@@ -138,6 +180,10 @@ def run(args: argparse.Namespace) -> int:
         from coach.speech.render import speak_to_for_cli
         speak_to_for_cli(events, args.speak_to, exercise.id, engine=args.speech_engine,
                          as_json=args.json)
+    if writer is not None:
+        from coach.io.report import plural
+        print(f"coach: {plural(writer.frames, 'frame')} annotated, written to {annotate} ({writer.fourcc})",
+              file=sys.stderr)
     if error:
         # Keep what was analysed (printed above), but say the input was bad.
         print(f"coach: {error}", file=sys.stderr)
