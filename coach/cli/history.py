@@ -6,7 +6,12 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from coach.core.errors import CliError
+
+if TYPE_CHECKING:
+    from coach.io.log import LoggedSession
 
 
 class _Row(TypedDict):
@@ -28,6 +33,7 @@ def add_to(sub: Any) -> None:
     p = sub.add_parser("history", help="past sessions and their totals")
     p.add_argument("--log-dir", help="where session logs are")
     p.add_argument("--json", action="store_true", help="JSON on stdout")
+    p.add_argument("--html", metavar="FILE", help="also write the history as one self-contained HTML page to FILE")
     p.set_defaults(run=run)
 
 
@@ -36,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from coach.io.report import plural
     directory = default_log_dir(args.log_dir)
     rows: list[_Row] = []
+    loaded: list[LoggedSession] = []
     skipped: list[str] = []
     for path in session_paths(directory):
         try:
@@ -43,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
         except LogError:  # another program's .jsonl in the folder: not a session, not an error
             skipped.append(path)
             continue
+        loaded.append(d)
         rows.append({"session": d.session_id, "started": d.info.get("started"), "mode": d.info.get("mode"),
                      "sets": len(d.sets), "reps": d.total_reps, "faulty_reps": d.faulty_reps,
                      "faults": d.fault_counts(), "exercises": sorted({s.exercise for s in d.sets}),
@@ -51,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"coach: skipped {plural(len(skipped), 'file')} in {directory} that "
               f"{'is' if len(skipped) == 1 else 'are'} not a session log: "
               f"{', '.join(os.path.basename(p) for p in skipped)}", file=sys.stderr)
+    if args.html:
+        _write_html(args.html, loaded)
     if args.json:
         print(json.dumps({"log_dir": directory, "sessions": rows}, indent=2))
         return 0
@@ -66,3 +76,15 @@ def run(args: argparse.Namespace) -> int:
     print(f"{plural(len(rows), 'session')}, {plural(sum(r['sets'] for r in rows), 'set')}, "
           f"{plural(total_reps, 'rep')} ({sum(r['faulty_reps'] for r in rows)} with faults) in {directory}")
     return 0
+
+
+def _write_html(path: str, sessions: list[LoggedSession]) -> None:
+    """The history page (coach.io.report_html) to `path`; CliError (one sentence) if it cannot be."""
+    from coach.io.report_html import history_html
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(history_html(sessions))
+    except OSError as e:
+        raise CliError(f"{path}: cannot write the history page ({e.strerror or e})") from None
+    print(f"Wrote {path}", file=sys.stderr)
