@@ -207,8 +207,9 @@ def test_the_page_follows_a_replayed_session_rep_by_rep_in_a_real_browser(tmp_pa
     from coach.pose.cameras import TraceCamera
     from coach.runtime.runner import Runtime, RuntimeOptions
     trace = write_hinge_trace(tmp_path / "hinges.jsonl", reps=6, rep_s=2.0, pause_s=0.6)
+    from coach.display.history import history_page
     log = SessionLog(tmp_path, "display")
-    with StationDisplay(port=0) as display, chromium() as browser:
+    with StationDisplay(port=0, history=history_page(str(tmp_path))) as display, chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 720}, bypass_csp=True)
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -224,6 +225,8 @@ def test_the_page_follows_a_replayed_session_rep_by_rep_in_a_real_browser(tmp_pa
             page.goto(display.url + "?theme=" + theme)
             page.wait_for_function(f"document.getElementById('count').textContent === '{result.reps}'")
             shots[theme] = (page.screenshot(), page.locator("#count").bounding_box())
+        page.goto(display.url + "history")  # the session just finished is in the station's history
+        history = page.inner_text("body")
     session = load_session(log.path)
     assert result.reps == 6 and session.total_reps == 6
     # after each rep the page showed the session's count: 0, 1, 2, ... 6 in order, none skipped
@@ -234,6 +237,7 @@ def test_the_page_follows_a_replayed_session_rep_by_rep_in_a_real_browser(tmp_pa
     print(f"page behind the count event: median {lag_ms[len(lag_ms) // 2]:.0f} ms, max {lag_ms[-1]:.0f} ms")
     assert lag_ms[-1] < 1000  # the target (p95 <= 250 ms) is measured by bench/bench_display.py
     assert not errors
+    assert "1 session, 6 reps" in history, history[:300]
     for theme, (png, box) in shots.items():
         height, contrast = count_on_screenshot(png, box)
         assert height >= 720 / 3, (theme, height)

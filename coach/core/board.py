@@ -66,9 +66,18 @@ class BoardKeeper:
         self._last_rep: ev.RepRecorded | None = None
         self._pose_seen = False
         self._advice: tuple[float, str] | None = None
+        self._news = True            # something that may change the screen was seen
+        self._second: int | None = None  # the whole second of the last board (rest timer, hints)
+
+    def due(self, t: float) -> bool:
+        """Whether a board made now could differ from the last one: news, or a new second. Lets
+        the runtime skip making a board on the many frames that change nothing on the screen."""
+        return self._news or int(t) != self._second
 
     def see(self, events: Iterable[object]) -> None:
         for e in events:
+            if not isinstance(e, ev.PhaseChanged):
+                self._news = True
             if isinstance(e, ev.CueSpoken):
                 cue = e.cue
                 if cue.kind != "count":  # the count is on the screen already, in large
@@ -89,6 +98,7 @@ class BoardKeeper:
         return last is not None and last.set_no == e.set_no and last.rep > e.reps
 
     def board(self, session: Session, t: float) -> Board:
+        self._news, self._second = False, int(t)
         s = session
         last = s.current or (s.sets[-1] if s.sets else None)
         rest = s.rest_left(t)

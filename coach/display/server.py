@@ -3,7 +3,8 @@
     core thread ── show(board) ──▶ [display thread: aiohttp event loop] ── server-sent events ──▶ browsers
 
 `show()` is all the analysis loop ever calls: it stamps the wall time, hands the board to the
-display's own event loop and returns at once (no I/O, no lock held while writing). Each browser
+display's own event loop and returns at once (no I/O, no lock held while writing). A burst of
+boards (a fast replay) is sent at most 20 times a second, the newest each time. Each browser
 gets the newest board, never a backlog: a browser that falls behind skips to the present, and one
 that stops reading for WRITE_TIMEOUT_S is dropped, so nothing is buffered without bound. Only GET
 routes exist: no request can change the session.
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 WRITE_TIMEOUT_S = 5.0   # a browser that takes longer than this to take one update is dropped
 KEEPALIVE_S = 15.0      # a comment line now and then, so proxies and browsers keep the stream open
+MIN_INTERVAL_S = 0.05   # browsers get at most 20 boards a second; a lone change goes out at once
 CATCH_UP_POLL_S = 0.05  # how often a browser that is behind is looked at again
 SEND_BUFFER = 32 * 1024  # per browser: a few hundred boards; beyond it writes wait, then time out
 THEMES = ("dark", "light")
@@ -46,8 +48,15 @@ class DisplayError(CoachError):
 
 @dataclass(eq=False)  # one per connection, kept in a set by identity
 class _Browser:
-    wake: asyncio.Event
+    wake: asyncio.Event  # set when this browser needs its own task: it is behind, or the display closes
+    resp: web.StreamResponse
+    transport: asyncio.WriteTransport
     sent: int = -1  # the sequence number of the last board it was sent
+
+    @property
+    def behind(self) -> bool:
+        """It has not taken all it was sent yet (its socket is full)."""
+        return self.transport.get_write_buffer_size() > 0
 
 
 @dataclass
@@ -79,16 +88,20 @@ class StationDisplay:
         self._seq = 0
         self._payload = b""
         self._latest: dict[str, Any] | None = None
+        self._pending: tuple[Board, float] | None = None  # the newest board, not sent yet
+        self._flush_at: asyncio.TimerHandle | None = None
+        self._flushed = -MIN_INTERVAL_S  # the loop time of the last send
         self.stats = DisplayStats()
 
     # -- the analysis side (any thread) -----------------------------------------------------
     def show(self, board: Board) -> None:
-        """Publishes `board`; returns at once whatever the browsers do."""
-        state = board.to_json() | {"sent_ms": round(time.time() * 1000.0, 1)}
+        """Publishes `board`; returns at once whatever the browsers do. The board is immutable, so
+        the display's thread turns it into JSON, not the caller's."""
+        sent_ms = round(time.time() * 1000.0, 1)
         loop = self._loop
         if loop is not None and not loop.is_closed():
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody is watching
-                loop.call_soon_threadsafe(self._publish, state)
+                loop.call_soon_threadsafe(self._publish, board, sent_ms)
 
     @property
     def url(self) -> str:
@@ -159,14 +172,41 @@ class StationDisplay:
         await runner.cleanup()
 
     # -- the loop side -----------------------------------------------------------------------
-    def _publish(self, state: dict[str, Any]) -> None:
+    def _publish(self, board: Board, sent_ms: float) -> None:
+        self._pending = (board, sent_ms)
+        if self._flush_at is None:  # else a send is already due and will take this board
+            loop = asyncio.get_running_loop()
+            self._flush_at = loop.call_at(max(loop.time(), self._flushed + MIN_INTERVAL_S), self._flush)
+
+    def _flush(self) -> None:
+        """Sends the newest board to every browser: at once after a quiet spell, at most every
+        MIN_INTERVAL_S in a burst (a replay, a flurry of events), the boards between skipped."""
+        self._flush_at = None
+        if self._pending is None:
+            return
+        board, sent_ms = self._pending
+        self._pending = None
+        self._flushed = asyncio.get_running_loop().time()
         self._seq += 1
-        self._latest = state
+        self._latest = board.to_json() | {"sent_ms": sent_ms}
         # serialised once for every browser; `id` lets a browser tell updates apart
-        self._payload = f"id: {self._seq}\ndata: {json.dumps(state)}\n\n".encode()
+        self._payload = f"id: {self._seq}\ndata: {json.dumps(self._latest)}\n\n".encode()
         self.stats.published += 1
-        for b in self._browsers:
-            b.wake.set()
+        asyncio.get_running_loop().create_task(self._broadcast(self._seq, self._payload))
+
+    async def _broadcast(self, seq: int, payload: bytes) -> None:
+        """One task writes the board to every browser that keeps up (a write to a socket with
+        room never waits); a browser that is behind is left to its own task. Twenty tasks woken
+        for every board would cost the analysis thread its interpreter time for nothing."""
+        for b in list(self._browsers):
+            if b.sent >= seq:
+                continue
+            if b.behind:
+                b.wake.set()
+                continue
+            b.sent = seq
+            with contextlib.suppress(ConnectionError, RuntimeError):  # gone: its own task ends it
+                await b.resp.write(payload)
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
         resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store",
@@ -176,20 +216,19 @@ class StationDisplay:
         if sock is not None:  # a small send buffer: a stalled browser is found out in seconds, not megabytes
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
-        browser = _Browser(asyncio.Event())
+        transport = request.transport
+        assert transport is not None and self._stopping is not None
+        browser = _Browser(asyncio.Event(), resp, transport)
         self._browsers.add(browser)
         self.stats.connected += 1
-        assert self._stopping is not None
         dropped = False
-        transport = request.transport
-        assert transport is not None
         try:
             await asyncio.wait_for(resp.write(b"retry: 1000\n\n"), self._write_timeout_s)
             while not self._stopping.is_set():
                 browser.wake.clear()
-                if browser.sent != self._seq and self._payload:
+                if browser.sent != self._seq and self._payload:  # new, or behind: the newest board
                     await self._caught_up(transport)
-                    browser.sent = self._seq  # the newest board, whatever came while it caught up
+                    browser.sent = self._seq
                     await asyncio.wait_for(resp.write(self._payload), self._write_timeout_s)
                     continue
                 try:
@@ -209,11 +248,11 @@ class StationDisplay:
                 transport.abort()  # a dropped browser's unsent bytes are freed now
         return resp
 
-    async def _caught_up(self, transport: asyncio.BaseTransport) -> None:
+    async def _caught_up(self, transport: asyncio.WriteTransport) -> None:
         """Returns once the browser has taken everything sent so far; raises TimeoutError if it
         takes nothing for write_timeout_s. Only a browser that is behind waits here (and polls)."""
         waited = 0.0
-        while transport.get_write_buffer_size() > 0:  # type: ignore[attr-defined]
+        while transport.get_write_buffer_size() > 0:
             if waited >= self._write_timeout_s:
                 raise TimeoutError
             await asyncio.sleep(CATCH_UP_POLL_S)

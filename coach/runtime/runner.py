@@ -294,7 +294,7 @@ class Runtime:
 
     def _show(self, t: float) -> None:
         """The station display gets the board whenever what it shows changes (not every frame)."""
-        if self.display is None:
+        if self.display is None or not self._board.due(t):
             return
         board = self._board.board(self.session, t)
         if board != self._shown:
