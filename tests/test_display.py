@@ -259,3 +259,20 @@ def test_coach_live_serves_the_display_and_says_when_it_cannot(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "coach.cli", "live", "--camera", trace, "--display", "nowhere"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "HOST:PORT" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_page_shows_the_rest_timer_the_camera_state_and_the_end_in_words(display):
+    with chromium() as browser:
+        page = browser.new_page(bypass_csp=True)
+        page.goto(display.url)
+        assert _wait(lambda: display.browsers == 1)
+        display.show(board(in_set=False, count=8, target=8, resting=True, rest_left_s=90, camera="no_lifter",
+                           camera_text="No lifter seen"))
+        page.wait_for_function("document.getElementById('count').textContent === '8'")
+        rest = page.inner_text("#rest")
+        assert rest in ("Rest 1:30", "Rest 1:29"), rest
+        assert page.inner_text("#set") == "Set 1 done" and page.inner_text("#target") == "of 8"
+        assert page.inner_text("#camera") == "No lifter seen"
+        display.show(board(in_set=False, count=8, finished=True))
+        page.wait_for_function("document.getElementById('set').textContent === 'Workout finished'")
+        assert not page.is_visible("#rest")
