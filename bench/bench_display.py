@@ -13,7 +13,10 @@ analysis. Prints figures, asserts nothing.
    process, and with N real headless chromium browsers (each a process with its own profile, so
    each has its own connection: tabs of one browser share 6 per host). The analysis is pinned to core 0 and the browsers to core 1, so the figure is what
    serving costs the analysis, not what rendering 20 pages costs a 2-core machine. Target: frames/s
-   within 5 % of no browser. Also: a reader that stops reading is dropped (how long it took).
+   within 5 % of no browser. The control: the same chromium browsers open while the replay
+   publishes to a display none of them watches, which tells what the browsers cost this 2-core
+   machine by merely running (cache, memory, kernel) from what serving them costs.
+   Also: a reader that stops reading is dropped (how long it took).
 """
 
 from __future__ import annotations
@@ -114,7 +117,7 @@ def _readers(url: str, n: int, ready: mp.Event, stop: mp.Event) -> None:  # type
 def load(trace: str, folder: str, n: int, runs: int) -> None:
     os.sched_setaffinity(0, {0})
     rates: dict[str, list[float]] = {"no display": [], "no browser": [], f"{n} readers": [],
-                                     f"{n} chromium browsers": []}
+                                     f"{n} chromium browsers": [], f"{n} chromium, not served": []}
     published = {}
     _run(trace, folder, None, realtime=False)  # warm up: imports, the exercise files, the disk cache
     for _ in range(runs):
@@ -131,7 +134,7 @@ def load(trace: str, folder: str, n: int, runs: int) -> None:
             published["readers"] = display.stats.published
             stop.set()
             proc.terminate()
-        with StationDisplay(port=0) as display:
+        with StationDisplay(port=0) as display, StationDisplay(port=0) as elsewhere:
             # n whole browsers, each a chromium of its own (own profile, so each has its own
             # connections; tabs of one browser share 6 per host), all on core 1
             procs = [subprocess.Popen(["taskset", "-c", "1", CHROMIUM, "--headless", *FLAGS,
@@ -141,12 +144,15 @@ def load(trace: str, folder: str, n: int, runs: int) -> None:
                 _until(lambda: display.browsers == n, 120)
                 rates[f"{n} chromium browsers"].append(_run(trace, folder, display, realtime=False)[0])
                 published["browsers"] = display.stats.published
+                # the control: the same browsers, open, but the replay publishes to a display nobody
+                # watches: what the browsers cost by being on this machine, not by being served
+                rates[f"{n} chromium, not served"].append(_run(trace, folder, elsewhere, realtime=False)[0])
             finally:
                 for proc in procs:
                     proc.terminate()
                 for proc in procs:
                     proc.wait(30)
-    print(f"load: lossless replay of {os.path.basename(trace)} ({runs} rounds of all four, back to back; "
+    print(f"load: lossless replay of {os.path.basename(trace)} ({runs} rounds of all five, back to back; "
           f"analysis on core 0, browsers on core 1)")
     base = rates["no browser"]
     for name, r in rates.items():

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -38,7 +39,7 @@ WRITE_TIMEOUT_S = 5.0   # a browser that takes longer than this to take one upda
 KEEPALIVE_S = 15.0      # a comment line now and then, so proxies and browsers keep the stream open
 MIN_INTERVAL_S = 0.05   # browsers get at most 20 boards a second; a lone change goes out at once
 CATCH_UP_POLL_S = 0.05  # how often a browser that is behind is looked at again
-SEND_BUFFER = 32 * 1024  # per browser: a few hundred boards; beyond it writes wait, then time out
+SEND_BUFFER = 32 * 1024  # per browser: a few dozen boards; beyond it writes wait, then time out
 THEMES = ("dark", "light")
 
 
@@ -63,8 +64,7 @@ class _Browser:
 class DisplayStats:
     connected: int = 0
     dropped: int = 0      # browsers that stopped reading
-    published: int = 0
-    pages: list[str] = field(default_factory=list)
+    published: int = 0    # boards sent (in a burst, the ones in between are skipped)
 
 
 class StationDisplay:
@@ -105,7 +105,12 @@ class StationDisplay:
 
     @property
     def url(self) -> str:
-        host = "localhost" if self.host in ("127.0.0.1", "::1", "localhost") else self.host
+        if self.host in ("127.0.0.1", "::1", "localhost"):
+            host = "localhost"
+        elif self.host in ("0.0.0.0", "::"):  # every address of this machine: name it as others would
+            host = socket.gethostname()
+        else:
+            host = self.host
         return f"http://{host}:{self.port}/"
 
     @property
@@ -276,7 +281,10 @@ class StationDisplay:
     async def _history_page(self, request: web.Request) -> web.Response:
         if self._history is None:
             raise web.HTTPNotFound(text="This station keeps no session history.")
-        html = await asyncio.get_running_loop().run_in_executor(None, self._history)
+        try:
+            html = await asyncio.get_running_loop().run_in_executor(None, self._history)
+        except (OSError, CoachError) as e:  # an unreadable log folder: the page says so, the session goes on
+            raise web.HTTPInternalServerError(text=f"The session history cannot be read: {e}") from None
         return web.Response(text=html, content_type="text/html", headers=_PAGE_HEADERS)
 
 
@@ -286,5 +294,6 @@ _PAGE_HEADERS = {"Content-Security-Policy": "default-src 'self'; style-src 'self
                  "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
+@functools.lru_cache(maxsize=8)
 def _asset_text(name: str) -> str:
     return resources.files("coach.display").joinpath(name).read_text(encoding="utf-8")
