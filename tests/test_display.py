@@ -276,3 +276,21 @@ def test_the_page_shows_the_rest_timer_the_camera_state_and_the_end_in_words(dis
         display.show(board(in_set=False, count=8, finished=True))
         page.wait_for_function("document.getElementById('set').textContent === 'Workout finished'")
         assert not page.is_visible("#rest")
+
+
+def test_the_count_is_a_third_of_a_landscape_screen_and_never_overflows_any_screen(display):
+    with chromium() as browser:
+        for width, height in [(1280, 720), (800, 480), (1920, 1080), (800, 1280), (390, 844)]:
+            page = browser.new_page(viewport={"width": width, "height": height}, bypass_csp=True)
+            page.goto(display.url)
+            for count in (3, 12, 100):
+                display.show(board(count=count, target=12, last_faults=("rounded back",), last_rep=count,
+                                   last_cue="Brace your core like you're about to get punched."))
+                page.wait_for_function(f"document.getElementById('count').textContent === '{count}'")
+                box = page.locator("#count").bounding_box()
+                ink, _ = count_on_screenshot(page.screenshot(), box)
+                assert box["x"] >= 0 and box["x"] + box["width"] <= width, (width, height, count)
+                assert page.evaluate("document.querySelector('main').scrollHeight <= innerHeight")
+                if width > height or count < 10:  # portrait: as wide as the screen allows
+                    assert ink >= height / 3, (width, height, count, ink)
+            page.close()

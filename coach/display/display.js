@@ -35,6 +35,7 @@ function render(b) {
   el("exercise").textContent = b.exercise || "coach";
   el("set").textContent = setLine(b);
   el("count").textContent = String(b.count);
+  el("count").dataset.digits = String(String(b.count).length);
   el("target").textContent = b.target ? "of " + b.target : "";
   el("faults").textContent = faultLine(b);
   el("cue").textContent = b.last_cue ? "\u201c" + b.last_cue + "\u201d" : "";
