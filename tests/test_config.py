@@ -31,6 +31,10 @@ def test_the_example_plan_loads():
     ({"voice": {"recogniser": "fast"}}, "c.toml: unknown key voice.recogniser"),
     ({"voice": {"vosk_model": "/m", "vosk_lang": "en-us"}}, "c.toml: voice.vosk_model and voice.vosk_lang both"),
     ({"session": {"exercise": "bench_press"}}, "c.toml: session.exercise 'bench_press' is not one of"),
+    ({"display": {"theme": "blue"}}, "c.toml: display.theme must be one of dark, light"),
+    ({"display": {"port": 70000}}, "c.toml: display.port must be between 0 and 65535"),
+    ({"display": {"enabled": "yes"}}, "c.toml: display.enabled must be true/false"),
+    ({"display": {"host": ""}}, "c.toml: display.host must name an address"),
 ])
 def test_config_errors_name_the_file_and_key(data, message):
     with pytest.raises(ConfigError) as e:
