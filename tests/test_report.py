@@ -52,3 +52,25 @@ def test_report_writes_a_plot_with_faults_marked(tmp_path):
     marker = (np.abs(img[..., :3] - want) < 0.08).all(axis=-1)
     assert marker.sum() > 50  # the fault markers are drawn in the fault's colour
     assert "In words:" in open(txt).read()
+
+
+def test_a_fault_the_camera_could_not_judge_is_said_not_claimed_clean(tmp_path):
+    from coach.io.report_html import session_html
+    s = Session(exercise="deadlift")
+    feet = {"balance": "the weight on the feet cannot be seen from here"}
+    with SessionLog(tmp_path, "nj") as log:
+        events = [RepCounted(5.0, 1, 2.0, 5.0), RepJudged(5.5, 1, True, (), feet),    # judged, but not all
+                  RepCounted(10.0, 2, 7.0, 10.0), RepJudged(10.5, 2, False, (), feet)]  # not judged at all
+        for e in events:
+            log.event(e)  # the analysis' own lines, as the runtime logs them
+            for out in s.handle(e):
+                log.event(out)
+        for out in s.finish(12.0):
+            log.event(out)
+    data = load_session(log.path)
+    assert [r.not_judged for r in data.sets[0].reps] == [feet, feet]
+    text = text_report(data)
+    assert "no fault seen; weight on the toes not judged: the weight on the feet cannot be seen from here" in text
+    assert "rep  2" in text and "clean" not in text.split("rep  2")[1].splitlines()[0]
+    page = session_html(data)
+    assert page.count("weight on the toes not judged") == 2

@@ -182,6 +182,9 @@ class LoggedRep:
     end: float
     faults: list[dict[str, Any]] = field(default_factory=list)
     judged: bool = False
+    # fault id -> why it could not be judged on this rep ("the feet cannot be seen"), from the
+    # analysis' verdict; a rep judged on none of its faults has them all here
+    not_judged: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -285,6 +288,7 @@ def load_session(path: str | os.PathLike[str]) -> LoggedSession:
     counted: dict[int, tuple[float, float]] = {}  # analysis rep -> (start, end)
     early: dict[int, list[dict[str, Any]]] = {}  # faults found before their rep was counted
     found: dict[tuple[float, float], list[dict[str, Any]]] = {}
+    unjudged: dict[tuple[float, float], dict[str, str]] = {}  # the verdict's faults not judged, and why
     for r in read_records(path):
         try:
             kind, t = r["type"], r.get("t")
@@ -297,6 +301,10 @@ def load_session(path: str | os.PathLike[str]) -> LoggedSession:
             elif kind == "fault_found" and _is_fault(r.get("fault")) and isinstance(r.get("rep"), int):
                 where = counted.get(r["rep"])
                 (found.setdefault(where, []) if where else early.setdefault(r["rep"], [])).append(r["fault"])
+            elif kind == "rep_judged" and isinstance(r.get("rep"), int) and counted.get(r["rep"]):
+                reasons = r.get("not_judged") or {}
+                unjudged[counted[r["rep"]]] = {str(k): str(v) for k, v in reasons.items()} \
+                    if isinstance(reasons, dict) else {}
             elif kind == "exercise_changed":  # a new analysis: its rep numbers start over
                 counted.clear()
                 early.clear()
@@ -334,6 +342,7 @@ def load_session(path: str | os.PathLike[str]) -> LoggedSession:
             continue
     for s in sets.values():
         for rep in s.reps:
+            rep.not_judged = unjudged.get((rep.start, rep.end), {})
             have = {f.get("id") for f in rep.faults}
             for f in found.get((rep.start, rep.end), []):
                 if f.get("id") not in have:

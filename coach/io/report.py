@@ -89,6 +89,15 @@ def _evidence(f: dict[str, Any]) -> str:
     return f"{fault_name(f['id'])} ({sev}{'; ' + nums if nums else ''})"
 
 
+def not_judged_words(rep: LoggedRep) -> str:
+    """What of a rep could not be judged, and why ("weight on the toes not judged: the weight on
+    the feet cannot be seen reliably with the bar at the floor"); "" when everything was."""
+    by_reason: dict[str, list[str]] = {}
+    for fid, why in rep.not_judged.items():
+        by_reason.setdefault(why, []).append(fault_name(fid))
+    return "; ".join(f"{join_words(names)} not judged: {why}" for why, names in by_reason.items())
+
+
 def set_faults(s: LoggedSet, phrases: dict[str, str] | None = None) -> str:
     """The set's faults as the text and the spoken summary both say them: "3 lifted with the arms
     and 1 with a rounded back", most frequent first; "" for a clean set. One count per rep a
@@ -118,7 +127,10 @@ def text_report(data: LoggedSession) -> str:
             tempo = f"{r.end - r.start:4.1f} s"
             if down is not None and up is not None:
                 tempo += f" (down {down:.1f} s, up {up:.1f} s)"
-            verdict = "; ".join(_evidence(f) for f in r.faults) or "clean"
+            verdict = "; ".join(_evidence(f) for f in r.faults) or \
+                (not_judged_words(r) if not r.judged and r.not_judged else
+                 "not judged" if not r.judged else
+                 f"no fault seen; {not_judged_words(r)}" if r.not_judged else "clean")
             lines.append(f"  rep {r.rep:2d} at {r.end:6.1f} s  {tempo}  {verdict}")
     if data.commands:
         lines.append("")

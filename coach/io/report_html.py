@@ -25,6 +25,7 @@ from coach.io.report import (
     exercise_name,
     fault_name,
     join_words,
+    not_judged_words,
     plural,
     rep_depth,
     rep_tempo,
@@ -313,10 +314,14 @@ def _form(rep: LoggedRep, last_of_crash: bool) -> tuple[str, str]:
             sev = f.get("severity")
             words.append(fault_name(str(f["id"])) + (f", {sev}" if isinstance(sev, str) and sev else ""))
         return "fault", "; ".join(words)
+    if not rep.judged and rep.not_judged:  # seen too poorly to judge
+        return "unjudged", not_judged_words(rep)
     if not rep.judged:  # the verdict comes after the count; this one never reached the log
         why = ("the session stopped before its form was checked" if last_of_crash
                else "the set ended before its form was checked")
         return "unjudged", f"not judged ({why})"
+    if rep.not_judged:  # judged, but not on everything: say what was not, so "clean" is not claimed
+        return "clean", f"no fault seen; {not_judged_words(rep)}"
     return "clean", "clean"
 
 
