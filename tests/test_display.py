@@ -294,3 +294,20 @@ def test_the_count_is_a_third_of_a_landscape_screen_and_never_overflows_any_scre
                 if width > height or count < 10:  # portrait: as wide as the screen allows
                     assert ink >= height / 3, (width, height, count, ink)
             page.close()
+
+
+def test_the_page_reconnects_by_itself_when_the_station_starts_a_new_session():
+    first = StationDisplay(port=0).start()
+    port = first.port
+    with chromium() as browser:
+        page = browser.new_page(bypass_csp=True)
+        page.goto(first.url)
+        first.show(board(count=5))
+        page.wait_for_function("document.getElementById('count').textContent === '5'")
+        first.close()  # the service restarts: a new session, a new server on the same port
+        page.wait_for_function("document.getElementById('link').textContent.startsWith('Reconnecting')")
+        with StationDisplay(port=port) as second:
+            assert _wait(lambda: second.browsers == 1, 15)
+            second.show(board(count=0, set_no=0, in_set=False))
+            page.wait_for_function("document.getElementById('count').textContent === '0'")
+            assert page.inner_text("#link") == ""
