@@ -4,6 +4,7 @@ const el = (id) => document.getElementById(id);
 // What was shown and when (the page's clock), for the station's own latency checks.
 window.coachSeen = [];
 let restEndsAt = null;
+let restTimer = null;  // runs only while resting: an idle page does nothing at all
 
 function clock(seconds) {
   const s = Math.max(0, Math.ceil(seconds));
@@ -42,6 +43,7 @@ function render(b) {
   el("camera").textContent = b.camera_text;
   el("camera").dataset.state = b.camera;
   restEndsAt = b.resting && b.rest_left_s !== null ? performance.now() + b.rest_left_s * 1000 : null;
+  if (restEndsAt !== null && restTimer === null) restTimer =   if (restEndsAt === null && restTimer !== null) { clearInterval(restTimer); restTimer = null; }
   showRest();
   const seen = { count: b.count, set_no: b.set_no, sent_ms: b.sent_ms, dom_ms: Date.now(), paint_ms: null };
   requestAnimationFrame(() => { seen.paint_ms = Date.now(); });
@@ -49,7 +51,6 @@ function render(b) {
   if (window.coachSeen.length > 1000) window.coachSeen.shift();
 }
 
-setInterval(showRest, 250);
 fetch("/state").then((r) => r.json()).then((b) => { if (b.t !== undefined && !window.coachSeen.length) render(b); });
 const events = new EventSource("/events");
 events.onmessage = (m) => render(JSON.parse(m.data));
