@@ -43,7 +43,8 @@ function render(b) {
   el("camera").textContent = b.camera_text;
   el("camera").dataset.state = b.camera;
   restEndsAt = b.resting && b.rest_left_s !== null ? performance.now() + b.rest_left_s * 1000 : null;
-  if (restEndsAt !== null && restTimer === null) restTimer =   if (restEndsAt === null && restTimer !== null) { clearInterval(restTimer); restTimer = null; }
+  if (restEndsAt !== null && restTimer === null) restTimer = setInterval(showRest, 250);
+  if (restEndsAt === null && restTimer !== null) { clearInterval(restTimer); restTimer = null; }
   showRest();
   const seen = { count: b.count, set_no: b.set_no, sent_ms: b.sent_ms, dom_ms: Date.now(), paint_ms: null };
   requestAnimationFrame(() => { seen.paint_ms = Date.now(); });
