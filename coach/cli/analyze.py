@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         exercise = load_exercise(args.exercise)
     except ExerciseError as e:
         raise CliError(str(e)) from None
-    from coach.cli.pose import _expected_frames
+    from coach.cli.pose import expected_frames
     from coach.cli.progress import Progress
     from coach.io.annotated_video import AnnotatedVideoWriter, Overlay, check_output_path
     annotate: str | None = getattr(args, "annotate", None)
@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
             pairs = ((f, None) for f in frames)
     except TraceError as e:  # the pose adapter's PoseSourceError is a TraceError too
         raise CliError(str(e)) from None
-    progress = Progress(None if _is_trace(args.source) else _expected_frames(args.source), "frames")  # on a TTY only
+    progress = Progress(None if _is_trace(args.source) else expected_frames(args.source), "frames")  # on a TTY only
     try:
         analyzer = Analyzer(meta, exercise)
         for frame, picture in pairs:

@@ -217,10 +217,10 @@ def _progress(source: str, camera: bool):
     """A progress line for a video (MediaPipe takes a while); None for a camera or a trace."""
     if camera or source.lower().endswith((".jsonl", ".jsonl.gz")):
         return None
-    from coach.cli.pose import _expected_frames
+    from coach.cli.pose import expected_frames
     from coach.cli.progress import Progress
 
-    return Progress(_expected_frames(source), "frames")
+    return Progress(expected_frames(source), "frames")
 
 
 def _frames_with_errors(frames, seen: list[bool]) -> Iterator:

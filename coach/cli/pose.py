@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
             pairs = ((f, None) for f in frames)
     except PoseSourceError as e:
         raise CliError(str(e)) from None
-    total = _expected_frames(args.video)
+    total = expected_frames(args.video)
     progress = Progress(total, "frames")
     features = FeatureExtractor(meta)  # the hip angle, as `coach analyze` measures it
     overlay = Overlay()
@@ -98,7 +98,7 @@ def _and_video(writer: AnnotatedVideoWriter | None) -> str:
     return f" and {writer.path} ({writer.fourcc})" if writer is not None else ""
 
 
-def _expected_frames(path: str) -> int | None:
+def expected_frames(path: str) -> int | None:
     """The frame count the container announces (for the progress ETA), if any."""
     import cv2
 

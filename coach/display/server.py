@@ -232,14 +232,14 @@ class StationDisplay:
             while not self._stopping.is_set():
                 browser.wake.clear()
                 if browser.sent != self._seq and self._payload:  # new, or behind: the newest board
-                    await self._caught_up(transport)
+                    await self._caught_up(browser)
                     browser.sent = self._seq
                     await asyncio.wait_for(resp.write(self._payload), self._write_timeout_s)
                     continue
                 try:
                     await asyncio.wait_for(browser.wake.wait(), KEEPALIVE_S)
                 except TimeoutError:
-                    await self._caught_up(transport)
+                    await self._caught_up(browser)
                     await asyncio.wait_for(resp.write(b": keepalive\n\n"), self._write_timeout_s)
         except TimeoutError:
             dropped = True
@@ -253,11 +253,11 @@ class StationDisplay:
                 transport.abort()  # a dropped browser's unsent bytes are freed now
         return resp
 
-    async def _caught_up(self, transport: asyncio.WriteTransport) -> None:
+    async def _caught_up(self, browser: _Browser) -> None:
         """Returns once the browser has taken everything sent so far; raises TimeoutError if it
         takes nothing for write_timeout_s. Only a browser that is behind waits here (and polls)."""
         waited = 0.0
-        while transport.get_write_buffer_size() > 0:
+        while browser.behind:
             if waited >= self._write_timeout_s:
                 raise TimeoutError
             await asyncio.sleep(CATCH_UP_POLL_S)

@@ -19,6 +19,7 @@ import numpy as np
 from coach.core.errors import CoachError
 from coach.core.events import Event, FaultFound, NotCounted, Phase, PhaseChanged, PoseLost, RepCounted
 from coach.core.frames import Frame
+from coach.io.report import fault_name  # the cue library's plain words, as in the table
 
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".avi", ".mkv")
 
@@ -91,7 +92,7 @@ class Overlay:
                 self.reps, self.rep_t = e.rep, e.t
             elif isinstance(e, FaultFound) and (e.rep, e.fault.id) not in self._said:
                 self._said.add((e.rep, e.fault.id))  # a fault is named once per rep
-                self.captions.append(Caption(f"Rep {e.rep}: {_fault_name(e.fault.id)}", t + CAPTION_HOLD_S))
+                self.captions.append(Caption(f"Rep {e.rep}: {fault_name(e.fault.id)}", t + CAPTION_HOLD_S))
             elif isinstance(e, NotCounted):
                 self.captions.append(Caption(f"Not counted: {e.reason}", t + CAPTION_HOLD_S, "note"))
             elif isinstance(e, PoseLost):  # the rep machine starts over: its phase is stale
@@ -102,11 +103,6 @@ class Overlay:
     def flashing(self) -> bool:
         """The rep counter is lit: a rep counted less than REP_FLASH_S ago."""
         return self.rep_t is not None and 0.0 <= self.t - self.rep_t < REP_FLASH_S
-
-
-def _fault_name(fid: str) -> str:
-    from coach.io.report import fault_name  # the cue library's plain words, as in the table
-    return fault_name(fid)
 
 
 # --- drawing ---------------------------------------------------------------------------------
