@@ -265,3 +265,40 @@ def match_text(text: str, vocab: Vocabulary, wake_words: tuple[str, ...] | None 
                 break
             return TextMatch(command, addressed, sim, margin, " ".join(tokens), rest)
     return TextMatch(None, addressed, best, best - other, words=rest)
+
+
+def nearest_sentences(texts: Sequence[str], vocab: Vocabulary, pronounce: Pronounce | None = None,
+                      per_text: int = 8) -> list[tuple[str, Command]]:
+    """The command sentences that sound nearest to each of `texts` (what the recognizers made of
+    one utterance), each with the numbers said in that text in its slots, and its Command: the
+    few candidates a stronger model then scores against the audio (coach.core.command_scores).
+    Nearest first for each text; no sentence twice."""
+    table = _sentences(vocab, pronounce)
+    out: dict[str, Command] = {}
+    for text in texts:
+        _, rest = _wake(normalize(text), vocab, tuple(vocab.wake_words), pronounce)
+        rest = strip_fillers(rest, vocab)
+        if not rest or table.alphabet is None:
+            continue
+        skeleton, numbers = _numbers_out(rest, vocab)
+        # a sentence with as many slots as the text has numbers; a one-slot sentence may take any
+        # one of them (Whisper may hear "rest, 120, rest for 90 seconds")
+        keep = [i for i, s in enumerate(table.texts) if s.count(NUMBER) in (len(numbers), min(1, len(numbers)))]
+        sims = _similarities(_units(skeleton, vocab, pronounce), [table.units[i] for i in keep], table.alphabet)
+        found = 0
+        for k in np.argsort(-sims, kind="stable"):
+            pattern = table.texts[keep[int(k)]].split()
+            fills = [numbers] if pattern.count(NUMBER) == len(numbers) else [[n] for n in numbers]
+            for fill in fills:
+                tokens: list[str] = []
+                spans = iter(fill)
+                for tok in pattern:
+                    tokens += list(next(spans)) if tok == NUMBER else [tok]
+                sentence = " ".join(tokens)
+                command = parse(tuple(tokens), vocab)
+                if command is not None and sentence not in out:
+                    out[sentence] = command
+                    found += 1
+            if found >= per_text:
+                break
+    return list(out.items())

@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from coach.core import events as ev
-from coach.core.commands import default_vocabulary, parse
+from coach.core.command_match import nearest_sentences
+from coach.core.commands import Command, default_vocabulary, parse
 from coach.core.errors import CoachError
 from coach.core.vocabulary import Vocabulary, expand
 from coach.voice.audio import AudioChunk
 from coach.voice.listener import Listener, to_event
+from coach.voice.pronounce import cmu_pronouncer
 from coach.voice.recognizers import (
     NoRecognizer,
     Recognizer,
@@ -27,6 +29,9 @@ from coach.voice.whisper_worker import WhisperWorker
 RECOGNIZER_MODES = ("fast", "accurate", "both")
 # Whisper's threads: one leaves the other core of a two-core machine to pose and analysis
 WHISPER_THREADS = 1
+# Command sentences Whisper scores per text (its own and the first recognizer's): the nearest by
+# sound; each costs about 10 ms of CPU here.
+CANDIDATES_PER_TEXT = 8
 
 
 class CommandSource(Protocol):
@@ -130,7 +135,14 @@ def whisper_worker(vocab: Vocabulary, threads: int = WHISPER_THREADS, synchronou
     from coach.voice.whisper_stage import WhisperTranscriber
 
     directory, prompt = model_dir(), whisper_prompt(vocab)
-    return WhisperWorker(lambda: WhisperTranscriber(directory, prompt, threads), synchronous=synchronous)
+    wake = vocab.wake_words[0] if vocab.wake_words else ""
+    pronounce = cmu_pronouncer()
+
+    def propose(texts: list[str]) -> list[tuple[str, Command]]:
+        return nearest_sentences(texts, vocab, pronounce, CANDIDATES_PER_TEXT)
+
+    return WhisperWorker(lambda: WhisperTranscriber(directory, prompt, threads, wake_word=wake),
+                         synchronous=synchronous, propose=propose)
 
 
 def second_stage(vocab: Vocabulary, mode: str, threads: int = WHISPER_THREADS, synchronous: bool = False,

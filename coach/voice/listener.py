@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from coach.core.command_match import TextMatch, match_text
+from coach.core.command_scores import choose
 from coach.core.commands import Command, No, Yes, normalize, parse, split_wake_word, strip_fillers
 from coach.core.events import CommandHeard, CommandRejected
 from coach.core.session import CONFIRM_WINDOW_S
@@ -69,6 +70,14 @@ CONFIRM_BELOW = 0.9
 WHISPER_MIN_LOGPROB = -1.0
 WHISPER_SURE_LOGPROB = -0.5
 WHISPER_MAX_NO_SPEECH = 0.6
+# The wake word scored as the first word of the candidates: from this log-probability up it was
+# said, even when Whisper wrote it as "go" or "cook".
+WHISPER_WAKE_LOGPROB = -3.0
+# Evidence for a command in Whisper's scores (nats, times the confidence of the ear that heard
+# it): the grammar recognizer's answer and the command Whisper's own text spells. 3 nats is a
+# factor of 20: it settles a close call between two sentences, not a clear one.
+FIRST_EVIDENCE = 3.0
+TEXT_EVIDENCE = 3.0
 
 
 @dataclass(frozen=True)
@@ -298,7 +307,8 @@ class Listener:
         if self.mode == "both" and heard is not None and heard.accepted and heard.confidence >= self.sure_confidence:
             return False
         audio, self._utt_audio = np.concatenate(self._utt_audio), []
-        self.second.submit(Job(audio, start, end, heard))
+        hints = (heard.text,) if heard is not None and heard.text and heard.text != GARBAGE else ()
+        self.second.submit(Job(audio, start, end, heard, hints))
         return True
 
     def _second_results(self) -> list[Heard]:
@@ -314,7 +324,12 @@ class Listener:
             return Heard(job.end, job.start, "", None, False, False, done.reason or "whisper failed", 0.0,
                          stage="whisper")
         heard = self._decide_whisper(tr, job.start, job.end, fallback)
-        return heard if self.mode == "accurate" else self._weigh(fallback, heard)
+        if self.mode == "accurate":
+            return heard
+        if tr.scored:   # the first answer was weighed in the scores
+            agree = fallback is not None and fallback.accepted and heard.accepted and fallback.command == heard.command
+            return replace(heard, stage="both") if agree else heard
+        return self._weigh(fallback, heard)
 
     def _weigh(self, first: Heard | None, second: Heard) -> Heard:
         """Mode "both": the fast recognizer's answer (not sure enough to stand alone) and Whisper's."""
@@ -348,26 +363,45 @@ class Listener:
         if tr.speech_s <= 0 or not tr.text or tr.no_speech > WHISPER_MAX_NO_SPEECH:
             return Heard(end, start, tr.text, None, False, False, "not speech for the coach", 0.0, stage="whisper")
         m = self._whisper_match(tr.text, first)
-        # 0..1: how near the text is to a command sentence, less when Whisper itself was unsure of
-        # the text (a mean token log-probability below WHISPER_SURE_LOGPROB)
-        confidence = (m.similarity if m.command is not None else 0.0) * float(
-            np.exp(min(0.0, tr.logprob - WHISPER_SURE_LOGPROB)))
         if m.addressed and not m.words:   # the wake word alone
             self._armed_until = end + ARMED_S
-            return Heard(end, start, tr.text, None, True, False, "wake word alone", confidence, stage="whisper")
-        armed = start <= self._armed_until or self._answer(m.command, start)
+            return Heard(end, start, tr.text, None, True, False, "wake word alone", m.similarity, stage="whisper")
+        command, confidence, why = self._whisper_command(tr, m, first)
+        armed = start <= self._armed_until or self._answer(command, start)
         self._armed_until = -1.0
-        wake = m.addressed or armed
+        # the wake word: in Whisper's text, or, scored, as probable a first word as a clear one
+        wake = m.addressed or armed or (tr.wake_logprob is not None and tr.wake_logprob >= WHISPER_WAKE_LOGPROB)
         if self.require_wake_word and not wake:
             return Heard(end, start, tr.text, None, False, False, "no wake word", confidence, stage="whisper")
         addressed = wake or not self.require_wake_word
-        if m.command is None:
-            return Heard(end, start, tr.text, None, addressed and wake, False, "not a command", confidence, wake,
+        if command is None:
+            return Heard(end, start, tr.text, None, addressed and wake, False, why, confidence, wake,
                          stage="whisper")
-        if tr.logprob < WHISPER_MIN_LOGPROB or confidence < (
-                self.min_confidence if wake else self.min_confidence_unaddressed):
+        if confidence < (self.min_confidence if wake else self.min_confidence_unaddressed):
             return Heard(end, start, tr.text, None, wake, False, "low confidence", confidence, wake, stage="whisper")
-        return Heard(end, start, tr.text, m.command, addressed, True, "", confidence, wake, stage="whisper")
+        return Heard(end, start, tr.text, command, addressed, True, "", confidence, wake, stage="whisper")
+
+    def _whisper_command(self, tr: Transcript, m: TextMatch, first: Heard | None) -> tuple[Command | None, float, str]:
+        """(the command, 0..1 how sure, why none). Scored candidates decide when there are any:
+        the command whose sentence fits the audio best, with the grammar recognizer's answer
+        (mode "both") and the command Whisper's text spells as evidence, as sure as its share of
+        the candidates' probability. Else the text's nearest command, as sure as it is near,
+        less when Whisper itself was unsure of the text (a mean token log-probability below
+        WHISPER_SURE_LOGPROB)."""
+        if tr.scored:
+            evidence: dict[Command, float] = {}
+            if first is not None and first.accepted and first.command is not None and self.mode == "both":
+                evidence[first.command] = FIRST_EVIDENCE * first.confidence
+            if m.command is not None:
+                evidence[m.command] = evidence.get(m.command, 0.0) + TEXT_EVIDENCE * m.similarity
+            choice = choose(tr.scored, tr.free_logprob, evidence)
+            return choice.command, choice.posterior, choice.reason
+        if m.command is None:
+            return None, 0.0, "not a command"
+        confidence = m.similarity * float(np.exp(min(0.0, tr.logprob - WHISPER_SURE_LOGPROB)))
+        if tr.logprob < WHISPER_MIN_LOGPROB:
+            return None, confidence, "low confidence"
+        return m.command, confidence, ""
 
     def _release_held(self, speech_resumed: bool) -> list[Heard]:
         if self._held is None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach.voice.whisper_stage import Transcriber, Transcript
+from coach.voice.whisper_stage import Propose, Transcriber, Transcript
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ class Job:
     start: float         # audio clock
     end: float
     fallback: object = None   # what the first stage made of it (kept for the decision)
+    hints: tuple[str, ...] = ()   # the first stage's words: candidates for Whisper to score
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,9 @@ class Done:
 
 class WhisperWorker:
     def __init__(self, make_transcriber: Callable[[], Transcriber], synchronous: bool = False,
-                 max_pending: int = MAX_PENDING, nice: int = NICE):
+                 max_pending: int = MAX_PENDING, nice: int = NICE, propose: Propose | None = None):
         self._make = make_transcriber
+        self._propose = propose
         self._sync = synchronous
         self._nice = nice
         self._jobs: queue.Queue[Job | None] = queue.Queue(maxsize=max_pending)
@@ -147,7 +149,7 @@ class WhisperWorker:
         if self.error or self._transcriber is None:
             return Done(job, None, self.error or "Whisper is not loaded")
         try:
-            return Done(job, self._transcriber.transcribe(job.audio))
+            return Done(job, self._transcriber.transcribe(job.audio, propose=self._propose, hints=job.hints))
         except (RuntimeError, OSError, ValueError) as e:
             self._fail(e)
             return Done(job, None, self.error)

@@ -1,0 +1,71 @@
+"""Choosing a command from a few candidate sentences that a model scored against the audio.
+Pure: no I/O.
+
+Whisper's own transcript of a command said in gym noise is often near the command but not it
+("coach, a new breath" for "coach, undo rep"), and its text alone cannot tell how near. Asked
+instead how probable each candidate sentence is for this audio (the log-probability of the
+sentence's tokens, forced), it separates the right one from its neighbours much better: a
+closed-set choice, like a grammar recognizer's, with Whisper's ears. The candidates come from
+what the recognizers wrote (coach.core.command_match.nearest_sentences); the choice is the most
+probable command, with its share of the probability among the candidates (the posterior), and
+none when the audio fits a sentence that is no command far better (talk, not a command).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from coach.core.commands import Command
+
+# The most probable command must hold this share of the candidates' probability: two commands
+# that fit the audio about as well are a "say that again", not a guess.
+MIN_POSTERIOR = 0.8
+# Talk is no command: when what Whisper wrote fits the audio this many nats (natural log) better
+# than the best command sentence, the speech was something else ("coach, call my mother" fits
+# "call my mother" far better than "go to the hinge").
+MAX_FREE_GAP = 12.0
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    sentence: str        # the command sentence, in the vocabulary's words
+    command: Command
+    logprob: float       # log-probability of the sentence's tokens given the audio (sum, nats)
+
+
+@dataclass(frozen=True)
+class Choice:
+    command: Command | None
+    posterior: float     # the chosen command's share of the candidates' probability (0..1)
+    sentence: str = ""
+    gap: float = 0.0     # how much better (nats) Whisper's own text fits than the chosen sentence
+    reason: str = ""     # why none was chosen
+
+
+def choose(scored: Sequence[ScoredSentence], free_logprob: float | None = None,
+           evidence: Mapping[Command, float] | None = None,
+           min_posterior: float = MIN_POSTERIOR, max_free_gap: float = MAX_FREE_GAP) -> Choice:
+    """The command the audio fits best among `scored`, or Choice(None, ...) and why.
+    `free_logprob`: the score of Whisper's own transcript, the yardstick for talk.
+    `evidence`: nats added to each sentence of a command that other ears heard (the grammar
+    recognizer's answer, the command Whisper's text spells): two ears that agree outweigh one
+    that is unsure, without letting either overrule a clear difference in the scores."""
+    if not scored:
+        return Choice(None, 0.0, reason="no candidate")
+    evidence = evidence or {}
+    weighed = [(s, s.logprob + evidence.get(s.command, 0.0)) for s in scored]
+    top = max(w for _, w in weighed)
+    mass: dict[Command, float] = {}
+    for s, w in weighed:
+        mass[s.command] = mass.get(s.command, 0.0) + math.exp(w - top)
+    best = max(weighed, key=lambda sw: sw[1])[0]
+    posterior = mass[best.command] / sum(mass.values())
+    # talk: Whisper's own words fit far better than any command sentence, as they stand
+    gap = 0.0 if free_logprob is None else max(0.0, free_logprob - max(s.logprob for s in scored))
+    if gap > max_free_gap:
+        return Choice(None, posterior, best.sentence, gap, "not a command")
+    if posterior < min_posterior:
+        return Choice(None, posterior, best.sentence, gap, "low confidence")
+    return Choice(best.command, posterior, best.sentence, gap)

@@ -1,0 +1,137 @@
+"""Whisper as a judge of a closed set: candidate command sentences proposed from what the two
+recognizers wrote, scored against the audio by the real model, and the choice among them
+(talk refused, close calls left to "say that again", the other ear's answer as evidence)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coach.core import commands as c
+from coach.core.command_match import nearest_sentences
+from coach.core.command_scores import ScoredSentence, choose
+from coach.core.commands import default_vocabulary
+from coach.voice.command_source import whisper_worker
+from coach.voice.pronounce import cmu_pronouncer
+from coach.voice.whisper_stage import repaired_tokenizer
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "audio_fixtures"))
+import make_fixtures as mf  # noqa: E402
+
+EN = default_vocabulary("en")
+CMU = cmu_pronouncer()
+
+
+# --- the choice (pure) -----------------------------------------------------------------------
+
+def _s(sentence, command, logprob):
+    return ScoredSentence(sentence, command, logprob)
+
+
+def test_the_command_that_fits_best_is_chosen_with_its_share_of_the_probability():
+    choice = choose([_s("next set", c.NextSet(), -3.0), _s("end set", c.EndSet(), -9.0)])
+    assert choice.command == c.NextSet() and choice.posterior > 0.99
+
+
+def test_the_sentences_of_one_command_pool_their_probability():
+    # "undo rep" alone is no likelier than "end the rest", but "remove rep" says the same
+    scored = [_s("undo rep", c.UndoRep(), -20.0), _s("remove rep", c.UndoRep(), -20.0),
+              _s("end the rest", c.SkipRest(), -20.0)]
+    assert choose(scored, min_posterior=0.6).command == c.UndoRep()
+    assert choose(scored[::2]).command is None    # a coin toss between two commands
+
+
+def test_a_close_call_is_refused_and_the_other_ears_evidence_settles_it():
+    scored = [_s("softer", c.Quieter(), -16.8), _s("start", c.StartSet(), -17.9)]
+    refused = choose(scored)
+    assert refused.command is None and refused.reason == "low confidence"
+    assert choose(scored, evidence={c.Quieter(): 2.6}).command == c.Quieter()
+
+
+def test_evidence_does_not_overrule_a_clear_difference():
+    scored = [_s("next set", c.NextSet(), -4.0), _s("end set", c.EndSet(), -16.0)]
+    assert choose(scored, evidence={c.EndSet(): 3.0}).command == c.NextSet()
+
+
+def test_talk_that_fits_far_better_than_any_command_is_no_command():
+    # "coach, open the window please" scored as itself and as the nearest commands
+    scored = [_s("continue", c.Resume(), -19.5), _s("how was that", c.HowWasThatRep(), -26.9)]
+    choice = choose(scored, free_logprob=-0.8)
+    assert choice.command is None and choice.reason == "not a command"
+    assert choose(scored, free_logprob=-18.0).command == c.Resume()
+
+
+def test_no_candidates_no_command():
+    assert choose([]).command is None
+
+
+# --- the candidates ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("texts, command", [
+    (["coach a new breath,"], c.UndoRep()),               # Whisper in noise
+    (["coach, after,", "coach softer"], c.Quieter()),   # the grammar recognizer's words count too
+    (["Coach, rest, 120,"], c.Rest(120.0)),                # digits in the slot
+    (["go, fast,", "coach pause"], c.Pause()),
+])
+def test_the_right_command_is_among_the_candidates(texts, command):
+    found = nearest_sentences(texts, EN, CMU, 8)
+    assert command in [cmd for _, cmd in found]
+    assert len({s for s, _ in found}) == len(found) <= 8 * len(texts)
+
+
+def test_a_number_is_tried_in_every_one_slot_sentence():
+    found = dict(nearest_sentences(["coach rest for twenty eight minute one second please", "rest 120"], EN, CMU, 8))
+    assert c.Rest(120.0) in found.values()
+
+
+def test_no_words_no_candidates():
+    assert nearest_sentences(["", "coach", "Coach."], EN, CMU, 8) == []
+
+
+# --- the model's tokenizer and the scores on real audio ---------------------------------------
+
+@pytest.fixture(scope="module")
+def transcriber():
+    return whisper_worker(EN, threads=2, synchronous=True)._make()
+
+
+def test_the_packaged_tokenizer_is_repaired(transcriber):
+    # the model's tokenizer.json lost GPT-2's first merge: " that" was a space and "that"
+    fixed = repaired_tokenizer(transcriber.model.hf_tokenizer)
+    assert fixed.encode(" that", add_special_tokens=False).ids == [300]
+    ids = fixed.encode(" Coach, target twelve.", add_special_tokens=False).ids
+    assert fixed.decode(ids) == " Coach, target twelve." and 220 not in ids   # no lone space
+    assert repaired_tokenizer(fixed) is fixed   # nothing to repair: the same tokenizer
+
+
+def _propose(texts):
+    return nearest_sentences(texts, EN, CMU, 8)
+
+
+def test_scored_candidates_pick_the_command_said_in_noise(transcriber):
+    said = mf.say("coach undo last rep", mf.VOICES[3])
+    noisy = mf.mix_at_snr(said, mf.gym_noise(len(said), seed=4), 10.0)
+    tr = transcriber.transcribe(noisy, propose=_propose, hints=("coach undo last rep",))
+    assert tr.scored and tr.free_logprob is not None and tr.wake_logprob is not None
+    best = max(tr.scored, key=lambda s: s.logprob)
+    assert best.command == c.UndoRep()
+    assert choose(tr.scored, tr.free_logprob).command == c.UndoRep()
+    assert tr.wake_logprob > -3.0   # "Coach" is a likely first word: it was said
+
+
+def test_real_talk_gets_no_command_from_the_scores(transcriber):
+    talk = [mf.read_wav(f, 16000)[0] for f in mf.real_oov_files()[:3]]
+    for clip in talk:
+        tr = transcriber.transcribe(clip, propose=_propose)
+        choice = choose(tr.scored, tr.free_logprob)
+        # a person reading aloud: either no candidate at all, or none the audio fits
+        assert choice.command is None or (tr.wake_logprob is not None and tr.wake_logprob < -3.0), tr.text
+
+
+def test_silence_is_not_scored(transcriber):
+    tr = transcriber.transcribe(np.zeros(16000, np.int16), propose=_propose, hints=("coach next set",))
+    assert tr.scored == () and tr.speech_s == 0
