@@ -140,6 +140,19 @@ def test_both_stages_agree_and_the_sure_first_answer_stands_alone(whisper):
     assert all(h.stage in ("fast", "both", "whisper") for h in heard)
 
 
+def test_a_sure_first_answer_stands_alone_only_in_a_quiet_room(whisper):
+    # every answer the grammar accepts counts as sure here: only the room decides
+    said = [("coach next set", mf.say("coach next set", mf.VOICES[3]), None)]
+    stages = {}
+    for room, snr in (("quiet", None), ("noisy", 15.0)):
+        audio, _ = mf.stream(said, gap_s=1.0, snr_db=snr, seed=2, lead_s=1.5)
+        listener = Listener(PocketSphinxRecognizer(EN), EN, second=whisper, mode="both", sure_confidence=0.0)
+        heard = [h for h in listen(array_chunks(audio), listener) if h.accepted]
+        assert [h.command for h in heard] == [c.NextSet()]
+        stages[room] = heard[0].stage
+    assert stages == {"quiet": "fast", "noisy": "both"}
+
+
 def test_weighing_two_answers():
     listener = Listener(NoRecognizer(), EN, second=WhisperWorker(lambda: None, synchronous=True), mode="both")
     fast = Heard(2.0, 1.0, "coach end set", c.EndSet(), True, True, "", 0.7, True)

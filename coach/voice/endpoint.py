@@ -33,6 +33,15 @@ def frame_db(frame: np.ndarray) -> float:
     return float(10 * np.log10(np.mean(x * x) + 1.0))
 
 
+def speech_level_db(audio: np.ndarray, frame: int = 480) -> float:
+    """How loud an utterance's speech is: the 80th percentile of its frames' levels (dB), so
+    that the pauses between words do not pull it down."""
+    n = len(audio) // frame
+    if n == 0:
+        return frame_db(audio) if len(audio) else 0.0
+    return float(np.percentile([frame_db(audio[i * frame:(i + 1) * frame]) for i in range(n)], 80))
+
+
 class EnergyEndpointer:
     """Feed fixed-size frames; get ("start", audio incl. pre-roll), ("speech", frame), ("end", frame)
     or (None, nothing). `speech_start` / `speech_end` are times (s) on the frames' own clock."""
