@@ -4,6 +4,7 @@ can start (the demo on a machine without one)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -136,13 +137,19 @@ def whisper_worker(vocab: Vocabulary, threads: int = WHISPER_THREADS, synchronou
 
     directory, prompt = model_dir(), whisper_prompt(vocab)
     wake = vocab.wake_words[0] if vocab.wake_words else ""
+    return WhisperWorker(lambda: WhisperTranscriber(directory, prompt, threads, wake_word=wake),
+                         synchronous=synchronous, propose=proposer(vocab))
+
+
+def proposer(vocab: Vocabulary) -> Callable[[list[str]], list[tuple[str, Command]]]:
+    """What Whisper scores for an utterance: the command sentences nearest by sound to what it
+    and the first recognizer wrote."""
     pronounce = cmu_pronouncer()
 
     def propose(texts: list[str]) -> list[tuple[str, Command]]:
         return nearest_sentences(texts, vocab, pronounce, CANDIDATES_PER_TEXT)
 
-    return WhisperWorker(lambda: WhisperTranscriber(directory, prompt, threads, wake_word=wake),
-                         synchronous=synchronous, propose=propose)
+    return propose
 
 
 def second_stage(vocab: Vocabulary, mode: str, threads: int = WHISPER_THREADS, synchronous: bool = False,
