@@ -135,3 +135,78 @@ def test_real_talk_gets_no_command_from_the_scores(transcriber):
 def test_silence_is_not_scored(transcriber):
     tr = transcriber.transcribe(np.zeros(16000, np.int16), propose=_propose, hints=("coach next set",))
     assert tr.scored == () and tr.speech_s == 0
+
+
+# --- the listener's decision on scored candidates ----------------------------------------------
+
+def _listener():
+    from coach.voice.listener import Listener
+    from coach.voice.recognizers import NoRecognizer
+    from coach.voice.whisper_worker import WhisperWorker
+    return Listener(NoRecognizer(), EN, require_wake_word=True,
+                    second=WhisperWorker(lambda: None, synchronous=True), mode="both")
+
+
+def _transcript(text, scored, wake_logprob, free=-30.0):
+    from coach.voice.whisper_stage import Transcript
+    return Transcript(text, -1.5, 0.01, 1.2, 0.3, tuple(scored), free, wake_logprob)
+
+
+CLOSE = [_s("softer", c.Quieter(), -16.8), _s("start", c.StartSet(), -17.9)]
+
+
+def test_a_garbled_text_still_gives_the_command_the_audio_fits():
+    heard = _listener()._decide_whisper(
+        _transcript("go, a new breath,", [_s("undo rep", c.UndoRep(), -12.0), _s("end set", c.EndSet(), -20.0)], -1.0),
+        1.0, 2.0)
+    assert heard.accepted and heard.command == c.UndoRep() and heard.stage == "whisper"
+    assert heard.confidence > 0.99
+
+
+def test_without_the_wake_word_anywhere_the_scores_are_not_enough():
+    heard = _listener()._decide_whisper(
+        _transcript("those, next set", [_s("next set", c.NextSet(), -5.0)], -9.0), 1.0, 2.0)
+    assert not heard.accepted and heard.reason == "no wake word"
+
+
+def test_the_grammar_recognizers_answer_settles_a_close_call():
+    from coach.voice.listener import Heard
+    listener = _listener()
+    tr = _transcript("coach, after,", CLOSE, -1.0)
+    assert not listener._decide_whisper(tr, 1.0, 2.0).accepted    # Whisper alone: a coin toss
+    fast = Heard(2.0, 1.0, "coach softer", c.Quieter(), True, True, "", 0.88, True)
+    heard = listener._from_whisper(_done(tr, fast))
+    assert heard.accepted and heard.command == c.Quieter() and heard.stage == "both"
+    # a wrong grammar answer cannot outweigh a clear difference in the scores
+    wrong = Heard(2.0, 1.0, "coach start", c.StartSet(), True, True, "", 0.95, True)
+    clear = _transcript("coach, softer", [_s("softer", c.Quieter(), -8.0), _s("start", c.StartSet(), -20.0)], -1.0)
+    assert listener._from_whisper(_done(clear, wrong)).command == c.Quieter()
+
+
+def _done(tr, fast):
+    from coach.voice.whisper_worker import Done, Job
+    return Done(Job(np.zeros(1600, np.int16), 1.0, 2.0, fast, (fast.text,)), tr)
+
+
+def test_the_first_recognizers_words_reach_whisper_as_hints():
+    from coach.voice.listener import Listener, listen
+    from coach.voice.recognizers import PocketSphinxRecognizer
+    from coach.voice.audio import array_chunks
+    from coach.voice.whisper_stage import Transcript
+    from coach.voice.whisper_worker import WhisperWorker
+
+    class Recording:
+        calls = []
+
+        def transcribe(self, samples, vad=True, propose=None, hints=()):
+            self.calls.append((len(samples), propose, tuple(hints)))
+            return Transcript("", 0.0, 1.0, 0.0, 0.0)
+
+    rec = Recording()
+    audio, _ = mf.stream([("coach next set", mf.say("coach next set", mf.VOICES[3]), None)], gap_s=1.0)
+    worker = WhisperWorker(lambda: rec, synchronous=True, propose=_propose)
+    listener = Listener(PocketSphinxRecognizer(EN), EN, second=worker, mode="both", sure_confidence=2.0)
+    list(listen(array_chunks(audio), listener))
+    assert len(rec.calls) == 1
+    samples, propose, hints = rec.calls[0]
+    assert samples > 16000 * 0.5 and propose is _propose and hints == ("coach next set",)
