@@ -11,6 +11,10 @@ takes shorter inputs (its positions are fixed, the first ones are used); a comma
 silence after it costs 0.2-0.4 CPU-s, and was heard as well (docs/voice.md). Without the long
 silent tail the decoder may not see the end and go round in a loop, so the text is cut where it
 starts again. `context="full"` keeps faster-whisper's 30 s window.
+
+Scoring: given a `propose` function (what was written -> candidate command sentences), the same
+encoded audio also scores each candidate, "Coach, undo rep.", by the log-probability of its
+tokens with the decoder forced through them (coach.core.command_scores chooses among them).
 """
 
 from __future__ import annotations
@@ -171,7 +175,8 @@ class WhisperTranscriber:
             if candidates:
                 logprobs = self._forced(encoded, [self._render(s) for s, _ in candidates] + [text.strip()])
                 scored = tuple(ScoredSentence(s, c, float(lp.sum())) for (s, c), lp in zip(candidates, logprobs))
-                free, wake = float(logprobs[-1].sum()), float(logprobs[0][0])
+                free = float(logprobs[-1].sum())
+                wake = float(logprobs[0][0]) if self.wake_word else None   # the first token: its name
         return Transcript(text, float(result.scores[0]), float(result.no_speech_prob), speech_s,
                           time.process_time() - cpu0, scored, free, wake)
 
