@@ -314,16 +314,20 @@ def weigh_rules(per_command: int) -> int:
     utterance heard by both (PocketSphinx's answer, Whisper's), then each rule replayed on the
     same pairs. Rows: the rule; columns: conditions; cells: right % and wrong commands."""
     from coach.voice.command_source import whisper_worker
-    from coach.voice.listener import Heard
+    from coach.voice.listener import QUIET_SNR_DB, Heard
     en = default_vocabulary("en")
     ps = session_pocketsphinx(en)
     pairs: list[dict] = []
 
+    from coach.voice.endpoint import speech_level_db
+
     class BothEars(Listener):
-        def _from_whisper(self, done):   # both answers, before any weighing
+        def _from_whisper(self, done):   # both answers, before any weighing (Whisper's scores weigh in the first's)
             whisper = self._decide_whisper(done.transcript, done.job.start, done.job.end, done.job.fallback) \
                 if done.transcript is not None else None
-            pairs.append({"start": done.job.start, "end": done.job.end, "ps": done.job.fallback, "wh": whisper})
+            snr = speech_level_db(done.job.audio) - self._ep.floor_db
+            pairs.append({"start": done.job.start, "end": done.job.end, "ps": done.job.fallback, "wh": whisper,
+                          "snr": snr})
             return whisper or Heard(done.job.end, done.job.start, "", None, False, False, done.reason)
 
     worker = whisper_worker(en, 1, synchronous=True)
@@ -345,7 +349,7 @@ def weigh_rules(per_command: int) -> int:
         return h.command if h is not None and h.accepted else None
 
     def weighed(sure, alone, override):
-        def rule(p, w):
+        def rule(p, w, snr):
             if p is not None and ok(p) and p.confidence >= sure:
                 return ok(p)
             pc, wc = ok(p), ok(w)
@@ -356,9 +360,11 @@ def weigh_rules(per_command: int) -> int:
             return wc
         return rule
 
-    rules = {"fast alone": lambda p, w: ok(p), "Whisper alone": lambda p, w: ok(w),
-             "Whisper when unsure (< 0.9)": lambda p, w: ok(p) if ok(p) and p.confidence >= 0.9 else ok(w),
-             "Whisper when unsure (< 0.99)": lambda p, w: ok(p) if ok(p) and p.confidence >= 0.99 else ok(w)}
+    rules = {"fast alone": lambda p, w, snr: ok(p), "Whisper always": lambda p, w, snr: ok(w),
+             "Whisper when unsure (< 0.9)": lambda p, w, snr: ok(p) if ok(p) and p.confidence >= 0.9 else ok(w),
+             "Whisper when unsure (< 0.99)": lambda p, w, snr: ok(p) if ok(p) and p.confidence >= 0.99 else ok(w),
+             f"Whisper when unsure or in noise (< {QUIET_SNR_DB:g} dB)":
+                 lambda p, w, snr: ok(p) if ok(p) and p.confidence >= 0.99 and snr >= QUIET_SNR_DB else ok(w)}
     for alone in (0.9, 0.95, 0.99):
         for override in (0.8, 2.0):
             name = f"weighed: alone >= {alone}, override {'never' if override > 1 else f'>= {override}'}"
@@ -377,8 +383,8 @@ def weigh_rules(per_command: int) -> int:
                     owner.setdefault(k, []).append(i)
             right = wrong = 0
             for k, sg in enumerate(segs):
-                got = next((c for i in owner.get(k, []) if (c := rule(ps_wh[i]["ps"], ps_wh[i]["wh"])) is not None),
-                           None)
+                got = next((c for i in owner.get(k, [])
+                            if (c := rule(ps_wh[i]["ps"], ps_wh[i]["wh"], ps_wh[i]["snr"])) is not None), None)
                 right += got == sg.expected
                 wrong += got is not None and got != sg.expected
             cells.append(f"{100 * right / len(segs):5.1f} ({wrong:2d})")
