@@ -28,8 +28,8 @@ CMU = cmu_pronouncer()
 
 # --- the choice (pure) -----------------------------------------------------------------------
 
-def _s(sentence, command, logprob):
-    return ScoredSentence(sentence, command, logprob)
+def _s(sentence, command, logprob, tokens=5):
+    return ScoredSentence(sentence, command, logprob, tokens)
 
 
 def test_the_command_that_fits_best_is_chosen_with_its_share_of_the_probability():
@@ -181,6 +181,19 @@ def test_the_grammar_recognizers_answer_settles_a_close_call():
     wrong = Heard(2.0, 1.0, "coach start", c.StartSet(), True, True, "", 0.95, True)
     clear = _transcript("coach, softer", [_s("softer", c.Quieter(), -8.0), _s("start", c.StartSet(), -20.0)], -1.0)
     assert listener._from_whisper(_done(clear, wrong)).command == c.Quieter()
+
+
+def test_a_command_only_whisper_heard_must_be_a_plausible_sentence():
+    from coach.voice.listener import Heard
+    listener = _listener()
+    # deep in noise Whisper made up "coach, feel the squat": it wins the scores, yet each of
+    # its tokens is barely likely (mean log-probability -5)
+    made_up = _transcript("coach, feel the squat,", [_s("do squat", c.SwitchExercise("squat"), -30.0, 6),
+                                                      _s("finish workout", c.FinishWorkout(), -45.0, 6)], -1.0)
+    assert not listener._decide_whisper(made_up, 1.0, 2.0).accepted
+    # the grammar recognizer heard the same command: two ears, taken
+    fast = Heard(2.0, 1.0, "coach do squat", c.SwitchExercise("squat"), True, True, "", 0.8, True)
+    assert listener._from_whisper(_done(made_up, fast)).command == c.SwitchExercise("squat")
 
 
 def _done(tr, fast):

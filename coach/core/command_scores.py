@@ -33,6 +33,12 @@ class ScoredSentence:
     sentence: str        # the command sentence, in the vocabulary's words
     command: Command
     logprob: float       # log-probability of the sentence's tokens given the audio (sum, nats)
+    tokens: int = 1      # how many tokens that is
+
+    @property
+    def mean_logprob(self) -> float:
+        """Per token: how plausible the model finds the sentence, whatever its length."""
+        return self.logprob / max(1, self.tokens)
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,7 @@ class Choice:
     sentence: str = ""
     gap: float = 0.0     # how much better (nats) Whisper's own text fits than the chosen sentence
     reason: str = ""     # why none was chosen
+    mean_logprob: float = 0.0   # of the chosen sentence, per token
 
 
 def choose(scored: Sequence[ScoredSentence], free_logprob: float | None = None,
@@ -65,7 +72,7 @@ def choose(scored: Sequence[ScoredSentence], free_logprob: float | None = None,
     # talk: Whisper's own words fit far better than any command sentence, as they stand
     gap = 0.0 if free_logprob is None else max(0.0, free_logprob - max(s.logprob for s in scored))
     if gap > max_free_gap:
-        return Choice(None, posterior, best.sentence, gap, "not a command")
+        return Choice(None, posterior, best.sentence, gap, "not a command", best.mean_logprob)
     if posterior < min_posterior:
-        return Choice(None, posterior, best.sentence, gap, "low confidence")
-    return Choice(best.command, posterior, best.sentence, gap)
+        return Choice(None, posterior, best.sentence, gap, "low confidence", best.mean_logprob)
+    return Choice(best.command, posterior, best.sentence, gap, mean_logprob=best.mean_logprob)

@@ -84,6 +84,12 @@ WHISPER_WAKE_LOGPROB = -3.0
 # factor of 20: it settles a close call between two sentences, not a clear one.
 FIRST_EVIDENCE = 3.0
 TEXT_EVIDENCE = 3.0
+# A command Whisper chose that the grammar recognizer did not hear must be a sentence Whisper
+# finds plausible in itself: a mean token log-probability of -4 or more (each token at least
+# ~2 % likely). Deep in noise (5 dB SNR) Whisper makes up a command-like text ("coach, feel the
+# squat") and its scores then agree with it; of its choices alone on the bench's utterances,
+# the right ones lay above -3.5 (95 %), 6 of the 9 wrong ones below -4.2 (docs/voice.md).
+WHISPER_ALONE_MIN_MEAN_LOGPROB = -4.0
 
 
 @dataclass(frozen=True)
@@ -403,6 +409,9 @@ class Listener:
             if m.command is not None:
                 evidence[m.command] = evidence.get(m.command, 0.0) + TEXT_EVIDENCE * m.similarity
             choice = choose(tr.scored, tr.free_logprob, evidence)
+            confirmed = first is not None and first.accepted and first.command == choice.command
+            if choice.command is not None and not confirmed and choice.mean_logprob < WHISPER_ALONE_MIN_MEAN_LOGPROB:
+                return None, choice.posterior, "low confidence"
             return choice.command, choice.posterior, choice.reason
         if m.command is None:
             return None, 0.0, "not a command"

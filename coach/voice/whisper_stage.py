@@ -174,7 +174,8 @@ class WhisperTranscriber:
             candidates = propose([text, *hints])
             if candidates:
                 logprobs = self._forced(encoded, [self._render(s) for s, _ in candidates] + [text.strip()])
-                scored = tuple(ScoredSentence(s, c, float(lp.sum())) for (s, c), lp in zip(candidates, logprobs))
+                scored = tuple(ScoredSentence(s, c, float(lp.sum()), len(lp))
+                               for (s, c), lp in zip(candidates, logprobs))
                 free = float(logprobs[-1].sum())
                 wake = float(logprobs[0][0]) if self.wake_word else None   # the first token: its name
         return Transcript(text, float(result.scores[0]), float(result.no_speech_prob), speech_s,
