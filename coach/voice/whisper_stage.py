@@ -123,7 +123,7 @@ class WhisperTranscriber:
         self.model = WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=threads,
                                   local_files_only=True)
         self.context = context
-        tok = repaired_tokenizer(self.model.hf_tokenizer)
+        tok = self.model.hf_tokenizer = repaired_tokenizer(self.model.hf_tokenizer)   # one copy kept
         special = [tok.token_to_id(t) for t in ("<|startoftranscript|>", "<|en|>", "<|transcribe|>",
                                                 "<|notimestamps|>")]
         prompt_ids = tok.encode(" " + prompt.strip(), add_special_tokens=False).ids if prompt.strip() else []
