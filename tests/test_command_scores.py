@@ -88,6 +88,14 @@ def test_a_number_is_tried_in_every_one_slot_sentence():
     assert c.Rest(120.0) in found.values()
 
 
+def test_two_ears_that_wrote_the_same_command_need_no_scores():
+    from coach.voice.command_source import proposer
+    propose = proposer(EN)
+    assert propose(["Coach, start set.", "coach start set"]) == []
+    assert c.StartSet() in [cmd for _, cmd in propose(["Coach, start set.", "coach stop set"])]
+    assert c.StartSet() in [cmd for _, cmd in propose(["Coach, start set."])]   # one ear: scored
+
+
 def test_no_words_no_candidates():
     assert nearest_sentences(["", "coach", "Coach."], EN, CMU, 8) == []
 
@@ -115,7 +123,8 @@ def _propose(texts):
 def test_scored_candidates_pick_the_command_said_in_noise(transcriber):
     said = mf.say("coach undo last rep", mf.VOICES[3])
     noisy = mf.mix_at_snr(said, mf.gym_noise(len(said), seed=4), 10.0)
-    tr = transcriber.transcribe(noisy, propose=_propose, hints=("coach undo last rep",))
+    # the first recognizer misheard it: the candidates come from both texts, and are scored
+    tr = transcriber.transcribe(noisy, propose=_propose, hints=("coach do last rep",))
     assert tr.scored and tr.free_logprob is not None and tr.wake_logprob is not None
     best = max(tr.scored, key=lambda s: s.logprob)
     assert best.command == c.UndoRep()

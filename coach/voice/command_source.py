@@ -143,10 +143,14 @@ def whisper_worker(vocab: Vocabulary, threads: int = WHISPER_THREADS, synchronou
 
 def proposer(vocab: Vocabulary) -> Callable[[list[str]], list[tuple[str, Command]]]:
     """What Whisper scores for an utterance: the command sentences nearest by sound to what it
-    and the first recognizer wrote."""
+    and the first recognizer wrote; nothing when both wrote the same command word for word
+    (nothing to choose between: the two answers agree, and scoring would only cost time)."""
     pronounce = cmu_pronouncer()
 
     def propose(texts: list[str]) -> list[tuple[str, Command]]:
+        said = {parse(t, vocab) for t in texts}
+        if len(texts) > 1 and len(said) == 1 and None not in said:
+            return []
         return nearest_sentences(texts, vocab, pronounce, CANDIDATES_PER_TEXT)
 
     return propose

@@ -176,7 +176,7 @@ class WhisperTranscriber:
         if propose is not None and text.strip() and result.no_speech_prob <= MAX_NO_SPEECH_TO_SCORE:
             candidates = propose([text, *hints])
             if candidates:
-                logprobs = self._forced(encoded, [self._render(s) for s, _ in candidates] + [text.strip()])
+                logprobs = self._forced(encoded, [self._render(s) for s, _ in candidates] + [self._render_own(text)])
                 scored = tuple(ScoredSentence(s, c, float(lp.sum()), len(lp))
                                for (s, c), lp in zip(candidates, logprobs))
                 free = float(logprobs[-1].sum())
@@ -187,6 +187,15 @@ class WhisperTranscriber:
     def _render(self, sentence: str) -> str:
         """A command sentence as Whisper writes one: "Coach, next set." """
         return f"{self.wake_word.capitalize()}, {sentence}." if self.wake_word else f"{sentence.capitalize()}."
+
+    def _render_own(self, text: str) -> str:
+        """Whisper's own text behind the same wake word as the candidates ("target five reps" ->
+        "Coach, target five reps"), so that the two are weighed on what follows it: with the
+        wake word not said, a candidate would otherwise lose only for its name."""
+        if not self.wake_word:
+            return text.strip()
+        body = re.sub(rf"^\W*{re.escape(self.wake_word)}\b\W*", "", text.strip(), flags=re.IGNORECASE)
+        return f"{self.wake_word.capitalize()}, {body}" if body else text.strip()
 
     def _forced(self, encoded, texts: list[str]) -> list[np.ndarray]:
         """Each text's tokens' log-probabilities given the encoded audio: the decoder forced
