@@ -391,7 +391,9 @@ class Listener:
         if command is None:
             return Heard(end, start, tr.text, None, addressed and wake, False, why, confidence, wake,
                          stage="whisper")
-        if confidence < (self.min_confidence if wake else self.min_confidence_unaddressed):
+        # the grammar heard the same command: the two are weighed together (_weigh), not alone
+        agrees = first is not None and first.accepted and first.command == command
+        if confidence < (self.min_confidence if wake else self.min_confidence_unaddressed) and not agrees:
             return Heard(end, start, tr.text, None, wake, False, "low confidence", confidence, wake, stage="whisper")
         return Heard(end, start, tr.text, command, addressed, True, "", confidence, wake, stage="whisper")
 
@@ -416,7 +418,10 @@ class Listener:
         if m.command is None:
             return None, 0.0, "not a command"
         confidence = m.similarity * float(np.exp(min(0.0, tr.logprob - WHISPER_SURE_LOGPROB)))
-        if tr.logprob < WHISPER_MIN_LOGPROB:
+        # unsure of its text, Whisper still confirms the same command the grammar heard (the
+        # two answers are then weighed together); alone, such a text is a guess
+        agrees = first is not None and first.accepted and first.command == m.command
+        if tr.logprob < WHISPER_MIN_LOGPROB and not agrees:
             return None, confidence, "low confidence"
         return m.command, confidence, ""
 
