@@ -1,9 +1,10 @@
 """From audio chunks to commands: endpointing, recognition, wake word, rejection, self-speech gate.
 
 Two stages (`second`, a WhisperWorker): in mode "both" the fast grammar recognizer answers what
-it is sure of, and an utterance it is not sure of, or that it refused, goes to Whisper, whose
-text is matched onto the same vocabulary (coach.core.command_match); in mode "accurate" every
-utterance goes to Whisper. Whisper's answers come back on a later `process()` call (its worker
+it is sure of in a quiet room, and any other utterance goes to Whisper, which scores the
+commands nearest to what both wrote against the audio (coach.core.command_scores; its text
+matched onto the vocabulary, coach.core.command_match, when there is nothing to score); in mode
+"accurate" every utterance goes to Whisper. Whisper's answers come back on a later `process()` call (its worker
 runs beside the listener) or at `flush()`.
 
 The same Listener serves a WAV file, a microphone, the tests and the benchmark: feed it
