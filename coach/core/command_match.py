@@ -210,6 +210,15 @@ def _sentence_texts(vocab: Vocabulary) -> _Sentences:
     return _Sentences(tuple(texts), tuple(ids))
 
 
+def _filled(pattern: Sequence[str], numbers: Sequence[tuple[str, ...]]) -> list[str]:
+    """A sentence's words with each NUMBER slot replaced by the next number's words."""
+    spans = iter(numbers)
+    tokens: list[str] = []
+    for tok in pattern:
+        tokens += list(next(spans)) if tok == NUMBER else [tok]
+    return tokens
+
+
 def _wake(words: tuple[str, ...], vocab: Vocabulary, wake_words: tuple[str, ...],
           pronounce: Pronounce | None) -> tuple[bool, tuple[str, ...]]:
     addressed, rest = split_wake_word(words, vocab, wake_words)
@@ -254,10 +263,7 @@ def match_text(text: str, vocab: Vocabulary, wake_words: tuple[str, ...] | None 
         sim = float(sims[k])
         if sim < MIN_SIMILARITY:
             break
-        tokens: list[str] = []
-        spans = iter(numbers)
-        for tok in table.texts[keep[int(k)]].split():
-            tokens += list(next(spans)) if tok == NUMBER else [tok]
+        tokens = _filled(table.texts[keep[int(k)]].split(), numbers)
         command = parse(tuple(tokens), vocab)
         if command is not None:
             margin = sim - other if table.commands[keep[int(k)]] == best_id else sim - best
@@ -290,10 +296,7 @@ def nearest_sentences(texts: Sequence[str], vocab: Vocabulary, pronounce: Pronou
             pattern = table.texts[keep[int(k)]].split()
             fills = [numbers] if pattern.count(NUMBER) == len(numbers) else [[n] for n in numbers]
             for fill in fills:
-                tokens: list[str] = []
-                spans = iter(fill)
-                for tok in pattern:
-                    tokens += list(next(spans)) if tok == NUMBER else [tok]
+                tokens = _filled(pattern, fill)
                 sentence = " ".join(tokens)
                 command = parse(tuple(tokens), vocab)
                 if command is not None and sentence not in out:

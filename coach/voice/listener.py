@@ -123,6 +123,11 @@ class Heard:
         return out
 
 
+def _heard_as(first: Heard | None, command: Command | None) -> bool:
+    """The first recognizer accepted this very command: a second ear that agrees."""
+    return first is not None and first.accepted and command is not None and first.command == command
+
+
 def to_event(heard: Heard) -> CommandHeard | CommandRejected | None:
     """The event the rest of the coach sees: a command, a "say that again", or nothing."""
     if heard.accepted and heard.command is not None:
@@ -342,8 +347,7 @@ class Listener:
         if self.mode == "accurate":
             return heard
         if tr.scored:   # the first answer was weighed in the scores
-            agree = fallback is not None and fallback.accepted and heard.accepted and fallback.command == heard.command
-            return replace(heard, stage="both") if agree else heard
+            return replace(heard, stage="both") if heard.accepted and _heard_as(fallback, heard.command) else heard
         return self._weigh(fallback, heard)
 
     def _weigh(self, first: Heard | None, second: Heard) -> Heard:
@@ -393,7 +397,7 @@ class Listener:
             return Heard(end, start, tr.text, None, addressed and wake, False, why, confidence, wake,
                          stage="whisper")
         # the grammar heard the same command: the two are weighed together (_weigh), not alone
-        agrees = first is not None and first.accepted and first.command == command
+        agrees = _heard_as(first, command)
         if confidence < (self.min_confidence if wake else self.min_confidence_unaddressed) and not agrees:
             return Heard(end, start, tr.text, None, wake, False, "low confidence", confidence, wake, stage="whisper")
         return Heard(end, start, tr.text, command, addressed, True, "", confidence, wake, stage="whisper")
@@ -412,8 +416,8 @@ class Listener:
             if m.command is not None:
                 evidence[m.command] = evidence.get(m.command, 0.0) + TEXT_EVIDENCE * m.similarity
             choice = choose(tr.scored, tr.free_logprob, evidence)
-            confirmed = first is not None and first.accepted and first.command == choice.command
-            if choice.command is not None and not confirmed and choice.mean_logprob < WHISPER_ALONE_MIN_MEAN_LOGPROB:
+            alone = choice.command is not None and not _heard_as(first, choice.command)
+            if alone and choice.mean_logprob < WHISPER_ALONE_MIN_MEAN_LOGPROB:
                 return None, choice.posterior, "low confidence"
             return choice.command, choice.posterior, choice.reason
         if m.command is None:
@@ -421,8 +425,7 @@ class Listener:
         confidence = m.similarity * float(np.exp(min(0.0, tr.logprob - WHISPER_SURE_LOGPROB)))
         # unsure of its text, Whisper still confirms the same command the grammar heard (the
         # two answers are then weighed together); alone, such a text is a guess
-        agrees = first is not None and first.accepted and first.command == m.command
-        if tr.logprob < WHISPER_MIN_LOGPROB and not agrees:
+        if tr.logprob < WHISPER_MIN_LOGPROB and not _heard_as(first, m.command):
             return None, confidence, "low confidence"
         return m.command, confidence, ""
 

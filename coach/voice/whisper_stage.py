@@ -206,10 +206,11 @@ class WhisperTranscriber:
 
         ids = [self._tok.encode(" " + t, add_special_tokens=False).ids for t in texts]
         frames = encoded.shape[1]
+        audio = np.asarray(encoded)   # copied out of CTranslate2 once, not per batch
         out: list[np.ndarray] = []
         for i in range(0, len(ids), SCORE_BATCH):
             part = ids[i:i + SCORE_BATCH]
-            copies = np.repeat(np.asarray(encoded), len(part), axis=0)   # align takes one audio per text
+            copies = np.repeat(audio, len(part), axis=0)   # align takes one audio per text
             batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(copies))
             results = self.model.model.align(batch, self._start, part, [2 * frames] * len(part),
                                              median_filter_width=1)
