@@ -209,3 +209,13 @@ def test_plan_file_loads_and_errors_name_the_file_and_key(tmp_path):
         load_plan(tmp_path / "x.toml")
     with pytest.raises(PlanError, match="no such plan file"):
         load_plan(tmp_path / "missing.toml")
+
+
+def test_a_start_set_answered_after_the_set_began_does_not_end_it():
+    # "coach, start set" said at 0.5 s, heard by a slow recognizer after the first rep began the set
+    s = Session(exercise="deadlift")
+    s.handle(rep(3.0, 1))
+    assert s.handle(CommandHeard(0.5, StartSet(), "coach start set")) == []
+    assert s.current.set_no == 1 and s.reps == 1
+    # said after the set began, it is a new set, as always
+    assert SetStarted in types(s.handle(CommandHeard(4.0, StartSet(), "coach start set")))

@@ -466,6 +466,8 @@ class Session:
                     return out
                 self.chosen = True
                 return out + self._change_exercise(t, ex)
+            case StartSet() if self.current is not None and t < self.current.started:
+                return out   # said before this set began, answered late (a slow recognizer): it asked for this set
             case StartSet() | NextSet() | GoToSet():
                 return out + self._start_set(t)  # "set three": start it; numbering follows the log
             case EndSet():
