@@ -232,3 +232,24 @@ def test_the_first_recognizers_words_reach_whisper_as_hints():
     assert len(rec.calls) == 1
     samples, propose, hints = rec.calls[0]
     assert samples > 16000 * 0.5 and propose is _propose and hints == ("coach next set",)
+
+
+def test_two_unsure_ears_that_wrote_the_same_command_are_weighed_together():
+    from coach.voice.listener import Heard
+    listener = _listener()
+    # nothing scored (both wrote "yes"), Whisper unsure of its text (mean log-probability -1.1)
+    # and the grammar unsure of its answer: neither alone is enough, the two together are
+    from coach.voice.whisper_stage import Transcript
+    tr = Transcript("coach, yes,", -1.1, 0.01, 1.2, 0.3)
+    alone = listener._decide_whisper(tr, 1.0, 2.0)
+    assert not alone.accepted and alone.reason == "low confidence"
+    unsure = Heard(2.0, 1.0, "coach yes", None, True, False, "low confidence", 0.3, True)
+    heard = listener._from_whisper(_done(tr, unsure))
+    assert heard.accepted and heard.command == c.Yes() and heard.stage == "both"
+    assert heard.confidence > alone.confidence
+    # two ears that wrote different commands are no agreement
+    other = Heard(2.0, 1.0, "coach no", None, True, False, "low confidence", 0.3, True)
+    assert not listener._from_whisper(_done(tr, other)).accepted
+    # nor is noise the grammar forced into a sentence at a confidence near 0
+    noise = Heard(2.0, 1.0, "coach yes", None, False, False, "low confidence", 0.01, True)
+    assert not listener._from_whisper(_done(tr, noise)).accepted

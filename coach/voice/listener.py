@@ -59,9 +59,11 @@ MODES = ("fast", "accurate", "both")
 #   audio (coach.core.command_scores) with the fast recognizer's answer as evidence: one
 #   decision, the command with at least 0.8 of the candidates' probability, else "say that
 #   again". When Whisper could not score (its text near no sentence, dropped, failed), the two
-#   answers are weighed as before: the same command -> it; Whisper alone -> Whisper's; the fast
-#   one alone -> it only from FIRST_ALONE up; two different commands -> Whisper's from
-#   WHISPER_OVERRIDES up, else neither (a wrong command is worse than a "say that again").
+#   answers are weighed as before: the same command -> it (also when the grammar wrote it but was
+#   unsure: the two confidences combine, as the proposer scores nothing when the two ears wrote
+#   the same command); Whisper alone -> Whisper's; the fast one alone -> it only from
+#   FIRST_ALONE up; two different commands -> Whisper's from WHISPER_OVERRIDES up, else neither
+#   (a wrong command is worse than a "say that again").
 SURE_CONFIDENCE = 0.99
 # ... but only in a quiet room: speech this far (dB) above the noise floor the endpointer tracks.
 # In noise the grammar is sometimes sure and wrong (bench_voice's commands: 6 of its 148 sure
@@ -350,9 +352,26 @@ class Listener:
             return replace(heard, stage="both") if heard.accepted and _heard_as(fallback, heard.command) else heard
         return self._weigh(fallback, heard)
 
+    def _wrote(self, first: Heard | None, command: Command | None) -> bool:
+        """The first recognizer wrote this command, sure of it or not: a second ear that agrees
+        (how much it counts is its confidence)."""
+        if first is None or command is None or first.accepted:
+            return _heard_as(first, command)
+        if not first.text or first.text == GARBAGE:
+            return False
+        _, rest = split_wake_word(normalize(first.text), self.vocab, self.wake_words)
+        return parse(strip_fillers(rest, self.vocab), self.vocab) == command
+
     def _weigh(self, first: Heard | None, second: Heard) -> Heard:
         """Mode "both": the fast recognizer's answer (not sure enough to stand alone) and Whisper's."""
         fast = first if first is not None and first.accepted else None
+        if fast is None and second.accepted and self._wrote(first, second.command):
+            # the grammar wrote the same command but was unsure of it: two unsure ears that agree
+            assert first is not None
+            sure = 1.0 - (1.0 - first.confidence) * (1.0 - second.confidence)
+            if sure >= (self.min_confidence if second.wake else self.min_confidence_unaddressed):
+                return replace(second, confidence=sure, stage="both")
+            return replace(second, command=None, accepted=False, reason="low confidence", confidence=sure)
         if fast is not None and second.accepted:
             if fast.command == second.command:   # two ears agree: the chance both are wrong multiplies
                 sure = 1.0 - (1.0 - fast.confidence) * (1.0 - second.confidence)
@@ -397,7 +416,7 @@ class Listener:
             return Heard(end, start, tr.text, None, addressed and wake, False, why, confidence, wake,
                          stage="whisper")
         # the grammar heard the same command: the two are weighed together (_weigh), not alone
-        agrees = _heard_as(first, command)
+        agrees = self._wrote(first, command)
         if confidence < (self.min_confidence if wake else self.min_confidence_unaddressed) and not agrees:
             return Heard(end, start, tr.text, None, wake, False, "low confidence", confidence, wake, stage="whisper")
         return Heard(end, start, tr.text, command, addressed, True, "", confidence, wake, stage="whisper")
@@ -425,7 +444,7 @@ class Listener:
         confidence = m.similarity * float(np.exp(min(0.0, tr.logprob - WHISPER_SURE_LOGPROB)))
         # unsure of its text, Whisper still confirms the same command the grammar heard (the
         # two answers are then weighed together); alone, such a text is a guess
-        if tr.logprob < WHISPER_MIN_LOGPROB and not _heard_as(first, m.command):
+        if tr.logprob < WHISPER_MIN_LOGPROB and not self._wrote(first, m.command):
             return None, confidence, "low confidence"
         return m.command, confidence, ""
 
