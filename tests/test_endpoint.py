@@ -74,3 +74,43 @@ def test_end_here_ends_at_the_start_of_the_quiet():
             break
     assert ended is not None and abs(ended - 3.0) < 0.1
     assert not ep.in_speech and ep.quiet_s == 0.0
+
+
+def _swelling_noise(seconds: float, seed: int) -> np.ndarray:
+    """Noise that swells and fades by ~14 dB every quarter second, as music and a crowd do."""
+    rng = np.random.default_rng(seed)
+    levels = np.repeat(rng.uniform(300, 1500, int(seconds * 4)), RATE // 4)
+    return rng.standard_normal(len(levels)) * levels
+
+
+def test_two_commands_a_second_apart_in_swelling_noise_are_two_utterances():
+    x = _swelling_noise(6, 4)
+    t = np.arange(RATE) / RATE
+    voice = np.sin(2 * np.pi * 300 * t) * 8000 * (1 + 0.3 * np.sin(2 * np.pi * 4 * t))
+    x[RATE * 2:RATE * 3] += voice
+    x[RATE * 4:RATE * 5] += voice
+    x = np.clip(x, -32768, 32767).astype(np.int16)
+    ev = _events(x)
+    assert [e for e, _ in ev] == ["start", "end", "start", "end"]
+    assert abs(ev[1][1] - 3.0) < 0.3 and ev[1][1] < ev[2][1] < 4.0 < ev[3][1]
+    # the floor alone never sees the pause between them: the swells keep the gap "loud"
+    assert [e for e, _ in _events(x, EndpointConfig(below_level_s=99.0))].count("start") == 1
+
+
+def test_two_commands_in_real_music_and_a_crowd_are_two_utterances():
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "audio_fixtures"))
+    import make_fixtures as mf
+
+    items = [(t, mf.say(t, v), None) for t, v in (("coach undo rep", mf.VOICES[0]),
+                                                  ("coach what can i say", mf.VOICES[1]))]
+    clean, segs = mf.stream(items, gap_s=1.0)
+    level = float(np.median([mf.speech_rms(x) for _, x, _ in items]))
+    # 20 dB SNR in a stretch of the real recordings where the music swells in the pause
+    noise = mf.real_noise(RATE * 60, seed=2)[RATE * 24:]
+    audio = mf.mix_at_snr(clean, noise[:len(clean)], 20.0, speech_level=level)
+    ev = _events(audio)
+    assert [e for e, _ in ev] == ["start", "end", "start", "end"]
+    assert ev[1][1] < segs[0].end + 0.3 and segs[1].start - 0.4 < ev[2][1] < segs[1].start
+    assert len(_events(audio, EndpointConfig(below_level_s=99.0))) == 2   # the floor alone: one
