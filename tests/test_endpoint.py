@@ -114,3 +114,17 @@ def test_two_commands_in_real_music_and_a_crowd_are_two_utterances():
     assert [e for e, _ in ev] == ["start", "end", "start", "end"]
     assert ev[1][1] < segs[0].end + 0.3 and segs[1].start - 0.4 < ev[2][1] < segs[1].start
     assert len(_events(audio, EndpointConfig(below_level_s=99.0))) == 2   # the floor alone: one
+
+
+def test_in_a_quiet_room_a_soft_stretch_of_speech_does_not_end_it():
+    # a soft half second (12 dB below the rest) inside speech in a quiet room: the floor rule
+    # sees no pause there, and the level rule is for noise only
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(RATE * 4) * 5
+    t = np.arange(int(RATE * 1.5)) / RATE
+    voice = np.sin(2 * np.pi * 300 * t) * 8000
+    voice[int(RATE * 0.5):RATE] *= 0.25
+    x[RATE:RATE + len(voice)] += voice
+    x = x.astype(np.int16)
+    assert [e for e, _ in _events(x)] == ["start", "end"]
+    assert [e for e, _ in _events(x, EndpointConfig(noisy_snr_db=99.0))] == ["start", "end", "start", "end"]

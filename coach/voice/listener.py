@@ -31,7 +31,7 @@ from coach.core.events import CommandHeard, CommandRejected
 from coach.core.session import CONFIRM_WINDOW_S
 from coach.core.vocabulary import Vocabulary
 from coach.voice.audio import RATE, AudioChunk
-from coach.voice.endpoint import EndpointConfig, EnergyEndpointer, speech_level_db
+from coach.voice.endpoint import QUIET_SNR_DB, EndpointConfig, EnergyEndpointer, speech_level_db
 from coach.voice.grammar import CommandEnds
 from coach.voice.pronounce import cmu_pronouncer
 from coach.voice.recognizers import GARBAGE, Recognizer
@@ -65,10 +65,9 @@ MODES = ("fast", "accurate", "both")
 #   FIRST_ALONE up; two different commands -> Whisper's from WHISPER_OVERRIDES up, else neither
 #   (a wrong command is worse than a "say that again").
 SURE_CONFIDENCE = 0.99
-# ... but only in a quiet room: speech this far (dB) above the noise floor the endpointer tracks.
-# In noise the grammar is sometimes sure and wrong (bench_voice's commands: 6 of its 148 sure
+# ... but only in a quiet room (QUIET_SNR_DB above the noise floor the endpointer tracks). In
+# noise the grammar is sometimes sure and wrong (bench_voice's commands: 6 of its 148 sure
 # answers at 5-20 dB SNR, none of 102 in quiet), and Whisper confirms what it says.
-QUIET_SNR_DB = 30.0
 FIRST_ALONE = 0.95
 WHISPER_OVERRIDES = 0.8
 # A command accepted below this is marked unsure: one that ends or discards something is asked
