@@ -164,7 +164,8 @@ class EnergyEndpointer:
             self.in_speech = False
             self._above = 0
             self.cut = self._wait_pause = not paused
-            run = self._below if self._below >= self._hang_frames else self._low if paused else self._below
+            # speech ended where the quiet run that ended it began
+            run = self._low if paused and self._below < self._hang_frames else self._below
             end_t = t + self.c.frame / self.c.rate
             self.speech_end = end_t - (run - 1) * self.c.frame / self.c.rate if run else end_t
             self._below = self._low = 0

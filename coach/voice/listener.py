@@ -364,9 +364,8 @@ class Listener:
     def _weigh(self, first: Heard | None, second: Heard) -> Heard:
         """Mode "both": the fast recognizer's answer (not sure enough to stand alone) and Whisper's."""
         fast = first if first is not None and first.accepted else None
-        if fast is None and second.accepted and self._wrote(first, second.command):
+        if first is not None and fast is None and second.accepted and self._wrote(first, second.command):
             # the grammar wrote the same command but was unsure of it: two unsure ears that agree
-            assert first is not None
             sure = 1.0 - (1.0 - first.confidence) * (1.0 - second.confidence)
             if sure >= (self.min_confidence if second.wake else self.min_confidence_unaddressed):
                 return replace(second, confidence=sure, stage="both")
