@@ -128,3 +128,29 @@ def test_in_a_quiet_room_a_soft_stretch_of_speech_does_not_end_it():
     x = x.astype(np.int16)
     assert [e for e, _ in _events(x)] == ["start", "end"]
     assert [e for e, _ in _events(x, EndpointConfig(noisy_snr_db=99.0))] == ["start", "end", "start", "end"]
+
+
+def _name_pause_command(noise_rms: float, pause_s: float) -> np.ndarray:
+    """ "coach" (0.35 s), a pause, then a command (0.8 s), over steady noise."""
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal(RATE * 4) * noise_rms
+
+    def tone(s):
+        t = np.arange(int(RATE * s)) / RATE
+        return np.sin(2 * np.pi * 300 * t) * 4000 * (1 + 0.3 * np.sin(2 * np.pi * 4 * t))
+
+    a = RATE
+    x[a:a + int(RATE * 0.35)] += tone(0.35)
+    b = a + int(RATE * (0.35 + pause_s))
+    x[b:b + int(RATE * 0.8)] += tone(0.8)
+    return np.clip(x, -32768, 32767).astype(np.int16)
+
+
+def test_in_noise_the_pause_after_the_name_does_not_cut_the_command_off():
+    x = _name_pause_command(1000, 0.35)
+    assert [e for e, _ in _events(x)] == ["start", "end"]
+    assert [e for e, _ in _events(x, EndpointConfig(short_s=0.0))] == ["start", "end", "start", "end"]
+    # a longer pause is the user waiting after the name: two utterances ("coach" arms the next)
+    assert [e for e, _ in _events(_name_pause_command(1000, 0.8))] == ["start", "end", "start", "end"]
+    # in a quiet room the pause is heard as it is
+    assert [e for e, _ in _events(_name_pause_command(5, 0.35))] == ["start", "end", "start", "end"]
