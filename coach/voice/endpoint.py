@@ -162,15 +162,12 @@ class EnergyEndpointer:
         self._utt_db.append(db)
         quiet = db < max(floor + self.c.end_db, self.c.min_speech_db - 3)
         self._below = self._below + 1 if quiet else 0
-        low = quiet
-        if not quiet and len(self._utt_db) >= LEVEL_MIN_FRAMES:
-            level = self._level()
-            low = level - floor < self.c.noisy_snr_db and db < level - self.c.below_level_db
+        level = self._level()   # once a frame: the percentile is this loop's dearest step
+        noisy = level - floor < self.c.noisy_snr_db
+        low = quiet or (noisy and len(self._utt_db) >= LEVEL_MIN_FRAMES and db < level - self.c.below_level_db)
         self._low = self._low + 1 if low else 0
-        hang = self._hang_frames
         said_s = (len(self._utt_db) - self._below + self.c.start_frames) * self.c.frame / self.c.rate
-        if said_s < self.c.short_s and self._level() - floor < self.c.noisy_snr_db:
-            hang = self._short_hang_frames
+        hang = self._short_hang_frames if noisy and said_s < self.c.short_s else self._hang_frames
         paused = self._below >= hang or self._low >= self._level_hang_frames
         if paused or self._utt_frames >= self._max_frames:
             self.in_speech = False

@@ -359,7 +359,7 @@ class Listener:
         if not first.text or first.text == GARBAGE:
             return False
         _, rest = split_wake_word(normalize(first.text), self.vocab, self.wake_words)
-        return parse(strip_fillers(rest, self.vocab), self.vocab) == command
+        return parse(rest, self.vocab) == command   # parse drops the fillers
 
     def _weigh(self, first: Heard | None, second: Heard) -> Heard:
         """Mode "both": the fast recognizer's answer (not sure enough to stand alone) and Whisper's."""
