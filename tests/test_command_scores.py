@@ -205,6 +205,20 @@ def test_a_command_only_whisper_heard_must_be_a_plausible_sentence():
     assert listener._from_whisper(_done(made_up, fast)).command == c.SwitchExercise("squat")
 
 
+def test_a_command_only_whisper_heard_must_sound_like_what_it_wrote():
+    listener = _listener()
+    scores = [_s("pause", c.Pause(), -8.0, 4), _s("help", c.Help(), -14.0, 4)]
+    # "coach, aim": none of the candidates was said, and one of them still comes out on top
+    heard = listener._decide_whisper(_transcript("coach, aim", scores, -1.0), 1.0, 2.0)
+    assert not heard.accepted and heard.reason == "low confidence"
+    # the same scores for words that sound like the command: taken
+    assert listener._decide_whisper(_transcript("coach, paws,", scores, -1.0), 1.0, 2.0).command == c.Pause()
+    # the grammar recognizer heard it too: two ears, taken whatever Whisper wrote
+    from coach.voice.listener import Heard
+    fast = Heard(2.0, 1.0, "coach pause", c.Pause(), True, True, "", 0.8, True)
+    assert listener._from_whisper(_done(_transcript("coach, aim", scores, -1.0), fast)).command == c.Pause()
+
+
 def _done(tr, fast):
     from coach.voice.whisper_worker import Done, Job
     return Done(Job(np.zeros(1600, np.int16), 1.0, 2.0, fast, (fast.text,)), tr)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from coach.core import commands as c
-from coach.core.command_match import match_text, similarity
+from coach.core.command_match import match_text, similarity, sounds_like
 from coach.core.commands import default_vocabulary
 from coach.voice.audio import array_chunks
 from coach.voice.command_source import make_recognizer, whisper_prompt, whisper_worker
@@ -76,6 +76,13 @@ def test_a_text_between_two_commands_is_refused():
 
 def test_sounds_beat_letters():
     assert similarity("keep rest", "skip rest", EN, CMU) > similarity("keep rest", "skip rest", EN)
+
+
+def test_what_whisper_wrote_is_compared_with_a_command_number_for_number_and_without_a_misheard_name():
+    assert sounds_like(("rest", "for", "90", "seconds"), "rest for ninety seconds", EN, CMU) == 1.0
+    assert sounds_like(("cook", "no"), "no", EN, CMU) == 1.0          # "coach, no" with the name misheard
+    assert sounds_like(("aim",), "pause", EN, CMU) < 0.5
+    assert sounds_like(("do", "you", "mind"), "resume", EN, CMU) < 0.5
 
 
 @pytest.mark.parametrize("text, cut", [

@@ -273,6 +273,19 @@ def match_text(text: str, vocab: Vocabulary, wake_words: tuple[str, ...] | None 
     return TextMatch(None, addressed, best, best - other, words=rest)
 
 
+def sounds_like(words: Sequence[str], sentence: str, vocab: Vocabulary, pronounce: Pronounce | None = None) -> float:
+    """How near the words a recognizer wrote (after the wake word) sound to a command sentence,
+    0..1, numbers compared as numbers ("rest for 90 seconds" is "rest for ninety seconds"). The
+    better of all the words and all but the first: a wake word written as another word ("cook,
+    no") is no part of the command."""
+    sent = _numbers_out(normalize(sentence), vocab)[0]
+    tries = [tuple(words)] + ([tuple(words[1:])] if len(words) > 1 else [])
+    units = [_units(_numbers_out(t, vocab)[0], vocab, pronounce) for t in tries]
+    target = _units(sent, vocab, pronounce)
+    alphabet = _alphabet(set(target).union(*units) | {NUMBER})
+    return max(float(_similarities(u, (target,), alphabet)[0]) for u in units)
+
+
 def nearest_sentences(texts: Sequence[str], vocab: Vocabulary, pronounce: Pronounce | None = None,
                       per_text: int = 8) -> list[tuple[str, Command]]:
     """The command sentences that sound nearest to each of `texts` (what the recognizers made of
