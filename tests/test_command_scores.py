@@ -267,3 +267,16 @@ def test_two_unsure_ears_that_wrote_the_same_command_are_weighed_together():
     # nor is noise the grammar forced into a sentence at a confidence near 0
     noise = Heard(2.0, 1.0, "coach yes", None, False, False, "low confidence", 0.01, True)
     assert not listener._from_whisper(_done(tr, noise)).accepted
+
+
+def test_a_sentence_that_is_only_the_start_of_what_was_said_pays_for_the_rest(transcriber):
+    # "count" (how many) fits the first word of "coach, count every rep" as well as the whole
+    # sentence does; only the end of the transcript, scored after it, tells them apart
+    said = mf.say("coach count every rep", mf.VOICES[0]).astype(np.float32) / 32768.0
+    encoded = transcriber.encode(said)
+    part, whole = transcriber._ends(encoded, ["Coach, count.", "Coach, count every rep."])
+    assert part < whole - 0.3 and whole > -2.5   # a transcript is likelier to end after all of it
+    tr = transcriber.transcribe(said, propose=lambda texts: [("count", c.HowMany()),
+                                                            ("count every rep", c.CountEvery(1))])
+    best = max(tr.scored, key=lambda s: s.logprob)
+    assert best.command == c.CountEvery(1) and best.tokens == 7   # six tokens and the end

@@ -14,7 +14,8 @@ starts again. `context="full"` keeps faster-whisper's 30 s window.
 
 Scoring: given a `propose` function (what was written -> candidate command sentences), the same
 encoded audio also scores each candidate, "Coach, undo rep.", by the log-probability of its
-tokens with the decoder forced through them (coach.core.command_scores chooses among them).
+tokens with the decoder forced through them, and of the transcript ending there (for the few
+that can win); coach.core.command_scores chooses among them.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ MAX_NO_SPEECH_TO_SCORE = 0.6   # Whisper heard no speech: nothing to score
 # Candidates scored at once: all 17 at once made `coach listen` peak at 534 MB, 4 at once at
 # ~440 MB, no slower.
 SCORE_BATCH = 4
+# The end of the transcript is scored after the best few candidates only (and Whisper's own text):
+# on the bench's utterances the choice was the same as with all of them scored, at a fifth of
+# the cost.
+ENDS_SCORED = 3
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,7 @@ class WhisperTranscriber:
         self._prompt = ([tok.token_to_id("<|startofprev|>")] + prompt_ids if prompt_ids else []) + special
         self._start = special    # scoring needs no prompt: the candidates are the vocabulary
         self._tok = tok
+        self._end = tok.token_to_id("<|endoftext|>")
         self.wake_word = wake_word
 
     def speech_seconds(self, audio: np.ndarray) -> float:
@@ -143,20 +149,11 @@ class WhisperTranscriber:
                                                         min_silence_duration_ms=300, speech_pad_ms=100))
         return sum(s["end"] - s["start"] for s in spans) / RATE
 
-    def transcribe(self, samples: np.ndarray, vad: bool = True, propose: Propose | None = None,
-                   hints: Sequence[str] = ()) -> Transcript:
-        """What was said in `samples` (int16 or float32, 16 kHz, one utterance). With `propose`,
-        also the candidate commands it proposes for the transcript and `hints` (what the first
-        recognizer heard), each scored against the audio."""
+    def encode(self, audio: np.ndarray):
+        """The encoder's output for `audio` (float32, 16 kHz), in the short context: 0.2 s of
+        silence before it, CONTEXT_PAD_S after (`context="full"`: the 30 s window)."""
         import ctranslate2
 
-        cpu0 = time.process_time()
-        audio = samples.astype(np.float32)
-        if samples.dtype == np.int16:
-            audio /= 32768.0
-        speech_s = self.speech_seconds(audio) if vad else len(audio) / RATE
-        if speech_s <= 0:
-            return Transcript("", 0.0, 1.0, 0.0, time.process_time() - cpu0)
         pad = np.zeros(int(CONTEXT_PAD_S * RATE), np.float32)
         features = self.model.feature_extractor(np.concatenate([pad[:RATE // 5], audio, pad]))
         frames = features.shape[-1]
@@ -165,8 +162,22 @@ class WhisperTranscriber:
             features = np.pad(features, ((0, 0), (0, FULL_FRAMES - features.shape[-1])))
         elif frames % 2:   # the encoder halves the frames
             features = np.pad(features, ((0, 0), (0, 1)))
-        encoded = self.model.model.encode(
+        return self.model.model.encode(
             ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], dtype=np.float32)))
+
+    def transcribe(self, samples: np.ndarray, vad: bool = True, propose: Propose | None = None,
+                   hints: Sequence[str] = ()) -> Transcript:
+        """What was said in `samples` (int16 or float32, 16 kHz, one utterance). With `propose`,
+        also the candidate commands it proposes for the transcript and `hints` (what the first
+        recognizer heard), each scored against the audio."""
+        cpu0 = time.process_time()
+        audio = samples.astype(np.float32)
+        if samples.dtype == np.int16:
+            audio /= 32768.0
+        speech_s = self.speech_seconds(audio) if vad else len(audio) / RATE
+        if speech_s <= 0:
+            return Transcript("", 0.0, 1.0, 0.0, time.process_time() - cpu0)
+        encoded = self.encode(audio)
         result = self.model.model.generate(
             encoded, [self._prompt], beam_size=1, max_length=len(self._prompt) + MAX_NEW_TOKENS,
             return_scores=True, return_no_speech_prob=True, suppress_blank=True)[0]
@@ -176,10 +187,17 @@ class WhisperTranscriber:
         if propose is not None and text.strip() and result.no_speech_prob <= MAX_NO_SPEECH_TO_SCORE:
             candidates = propose([text, *hints])
             if candidates:
-                logprobs = self._forced(encoded, [self._render(s) for s, _ in candidates] + [self._render_own(text)])
-                scored = tuple(ScoredSentence(s, c, float(lp.sum()), len(lp))
-                               for (s, c), lp in zip(candidates, logprobs))
-                free = float(logprobs[-1].sum())
+                texts = [self._render(s) for s, _ in candidates] + [self._render_own(text)]
+                logprobs = self._forced(encoded, texts)
+                totals = [float(lp.sum()) for lp in logprobs]
+                # the sentences that can win, and Whisper's own text: how probable it is that
+                # the transcript ends there; the others as unlikely to as the least of those
+                top = sorted(range(len(candidates)), key=lambda i: -totals[i])[:ENDS_SCORED]
+                ends = dict(zip(top + [len(texts) - 1], self._ends(encoded, [texts[i] for i in top] + texts[-1:])))
+                least = min(ends[i] for i in top)
+                scored = tuple(ScoredSentence(s, c, totals[i] + ends.get(i, least), len(logprobs[i]) + 1)
+                               for i, (s, c) in enumerate(candidates))
+                free = totals[-1] + ends[len(texts) - 1]
                 wake = float(logprobs[0][0]) if self.wake_word else None   # the first token: its name
         return Transcript(text, float(result.scores[0]), float(result.no_speech_prob), speech_s,
                           time.process_time() - cpu0, scored, free, wake)
@@ -196,6 +214,36 @@ class WhisperTranscriber:
             return text.strip()
         body = re.sub(rf"^\W*{re.escape(self.wake_word)}\b\W*", "", text.strip(), flags=re.IGNORECASE)
         return f"{self.wake_word.capitalize()}, {body}" if body else text.strip()
+
+    def _ends(self, encoded, texts: list[str]) -> list[float]:
+        """For each text, the log-probability that the transcript ends right after it (the
+        end-of-text token), given the encoded audio: the decoder forced through the text, one
+        step more. A sentence that is the first words of what was said ("count" of "count every
+        rep") fits as well as the whole up to there; only here does it pay for the rest.
+        CTranslate2's alignment pass leaves the end-of-text token out, so this is `generate`
+        with the text as its prompt, returning the logits of each step."""
+        import ctranslate2
+
+        ids = [self._tok.encode(" " + t, add_special_tokens=False).ids for t in texts]
+        audio = np.asarray(encoded)
+        out: list[float] = []
+        for i in range(0, len(ids), SCORE_BATCH):
+            part = ids[i:i + SCORE_BATCH]
+            batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(audio, len(part), axis=0)))
+            # max_length: found by trial (CTranslate2 returns n + 1 steps of logits for a text of
+            # n tokens only from about twice that)
+            results = self.model.model.generate(
+                batch, [self._start + p for p in part], beam_size=1, max_length=2 * (max(map(len, part)) + 1) + 1,
+                return_logits_vocab=True, suppress_blank=False, suppress_tokens=[])
+            for p, r in zip(part, results):
+                steps = r.logits[0]
+                if len(steps) <= len(p):   # not reached: no evidence either way
+                    out.append(0.0)
+                    continue
+                v = np.asarray(steps[len(p)], dtype=np.float64)
+                top = v.max()
+                out.append(float(v[self._end] - top - np.log(np.exp(v - top).sum())))
+        return out
 
     def _forced(self, encoded, texts: list[str]) -> list[np.ndarray]:
         """Each text's tokens' log-probabilities given the encoded audio: the decoder forced
