@@ -87,10 +87,11 @@ WHISPER_WAKE_LOGPROB = -3.0
 FIRST_EVIDENCE = 3.0
 TEXT_EVIDENCE = 3.0
 # A command Whisper chose that the grammar recognizer did not hear must be a sentence Whisper
-# finds plausible in itself: a mean token log-probability (its end included) of -4 or more (each token at least
-# ~2 % likely). Deep in noise (5 dB SNR) Whisper makes up a command-like text ("coach, feel the
-# squat") and its scores then agree with it; of its choices alone on the bench's utterances,
-# the right ones lay above -3.5 (95 %), 6 of the 9 wrong ones below -4.2 (docs/voice.md).
+# finds plausible in itself: a mean token log-probability (its end included) of -4 or more
+# (each token at least ~2 % likely). Deep in noise (5 dB SNR) Whisper makes up a command-like
+# text ("coach, feel the squat") and its scores then agree with it; of its choices alone on the
+# bench's utterances, the right ones lay above -3.5 (95 %), 6 of the 9 wrong ones below -4.2
+# (docs/voice.md).
 WHISPER_ALONE_MIN_MEAN_LOGPROB = -4.0
 # ... and Whisper's own words must sound like it, at least half of their sounds (after the wake
 # word, coach.core.command_match.sounds_like): the scores choose among the candidates, and when

@@ -215,6 +215,18 @@ class WhisperTranscriber:
         body = re.sub(rf"^\W*{re.escape(self.wake_word)}\b\W*", "", text.strip(), flags=re.IGNORECASE)
         return f"{self.wake_word.capitalize()}, {body}" if body else text.strip()
 
+    def _batches(self, encoded, texts: list[str]):
+        """(token ids, the encoded audio once for each) for every SCORE_BATCH of `texts`: both
+        scoring passes take one audio per text. The audio is copied out of CTranslate2 once,
+        not per batch."""
+        import ctranslate2
+
+        ids = [self._tok.encode(" " + t, add_special_tokens=False).ids for t in texts]
+        audio = np.asarray(encoded)
+        for i in range(0, len(ids), SCORE_BATCH):
+            part = ids[i:i + SCORE_BATCH]
+            yield part, ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(audio, len(part), axis=0)))
+
     def _ends(self, encoded, texts: list[str]) -> list[float]:
         """For each text, the log-probability that the transcript ends right after it (the
         end-of-text token), given the encoded audio: the decoder forced through the text, one
@@ -222,14 +234,8 @@ class WhisperTranscriber:
         rep") fits as well as the whole up to there; only here does it pay for the rest.
         CTranslate2's alignment pass leaves the end-of-text token out, so this is `generate`
         with the text as its prompt, returning the logits of each step."""
-        import ctranslate2
-
-        ids = [self._tok.encode(" " + t, add_special_tokens=False).ids for t in texts]
-        audio = np.asarray(encoded)
         out: list[float] = []
-        for i in range(0, len(ids), SCORE_BATCH):
-            part = ids[i:i + SCORE_BATCH]
-            batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(audio, len(part), axis=0)))
+        for part, batch in self._batches(encoded, texts):
             # max_length: found by trial (CTranslate2 returns n + 1 steps of logits for a text of
             # n tokens only from about twice that)
             results = self.model.model.generate(
@@ -250,16 +256,9 @@ class WhisperTranscriber:
         through them (CTranslate2's alignment pass returns them; its alignments are not used).
         All of the encoded context: cut to the speech and half a second, the right command was
         chosen less often (10 dB SNR: 89.6 % against 91.7 %, docs/voice.md)."""
-        import ctranslate2
-
-        ids = [self._tok.encode(" " + t, add_special_tokens=False).ids for t in texts]
         frames = encoded.shape[1]
-        audio = np.asarray(encoded)   # copied out of CTranslate2 once, not per batch
         out: list[np.ndarray] = []
-        for i in range(0, len(ids), SCORE_BATCH):
-            part = ids[i:i + SCORE_BATCH]
-            copies = np.repeat(audio, len(part), axis=0)   # align takes one audio per text
-            batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(copies))
+        for part, batch in self._batches(encoded, texts):
             results = self.model.model.align(batch, self._start, part, [2 * frames] * len(part),
                                              median_filter_width=1)
             out += [np.log(np.maximum(np.asarray(r.text_token_probs, dtype=np.float64), 1e-30)) for r in results]
