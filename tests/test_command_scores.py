@@ -88,6 +88,25 @@ def test_a_number_is_tried_in_every_one_slot_sentence():
     assert c.Rest(120.0) in found.values()
 
 
+def test_a_number_misheard_as_a_word_is_tried_as_the_numbers_it_sounds_like():
+    # "twelve" heard as "well": the slot sentence, with the number nearest in sound
+    found = nearest_sentences(["coach, target, well,"], EN, CMU, 8)
+    assert c.SetTarget(12) in [cmd for _, cmd in found]
+
+
+def test_a_word_misheard_as_a_number_is_tried_as_the_word():
+    # "to" heard as "10": only slot sentences were tried before
+    found = nearest_sentences(["coach, switch, 10 good morning,"], EN, CMU, 8)
+    assert c.SwitchExercise("good_morning") in [cmd for _, cmd in found]
+
+
+def test_the_candidates_are_different_commands():
+    # "start rdl", "start r d l", "rdl", "start rdls", ...: one command, at most two sentences
+    found = nearest_sentences(["coach, start rdl"], EN, CMU, 8)
+    commands = [cmd for _, cmd in found]
+    assert len(found) == 8 and commands.count(c.SwitchExercise("romanian_deadlift")) == 2
+
+
 def test_two_ears_that_wrote_the_same_command_need_no_scores():
     from coach.voice.command_source import proposer
     propose = proposer(EN)

@@ -44,6 +44,10 @@ PHONES = VOWELS | frozenset().union(*CONSONANT_CLASSES) | {"NG"}
 Pronounce = Callable[[str], Sequence[str] | None]   # a word -> its CMU phones, None when unknown
 # A first word this near a wake word ("couch", "coat") is taken for it: Whisper spells names.
 MIN_WAKE_SIMILARITY = 0.75
+# Candidates for a stronger model to score: at most this many sentences of one command for each
+# text, and this many numbers tried for a word heard where a sentence has a number slot.
+PER_COMMAND = 2
+NUMBER_GUESSES = 2
 
 
 @dataclass(frozen=True)
@@ -286,12 +290,80 @@ def sounds_like(words: Sequence[str], sentence: str, vocab: Vocabulary, pronounc
     return max(float(_similarities(u, (target,), alphabet)[0]) for u in units)
 
 
+def _spoken(words: Sequence[str], vocab: Vocabulary) -> tuple[str, ...]:
+    """Digits as the words said ("10" -> "ten"): Whisper writes numbers in digits, and "switch,
+    10 good morning" is "switch to good morning" misheard."""
+    n = vocab.numbers
+    if n is None:
+        return tuple(words)
+    name = {v: k for group in (n.units, n.teens, n.tens) for k, v in group.items()}
+    out: list[str] = []
+    for w in words:
+        value = int(w) if w.isdigit() else -1
+        if value in name:
+            out.append(name[value])
+        elif 20 < value < 100 and value - value % 10 in name and value % 10 in name:
+            out += [name[value - value % 10], name[value % 10]]
+        else:
+            out.append(w)
+    return tuple(out)
+
+
+def _number_guesses(word: str, vocab: Vocabulary, pronounce: Pronounce | None, k: int) -> list[tuple[str, ...]]:
+    """The `k` number words that sound nearest to `word`: what a number misheard as a word
+    ("target, well" for "target twelve") most likely was."""
+    n = vocab.numbers
+    if n is None:
+        return []
+    names = [*n.units, *n.teens, *n.tens]
+    heard = _units((word,), vocab, pronounce)
+    units = [_units((x,), vocab, pronounce) for x in names]
+    sims = _similarities(heard, units, _alphabet(set(heard).union(*units)))
+    return [(names[int(i)],) for i in np.argsort(-sims, kind="stable")[:k]]
+
+
+Fill = Sequence[tuple[str, ...]]   # the numbers (their words) put in a sentence's slots, in order
+
+
+def _proposals(rest: tuple[str, ...], vocab: Vocabulary, pronounce: Pronounce | None
+               ) -> list[tuple[np.ndarray, list[int], list[list[Fill]]]]:
+    """The ways one text is compared with the sentences: (similarities, the sentences compared,
+    for each the numbers to put in its slots, one list per fill to try)."""
+    table = _sentences(vocab, pronounce)
+    assert table.alphabet is not None
+    skeleton, numbers = _numbers_out(rest, vocab)
+    slots = [s.count(NUMBER) for s in table.texts]
+    # a sentence with as many slots as the text has numbers; a one-slot sentence may take any
+    # one of them (Whisper may hear "rest, 120, rest for 90 seconds")
+    keep = [i for i, c in enumerate(slots) if c in (len(numbers), min(1, len(numbers)))]
+    sims = _similarities(_units(skeleton, vocab, pronounce), [table.units[i] for i in keep], table.alphabet)
+    fills: list[list[Fill]] = [[numbers] if slots[i] == len(numbers) else [[x] for x in numbers] for i in keep]
+    out = [(sims, keep, fills)]
+    if numbers:
+        # the numbers may be words misheard: the sentences without a slot, against the words said
+        plain = [i for i, c in enumerate(slots) if c == 0]
+        out.append((_similarities(_units(_spoken(rest, vocab), vocab, pronounce),
+                                  [table.units[i] for i in plain], table.alphabet), plain, [[()]] * len(plain)))
+    else:
+        # or a number misheard as a word: each word in turn taken for a number slot, filled
+        # with the numbers that sound nearest to it
+        one = [i for i, c in enumerate(slots) if c == 1]
+        for j, word in enumerate(rest):
+            guessed = skeleton[:j] + (NUMBER,) + skeleton[j + 1:]
+            sims = _similarities(_units(guessed, vocab, pronounce), [table.units[i] for i in one], table.alphabet)
+            guesses: list[Fill] = [[g] for g in _number_guesses(word, vocab, pronounce, NUMBER_GUESSES)]
+            out.append((sims, one, [guesses] * len(one)))
+    return out
+
+
 def nearest_sentences(texts: Sequence[str], vocab: Vocabulary, pronounce: Pronounce | None = None,
                       per_text: int = 8) -> list[tuple[str, Command]]:
     """The command sentences that sound nearest to each of `texts` (what the recognizers made of
     one utterance), each with the numbers said in that text in its slots, and its Command: the
     few candidates a stronger model then scores against the audio (coach.core.command_scores).
-    Nearest first for each text; no sentence twice."""
+    Nearest first for each text; no sentence twice; at most PER_COMMAND sentences of one command
+    for each text, so that the few candidates are different commands ("start rdl", "start r d l"
+    and "rdl" are one)."""
     table = _sentences(vocab, pronounce)
     out: dict[str, Command] = {}
     for text in texts:
@@ -299,22 +371,19 @@ def nearest_sentences(texts: Sequence[str], vocab: Vocabulary, pronounce: Pronou
         rest = strip_fillers(rest, vocab)
         if not rest or table.alphabet is None:
             continue
-        skeleton, numbers = _numbers_out(rest, vocab)
-        # a sentence with as many slots as the text has numbers; a one-slot sentence may take any
-        # one of them (Whisper may hear "rest, 120, rest for 90 seconds")
-        keep = [i for i, s in enumerate(table.texts) if s.count(NUMBER) in (len(numbers), min(1, len(numbers)))]
-        sims = _similarities(_units(skeleton, vocab, pronounce), [table.units[i] for i in keep], table.alphabet)
+        ranked = sorted(((float(sims[k]), keep[k], fill) for sims, keep, fills in _proposals(rest, vocab, pronounce)
+                         for k in range(len(keep)) for fill in fills[k]), key=lambda x: -x[0])
         found = 0
-        for k in np.argsort(-sims, kind="stable"):
-            pattern = table.texts[keep[int(k)]].split()
-            fills = [numbers] if pattern.count(NUMBER) == len(numbers) else [[n] for n in numbers]
-            for fill in fills:
-                tokens = _filled(pattern, fill)
-                sentence = " ".join(tokens)
-                command = parse(tuple(tokens), vocab)
-                if command is not None and sentence not in out:
-                    out[sentence] = command
-                    found += 1
+        per_command: dict[Command, int] = {}
+        for _, i, fill in ranked:
+            tokens = _filled(table.texts[i].split(), fill)
+            sentence = " ".join(tokens)
+            command = parse(tuple(tokens), vocab)
+            if command is None or sentence in out or per_command.get(command, 0) >= PER_COMMAND:
+                continue
+            out[sentence] = command
+            per_command[command] = per_command.get(command, 0) + 1
+            found += 1
             if found >= per_text:
                 break
     return list(out.items())
