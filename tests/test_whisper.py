@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from coach.core import commands as c
-from coach.core.command_match import match_text, similarity, sounds_like
+from coach.core.command_match import letter_sounds, match_text, similarity, sounds_like
 from coach.core.commands import default_vocabulary
 from coach.voice.audio import array_chunks
 from coach.voice.command_source import make_recognizer, whisper_prompt, whisper_worker
@@ -76,6 +76,21 @@ def test_a_text_between_two_commands_is_refused():
 
 def test_sounds_beat_letters():
     assert similarity("keep rest", "skip rest", EN, CMU) > similarity("keep rest", "skip rest", EN)
+
+
+@pytest.mark.parametrize("word, phones", [
+    ("twale", "T W EY L"), ("comchant", "K AA M CH AE N T"), ("glocking", "G L AA K IH NG"),
+    ("prace", "P R EY S"), ("city", "S IH T IY"), ("yelled", "Y EH L EH D")])
+def test_a_word_the_dictionary_lacks_is_sounded_out_from_its_spelling(word, phones):
+    assert CMU(word) is None or word in ("city", "yelled")
+    assert " ".join(letter_sounds(word)) == phones
+
+
+def test_a_sounded_out_word_is_near_what_it_sounds_like():
+    # Whisper's "twale" for "twelve": its letters against the phones of "twelve" were no match
+    from coach.core.command_match import nearest_sentences
+    assert similarity("twale", "twelve", EN, CMU) >= 0.7
+    assert nearest_sentences(["coach, target, twale,"], EN, CMU, 8)[0] == ("target twelve", c.SetTarget(12))
 
 
 def test_what_whisper_wrote_is_compared_with_a_command_number_for_number_and_without_a_misheard_name():

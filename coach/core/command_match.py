@@ -64,8 +64,51 @@ class TextMatch:
         return self.similarity >= 1.0
 
 
+# English spelling -> CMU phones, for the words a dictionary lacks ("twale", "comchant": Whisper
+# spells what it half heard). Rough, as a reader would sound a word out: longest spelling first.
+_SPELLINGS = (
+    ("tch", "CH"), ("igh", "AY"), ("ch", "CH"), ("sh", "SH"), ("th", "TH"), ("ph", "F"), ("ck", "K"),
+    ("ng", "NG"), ("qu", "K W"), ("wh", "W"), ("wr", "R"), ("kn", "N"), ("ee", "IY"), ("ea", "IY"),
+    ("ie", "IY"), ("oo", "UW"), ("ue", "UW"), ("ew", "UW"), ("ai", "EY"), ("ay", "EY"), ("ei", "EY"),
+    ("ey", "EY"), ("oa", "OW"), ("ow", "OW"), ("ou", "AW"), ("oi", "OY"), ("oy", "OY"), ("au", "AO"),
+    ("aw", "AO"), ("er", "ER"), ("ir", "ER"), ("ur", "ER"), ("ar", "AA R"), ("or", "AO R"),
+    ("a", "AE"), ("e", "EH"), ("i", "IH"), ("o", "AA"), ("u", "AH"), ("b", "B"), ("d", "D"),
+    ("f", "F"), ("g", "G"), ("h", "HH"), ("j", "JH"), ("k", "K"), ("l", "L"), ("m", "M"), ("n", "N"),
+    ("p", "P"), ("r", "R"), ("s", "S"), ("t", "T"), ("v", "V"), ("w", "W"), ("x", "K S"), ("z", "Z"))
+_LONG = {"a": "EY", "e": "IY", "i": "AY", "o": "OW", "u": "UW"}   # a vowel before consonant + final e
+
+
+def letter_sounds(word: str) -> tuple[str, ...]:
+    """A word's likely CMU phones from its spelling alone: "twale" -> T W EY L."""
+    w = "".join(c for c in word.lower() if c.isalpha())
+    single = {k: v for k, v in _SPELLINGS if len(k) == 1}
+    single["c"] = "K"
+    out: list[str] = []
+    i = 0
+    while i < len(w):
+        rest = w[i:]
+        if rest == "e" and out:   # a final e is silent
+            break
+        if len(rest) == 3 and rest[0] in _LONG and rest[1] in single and rest[1] not in "aeiouy" and rest[2] == "e":
+            out += [_LONG[rest[0]], "S" if rest[1] == "c" else single[rest[1]]]   # "ale": EY L, "ace": EY S
+            break
+        spelling = next((k for k, _ in _SPELLINGS if len(k) > 1 and rest.startswith(k)), rest[0])
+        if spelling == "c":
+            phones = "S" if rest[1:2] in ("e", "i", "y") else "K"
+        elif spelling == "y":
+            phones = "Y" if i == 0 else ("IY" if i == len(w) - 1 else "IH")
+        elif len(spelling) == 1 and i and w[i - 1] == spelling:   # "ll" is one L
+            phones = ""
+        else:
+            phones = dict(_SPELLINGS).get(spelling, "")
+        out += phones.split()
+        i += len(spelling)
+    return tuple(out)
+
+
 def _units(words: Sequence[str], vocab: Vocabulary, pronounce: Pronounce | None) -> tuple[str, ...]:
-    """The sounds of the words: CMU phones where known, else the letters (as "a_", "b_", ...)."""
+    """The sounds of the words: CMU phones where known; a word the dictionary lacks, sounded out
+    from its spelling; without a dictionary, the letters (as "a_", "b_", ...)."""
     out: list[str] = []
     for w in words:
         if w == NUMBER:
@@ -74,6 +117,8 @@ def _units(words: Sequence[str], vocab: Vocabulary, pronounce: Pronounce | None)
         phones = vocab.pronunciations.get(w) or (pronounce(w) if pronounce is not None else None)
         if phones:
             out += phones.split() if isinstance(phones, str) else list(phones)
+        elif pronounce is not None and not w.isdigit() and letter_sounds(w):
+            out += letter_sounds(w)
         else:
             out += [c + "_" for c in w if c.isalnum()]
     return tuple(out)
