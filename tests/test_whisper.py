@@ -81,8 +81,8 @@ def test_sounds_beat_letters():
 @pytest.mark.parametrize("word, phones", [
     ("twale", "T W EY L"), ("comchant", "K AA M CH AE N T"), ("glocking", "G L AA K IH NG"),
     ("prace", "P R EY S"), ("city", "S IH T IY"), ("yelled", "Y EH L EH D")])
-def test_a_word_the_dictionary_lacks_is_sounded_out_from_its_spelling(word, phones):
-    assert CMU(word) is None or word in ("city", "yelled")
+def test_a_word_is_sounded_out_from_its_spelling(word, phones):
+    # for the words the pronouncing dictionary lacks (its own: CMU("city") == S IH T IY)
     assert " ".join(letter_sounds(word)) == phones
 
 

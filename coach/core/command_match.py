@@ -75,24 +75,25 @@ _SPELLINGS = (
     ("a", "AE"), ("e", "EH"), ("i", "IH"), ("o", "AA"), ("u", "AH"), ("b", "B"), ("d", "D"),
     ("f", "F"), ("g", "G"), ("h", "HH"), ("j", "JH"), ("k", "K"), ("l", "L"), ("m", "M"), ("n", "N"),
     ("p", "P"), ("r", "R"), ("s", "S"), ("t", "T"), ("v", "V"), ("w", "W"), ("x", "K S"), ("z", "Z"))
+_SOUND = dict(_SPELLINGS)
+_GROUPS = tuple(k for k, _ in _SPELLINGS if len(k) > 1)
 _LONG = {"a": "EY", "e": "IY", "i": "AY", "o": "OW", "u": "UW"}   # a vowel before consonant + final e
 
 
 def letter_sounds(word: str) -> tuple[str, ...]:
     """A word's likely CMU phones from its spelling alone: "twale" -> T W EY L."""
     w = "".join(c for c in word.lower() if c.isalpha())
-    single = {k: v for k, v in _SPELLINGS if len(k) == 1}
-    single["c"] = "K"
     out: list[str] = []
     i = 0
     while i < len(w):
         rest = w[i:]
         if rest == "e" and out:   # a final e is silent
             break
-        if len(rest) == 3 and rest[0] in _LONG and rest[1] in single and rest[1] not in "aeiouy" and rest[2] == "e":
-            out += [_LONG[rest[0]], "S" if rest[1] == "c" else single[rest[1]]]   # "ale": EY L, "ace": EY S
+        if len(rest) == 3 and rest[0] in _LONG and rest[1] in _SOUND.keys() | {"c"} and rest[1] not in "aeiouy" \
+                and rest[2] == "e":   # "ale": EY L, "ace": EY S
+            out += [_LONG[rest[0]], "S" if rest[1] == "c" else _SOUND[rest[1]]]
             break
-        spelling = next((k for k, _ in _SPELLINGS if len(k) > 1 and rest.startswith(k)), rest[0])
+        spelling = next((k for k in _GROUPS if rest.startswith(k)), rest[0])
         if spelling == "c":
             phones = "S" if rest[1:2] in ("e", "i", "y") else "K"
         elif spelling == "y":
@@ -100,7 +101,7 @@ def letter_sounds(word: str) -> tuple[str, ...]:
         elif len(spelling) == 1 and i and w[i - 1] == spelling:   # "ll" is one L
             phones = ""
         else:
-            phones = dict(_SPELLINGS).get(spelling, "")
+            phones = _SOUND.get(spelling, "")
         out += phones.split()
         i += len(spelling)
     return tuple(out)
@@ -115,10 +116,10 @@ def _units(words: Sequence[str], vocab: Vocabulary, pronounce: Pronounce | None)
             out.append(NUMBER)
             continue
         phones = vocab.pronunciations.get(w) or (pronounce(w) if pronounce is not None else None)
+        if not phones and pronounce is not None and not w.isdigit():
+            phones = letter_sounds(w)
         if phones:
             out += phones.split() if isinstance(phones, str) else list(phones)
-        elif pronounce is not None and not w.isdigit() and letter_sounds(w):
-            out += letter_sounds(w)
         else:
             out += [c + "_" for c in w if c.isalnum()]
     return tuple(out)
