@@ -293,7 +293,9 @@ def test_a_sentence_that_is_only_the_start_of_what_was_said_pays_for_the_rest(tr
     # sentence does; only the end of the transcript, scored after it, tells them apart
     said = mf.say("coach count every rep", mf.VOICES[0]).astype(np.float32) / 32768.0
     encoded = transcriber.encode(said)
-    part, whole = transcriber._ends(encoded, ["Coach, count.", "Coach, count every rep."])
+    ids = [transcriber._tok.encode(" " + t, add_special_tokens=False).ids
+           for t in ("Coach, count.", "Coach, count every rep.")]
+    part, whole = transcriber._ends(encoded, ids)
     assert part < whole - 0.3 and whole > -2.5   # a transcript is likelier to end after all of it
     tr = transcriber.transcribe(said, propose=lambda texts: [("count", c.HowMany()),
                                                             ("count every rep", c.CountEvery(1))])

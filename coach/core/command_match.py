@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach.core.commands import Command, normalize, parse, split_wake_word, strip_fillers
+from coach.core.commands import Command, normalize, number_words, parse, split_wake_word, strip_fillers
 from coach.core.vocabulary import Vocabulary
 
 NUMBER = "#"   # stands for a number (and its unit) in the text and for a number slot in a sentence
@@ -218,6 +218,8 @@ class _Sentences:
     commands: tuple[str, ...]            # the command spec id of each
     units: tuple[tuple[str, ...], ...] = ()   # the sounds of each
     alphabet: _Alphabet | None = None
+    numbers: tuple[str, ...] = ()        # the one-word numbers, for a word heard where a number was
+    number_units: tuple[tuple[str, ...], ...] = ()   # the sounds of each
 
 
 # (vocabulary, pronounce) ids -> (the two, kept alive so that the ids stay theirs; the table)
@@ -233,7 +235,10 @@ def _sentences(vocab: Vocabulary, pronounce: Pronounce | None) -> _Sentences:
     units = tuple(_units(t.split(), vocab, pronounce) for t in texts.texts)
     letters = {c + "_" for c in "abcdefghijklmnopqrstuvwxyz0123456789"}
     alphabet = _alphabet({u for s in units for u in s} | {NUMBER} | PHONES | letters)
-    table = _Sentences(texts.texts, texts.commands, units, alphabet)
+    n = vocab.numbers
+    numbers = (*n.units, *n.teens, *n.tens) if n is not None else ()
+    table = _Sentences(texts.texts, texts.commands, units, alphabet, numbers,
+                       tuple(_units((x,), vocab, pronounce) for x in numbers))
     if len(_TABLES) > 8:
         _TABLES.clear()
     _TABLES[key] = ((vocab, pronounce), table)
@@ -342,30 +347,21 @@ def _spoken(words: Sequence[str], vocab: Vocabulary) -> tuple[str, ...]:
     n = vocab.numbers
     if n is None:
         return tuple(words)
-    name = {v: k for group in (n.units, n.teens, n.tens) for k, v in group.items()}
     out: list[str] = []
     for w in words:
-        value = int(w) if w.isdigit() else -1
-        if value in name:
-            out.append(name[value])
-        elif 20 < value < 100 and value - value % 10 in name and value % 10 in name:
-            out += [name[value - value % 10], name[value % 10]]
-        else:
-            out.append(w)
+        said = number_words(int(w), n) if w.isdigit() and int(w) < 100 else None
+        out += said.split() if said else [w]
     return tuple(out)
 
 
-def _number_guesses(word: str, vocab: Vocabulary, pronounce: Pronounce | None, k: int) -> list[tuple[str, ...]]:
+def _number_guesses(word: str, table: _Sentences, vocab: Vocabulary, pronounce: Pronounce | None,
+                    k: int) -> list[tuple[str, ...]]:
     """The `k` number words that sound nearest to `word`: what a number misheard as a word
     ("target, well" for "target twelve") most likely was."""
-    n = vocab.numbers
-    if n is None:
+    if not table.numbers or table.alphabet is None:
         return []
-    names = [*n.units, *n.teens, *n.tens]
-    heard = _units((word,), vocab, pronounce)
-    units = [_units((x,), vocab, pronounce) for x in names]
-    sims = _similarities(heard, units, _alphabet(set(heard).union(*units)))
-    return [(names[int(i)],) for i in np.argsort(-sims, kind="stable")[:k]]
+    sims = _similarities(_units((word,), vocab, pronounce), table.number_units, table.alphabet)
+    return [(table.numbers[int(i)],) for i in np.argsort(-sims, kind="stable")[:k]]
 
 
 Fill = Sequence[tuple[str, ...]]   # the numbers (their words) put in a sentence's slots, in order
@@ -397,7 +393,7 @@ def _proposals(rest: tuple[str, ...], vocab: Vocabulary, pronounce: Pronounce | 
         for j, word in enumerate(rest):
             guessed = skeleton[:j] + (NUMBER,) + skeleton[j + 1:]
             sims = _similarities(_units(guessed, vocab, pronounce), [table.units[i] for i in one], table.alphabet)
-            guesses: list[Fill] = [[g] for g in _number_guesses(word, vocab, pronounce, NUMBER_GUESSES)]
+            guesses: list[Fill] = [[g] for g in _number_guesses(word, table, vocab, pronounce, NUMBER_GUESSES)]
             out.append((sims, one, [guesses] * len(one)))
     return out
 

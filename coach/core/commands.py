@@ -192,6 +192,34 @@ def _below_hundred(tokens: Sequence[str], n: Numbers) -> int | None:
     return None
 
 
+def number_words(value: int, n: Numbers) -> str | None:
+    """0 < value < 1000 in the vocabulary's words ("ninety", "one hundred and twenty")."""
+    units = {v: w for w, v in n.units.items()}
+    teens = {v: w for w, v in n.teens.items()}
+    tens = {v: w for w, v in n.tens.items()}
+
+    def below_hundred(v: int) -> str | None:
+        if v in units:
+            return units[v]
+        if v in teens:
+            return teens[v]
+        if v in tens:
+            return tens[v]
+        if v // 10 * 10 in tens and v % 10 in units:
+            return f"{tens[v // 10 * 10]} {units[v % 10]}"
+        return None
+
+    if not 0 < value < 1000:
+        return None
+    if value < 100:
+        return below_hundred(value)
+    head = units.get(value // 100)
+    rest = below_hundred(value % 100) if value % 100 else ""
+    if head is None or rest is None:
+        return None
+    return f"{head} {n.hundred}" + (f" {n.and_word} {rest}" if rest else "")
+
+
 def parse_number(tokens: Sequence[str], n: Numbers) -> int | None:
     """A whole number spoken as words, up to 999.
 

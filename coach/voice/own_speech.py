@@ -14,9 +14,9 @@ import re
 import string
 from collections.abc import Callable, Iterable
 
-from coach.core.commands import normalize, parse
+from coach.core.commands import normalize, number_words, parse
 from coach.core.cues import CueLibrary
-from coach.core.vocabulary import Numbers, Vocabulary
+from coach.core.vocabulary import Vocabulary
 
 COUNT, NUMBER, EXERCISE, SIDE = "<count>", "<number>", "<exercise>", "(left | right)"
 REPS_WORD = "[reps | rep]"
@@ -30,34 +30,6 @@ SLOTS = {"rep": (COUNT,), "left": (COUNT,), "set_no": (COUNT,), "target": (COUNT
 # coach's path would swallow the command ("How many" said by the coach is a command said).
 SAMPLES = {COUNT: "eight", NUMBER: "ninety", REPS_WORD: "reps", SIDE: "left"}
 MIN_WORDS = 2       # one word alone ("Good.") is too easy a path for any short sound
-
-
-def number_words(value: int, n: Numbers) -> str | None:
-    """0 < value < 1000 in the vocabulary's words ("ninety", "one hundred and twenty")."""
-    units = {v: w for w, v in n.units.items()}
-    teens = {v: w for w, v in n.teens.items()}
-    tens = {v: w for w, v in n.tens.items()}
-
-    def below_hundred(v: int) -> str | None:
-        if v in units:
-            return units[v]
-        if v in teens:
-            return teens[v]
-        if v in tens:
-            return tens[v]
-        if v // 10 * 10 in tens and v % 10 in units:
-            return f"{tens[v // 10 * 10]} {units[v % 10]}"
-        return None
-
-    if not 0 < value < 1000:
-        return None
-    if value < 100:
-        return below_hundred(value)
-    head = units.get(value // 100)
-    rest = below_hundred(value % 100) if value % 100 else ""
-    if head is None or rest is None:
-        return None
-    return f"{head} {n.hundred}" + (f" {n.and_word} {rest}" if rest else "")
 
 
 def _clauses(text: str) -> list[str]:

@@ -188,12 +188,13 @@ class WhisperTranscriber:
             candidates = propose([text, *hints])
             if candidates:
                 texts = [self._render(s) for s, _ in candidates] + [self._render_own(text)]
-                logprobs = self._forced(encoded, texts)
+                ids = [self._tok.encode(" " + t, add_special_tokens=False).ids for t in texts]
+                logprobs = self._forced(encoded, ids)
                 totals = [float(lp.sum()) for lp in logprobs]
                 # the sentences that can win, and Whisper's own text: how probable it is that
                 # the transcript ends there; the others as unlikely to as the least of those
                 top = sorted(range(len(candidates)), key=lambda i: -totals[i])[:ENDS_SCORED]
-                ends = dict(zip(top + [len(texts) - 1], self._ends(encoded, [texts[i] for i in top] + texts[-1:])))
+                ends = dict(zip(top + [len(texts) - 1], self._ends(encoded, [ids[i] for i in top] + ids[-1:])))
                 least = min(ends[i] for i in top)
                 scored = tuple(ScoredSentence(s, c, totals[i] + ends.get(i, least), len(logprobs[i]) + 1)
                                for i, (s, c) in enumerate(candidates))
@@ -215,27 +216,26 @@ class WhisperTranscriber:
         body = re.sub(rf"^\W*{re.escape(self.wake_word)}\b\W*", "", text.strip(), flags=re.IGNORECASE)
         return f"{self.wake_word.capitalize()}, {body}" if body else text.strip()
 
-    def _batches(self, encoded, texts: list[str]):
-        """(token ids, the encoded audio once for each) for every SCORE_BATCH of `texts`: both
-        scoring passes take one audio per text. The audio is copied out of CTranslate2 once,
-        not per batch."""
+    def _batches(self, encoded, ids: list[list[int]]):
+        """(token ids, the encoded audio once for each) for every SCORE_BATCH of the texts' `ids`:
+        both scoring passes take one audio per text. The audio is copied out of CTranslate2
+        once, not per batch."""
         import ctranslate2
 
-        ids = [self._tok.encode(" " + t, add_special_tokens=False).ids for t in texts]
         audio = np.asarray(encoded)
         for i in range(0, len(ids), SCORE_BATCH):
             part = ids[i:i + SCORE_BATCH]
             yield part, ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(audio, len(part), axis=0)))
 
-    def _ends(self, encoded, texts: list[str]) -> list[float]:
-        """For each text, the log-probability that the transcript ends right after it (the
+    def _ends(self, encoded, ids: list[list[int]]) -> list[float]:
+        """For each text (its token ids), the log-probability that the transcript ends right after it (the
         end-of-text token), given the encoded audio: the decoder forced through the text, one
         step more. A sentence that is the first words of what was said ("count" of "count every
         rep") fits as well as the whole up to there; only here does it pay for the rest.
         CTranslate2's alignment pass leaves the end-of-text token out, so this is `generate`
         with the text as its prompt, returning the logits of each step."""
         out: list[float] = []
-        for part, batch in self._batches(encoded, texts):
+        for part, batch in self._batches(encoded, ids):
             # max_length: found by trial (CTranslate2 returns n + 1 steps of logits for a text of
             # n tokens only from about twice that)
             results = self.model.model.generate(
@@ -251,14 +251,14 @@ class WhisperTranscriber:
                 out.append(float(v[self._end] - top - np.log(np.exp(v - top).sum())))
         return out
 
-    def _forced(self, encoded, texts: list[str]) -> list[np.ndarray]:
-        """Each text's tokens' log-probabilities given the encoded audio: the decoder forced
+    def _forced(self, encoded, ids: list[list[int]]) -> list[np.ndarray]:
+        """Each text's tokens' (`ids`) log-probabilities given the encoded audio: the decoder forced
         through them (CTranslate2's alignment pass returns them; its alignments are not used).
         All of the encoded context: cut to the speech and half a second, the right command was
         chosen less often (10 dB SNR: 89.6 % against 91.7 %, docs/voice.md)."""
         frames = encoded.shape[1]
         out: list[np.ndarray] = []
-        for part, batch in self._batches(encoded, texts):
+        for part, batch in self._batches(encoded, ids):
             results = self.model.model.align(batch, self._start, part, [2 * frames] * len(part),
                                              median_filter_width=1)
             out += [np.log(np.maximum(np.asarray(r.text_token_probs, dtype=np.float64), 1e-30)) for r in results]
