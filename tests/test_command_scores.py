@@ -28,8 +28,8 @@ CMU = cmu_pronouncer()
 
 # --- the choice (pure) -----------------------------------------------------------------------
 
-def _s(sentence, command, logprob, tokens=5):
-    return ScoredSentence(sentence, command, logprob, tokens)
+def _s(sentence, command, logprob, tokens=5, prior=0.0):
+    return ScoredSentence(sentence, command, logprob, tokens, prior)
 
 
 def test_the_command_that_fits_best_is_chosen_with_its_share_of_the_probability():
@@ -63,6 +63,28 @@ def test_talk_that_fits_far_better_than_any_command_is_no_command():
     choice = choose(scored, free_logprob=-0.8)
     assert choice.command is None and choice.reason == "not a command"
     assert choose(scored, free_logprob=-18.0).command == c.Resume()
+
+
+def test_a_sentence_likely_anyway_proves_less():
+    # Flite's "coach, start a set" at 10 dB: Whisper wrote "Coach, start set." (evidence 3 nats),
+    # the grammar "coach pardon" (0.62). Raw, "pardon" fits as well: Whisper would nearly say
+    # it hearing nothing. Weighed against each sentence's score on silence, the set starts.
+    def scored(prior=1.0):
+        return [_s("pardon", c.Repeat(), -11.08, prior=-25.67 * prior),
+                _s("start a set", c.StartSet(), -12.32, prior=-34.45 * prior),
+                _s("start set", c.StartSet(), -17.78, prior=-31.89 * prior)]
+    evidence = {c.StartSet(): 3.0, c.Repeat(): 3.0 * 0.62}
+    assert choose(scored(0.0), evidence=evidence).command is None    # a coin toss
+    choice = choose(scored(), evidence=evidence)
+    assert choice.command == c.StartSet() and choice.posterior > 0.9
+    assert choice.mean_logprob == -12.32 / 5    # the plausibility floor still sees the raw score
+
+
+def test_talk_is_weighed_against_its_prior_as_the_commands_are():
+    # words Whisper would not write hearing nothing ("call my mother") that the audio fits well
+    scored = [_s("continue", c.Resume(), -19.5, prior=-22.4)]
+    assert choose(scored, free_logprob=-5.0, free_prior=-60.0).reason == "not a command"
+    assert choose(scored, free_logprob=-5.0).command == c.Resume()
 
 
 def test_no_candidates_no_command():
@@ -145,10 +167,20 @@ def test_scored_candidates_pick_the_command_said_in_noise(transcriber):
     # the first recognizer misheard it: the candidates come from both texts, and are scored
     tr = transcriber.transcribe(noisy, propose=_propose, hints=("coach do last rep",))
     assert tr.scored and tr.free_logprob is not None and tr.wake_logprob is not None
+    assert all(s.prior < 0 for s in tr.scored) and tr.free_prior < 0   # each weighed against silence
     best = max(tr.scored, key=lambda s: s.logprob)
     assert best.command == c.UndoRep()
     assert choose(tr.scored, tr.free_logprob).command == c.UndoRep()
     assert tr.wake_logprob > -3.0   # "Coach" is a likely first word: it was said
+
+
+def test_a_sentences_prior_is_its_score_on_silence_worked_out_once(transcriber):
+    tok = transcriber._tok
+    ids = [tok.encode(" " + t, add_special_tokens=False).ids for t in ("Coach, let's go.", "Coach, undo rep.")]
+    priors = transcriber._priors(ids)
+    assert priors[0] > priors[1] + 5    # a phrase Whisper writes anyway, against a command's words
+    kept = len(transcriber._kept_priors)
+    assert transcriber._priors(ids[::-1]) == priors[::-1] and len(transcriber._kept_priors) == kept
 
 
 def test_real_talk_gets_no_command_from_the_scores(transcriber):

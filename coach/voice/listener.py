@@ -439,7 +439,7 @@ class Listener:
                 evidence[first.command] = FIRST_EVIDENCE * first.confidence
             if m.command is not None:
                 evidence[m.command] = evidence.get(m.command, 0.0) + TEXT_EVIDENCE * m.similarity
-            choice = choose(tr.scored, tr.free_logprob, evidence)
+            choice = choose(tr.scored, tr.free_logprob, evidence, free_prior=tr.free_prior)
             alone = choice.command is not None and not _heard_as(first, choice.command)
             if alone and (choice.mean_logprob < WHISPER_ALONE_MIN_MEAN_LOGPROB or not m.words or sounds_like(
                     m.words, choice.sentence, self.vocab, self._pronounce) < WHISPER_ALONE_MIN_SOUNDS_LIKE):

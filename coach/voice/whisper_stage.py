@@ -47,6 +47,11 @@ SCORE_BATCH = 4
 # one batch: on the bench's utterances (960 commands, replayed) every choice was the same as
 # with all of them scored (up to 18 sentences, five batches).
 ENDS_SCORED = 3
+# Each sentence's prior (coach.core.command_scores) is its score on this much silence (with the
+# short context's pads), worked out once per sentence and kept: a session says the same few
+# commands again and again. Whisper's own text is scored on it every time.
+PRIOR_SILENCE_S = 1.5
+PRIORS_KEPT = 4096
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class Transcript:
     scored: tuple[ScoredSentence, ...] = ()   # the candidate commands, scored against the audio
     free_logprob: float | None = None   # the transcript itself, scored the same way
     wake_logprob: float | None = None   # of the wake word as the first word (log-probability)
+    free_prior: float = 0.0   # the transcript's score on silence (its prior)
 
 
 def _repeated_cut(text: str) -> str:
@@ -139,6 +145,8 @@ class WhisperTranscriber:
         self._tok = tok
         self._end = tok.token_to_id("<|endoftext|>")
         self.wake_word = wake_word
+        self._silence = None   # encoded on first use
+        self._kept_priors: dict[tuple[int, ...], float] = {}
 
     def speech_seconds(self, audio: np.ndarray) -> float:
         """Seconds of speech Silero finds in `audio` (float32, 16 kHz)."""
@@ -184,6 +192,7 @@ class WhisperTranscriber:
         text = _repeated_cut(self._tok.decode(result.sequences_ids[0]))
         scored: tuple[ScoredSentence, ...] = ()
         free = wake = None
+        free_prior = 0.0
         if propose is not None and text.strip() and result.no_speech_prob <= MAX_NO_SPEECH_TO_SCORE:
             candidates = propose([text, *hints])
             if candidates:
@@ -196,12 +205,13 @@ class WhisperTranscriber:
                 top = sorted(range(len(candidates)), key=lambda i: -totals[i])[:ENDS_SCORED]
                 ends = dict(zip(top + [len(texts) - 1], self._ends(encoded, [ids[i] for i in top] + ids[-1:])))
                 least = min(ends[i] for i in top)
-                scored = tuple(ScoredSentence(s, c, totals[i] + ends.get(i, least), len(logprobs[i]) + 1)
+                priors = self._priors(ids)
+                scored = tuple(ScoredSentence(s, c, totals[i] + ends.get(i, least), len(logprobs[i]) + 1, priors[i])
                                for i, (s, c) in enumerate(candidates))
-                free = totals[-1] + ends[len(texts) - 1]
+                free, free_prior = totals[-1] + ends[len(texts) - 1], priors[-1]
                 wake = float(logprobs[0][0]) if self.wake_word else None   # the first token: its name
         return Transcript(text, float(result.scores[0]), float(result.no_speech_prob), speech_s,
-                          time.process_time() - cpu0, scored, free, wake)
+                          time.process_time() - cpu0, scored, free, wake, free_prior)
 
     def _render(self, sentence: str) -> str:
         """A command sentence as Whisper writes one: "Coach, next set." """
@@ -250,6 +260,21 @@ class WhisperTranscriber:
                 top = v.max()
                 out.append(float(v[self._end] - top - np.log(np.exp(v - top).sum())))
         return out
+
+    def _priors(self, ids: list[list[int]]) -> list[float]:
+        """Each text's (its token ids) log-probability given silence: what Whisper would write
+        hearing nothing. Kept per text (up to PRIORS_KEPT, then afresh), so a vocabulary's
+        sentences are scored on silence once."""
+        if self._silence is None:
+            self._silence = self.encode(np.zeros(int(PRIOR_SILENCE_S * RATE), np.float32))
+        keys = [tuple(i) for i in ids]
+        missing = list(dict.fromkeys(k for k in keys if k not in self._kept_priors))
+        if missing:
+            if len(self._kept_priors) + len(missing) > PRIORS_KEPT:
+                self._kept_priors.clear()
+            for k, lp in zip(missing, self._forced(self._silence, [list(k) for k in missing])):
+                self._kept_priors[k] = float(lp.sum())
+        return [self._kept_priors[k] for k in keys]
 
     def _forced(self, encoded, ids: list[list[int]]) -> list[np.ndarray]:
         """Each text's tokens' (`ids`) log-probabilities given the encoded audio: the decoder forced
