@@ -129,11 +129,14 @@ def main() -> int:
     tr = transcriber(1)
     here = bp.sysbench_here()
     # the first recognizer wrote the same command (nothing to score), and Whisper alone (its text's
-    # nearest commands scored against the audio)
+    # nearest commands scored against the audio). Each candidate's prior (its score on silence) is
+    # worked out the first time it is a candidate and kept, so the clips are heard twice: a
+    # session says the same few commands again and again.
     for label, hints in (("the two ears agree", lambda t: (t,)), ("candidates scored", lambda t: ())):
-        cpu = [tr.transcribe(c, propose=propose, hints=hints(t)).cpu_s for t, c in clips]
+        first, cpu = ([tr.transcribe(c, propose=propose, hints=hints(t)).cpu_s for t, c in clips] for _ in range(2))
         med = float(np.median(cpu))
-        print(f"Whisper here, {label}: {med:.2f} CPU-s per command (median of {len(cpu)}, 1 thread, short context)")
+        print(f"Whisper here, {label}: {med:.2f} CPU-s per command (median of {len(cpu)}, 1 thread, short context; "
+              f"{np.median(first):.2f} the first time these clips were heard, priors not yet kept)")
         if here is not None:
             for board, score in bp.PI_SYSBENCH.items():
                 print(f"  {board}: ~{med * here[1] / score:.1f} s per command on one core "

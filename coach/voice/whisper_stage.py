@@ -15,7 +15,8 @@ starts again. `context="full"` keeps faster-whisper's 30 s window.
 Scoring: given a `propose` function (what was written -> candidate command sentences), the same
 encoded audio also scores each candidate, "Coach, undo rep.", by the log-probability of its
 tokens with the decoder forced through them, and of the transcript ending there (for the few
-that can win); coach.core.command_scores chooses among them.
+that can win), and the same tokens on silence (its prior: what Whisper would write hearing
+nothing); coach.core.command_scores chooses among them.
 """
 
 from __future__ import annotations
