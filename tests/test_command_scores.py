@@ -67,8 +67,8 @@ def test_talk_that_fits_far_better_than_any_command_is_no_command():
 
 def test_a_sentence_likely_anyway_proves_less():
     # Flite's "coach, start a set" at 10 dB: Whisper wrote "Coach, start set." (evidence 3 nats),
-    # the grammar "coach pardon" (0.62). Raw, "pardon" fits as well: Whisper would nearly say
-    # it hearing nothing. Weighed against each sentence's score on silence, the set starts.
+    # the grammar "coach pardon" (0.62). Raw, "pardon" fits as well, but Whisper finds it far
+    # likelier than the command even on silence. Weighed against those priors, the set starts.
     def scored(prior=1.0):
         return [_s("pardon", c.Repeat(), -11.08, prior=-25.67 * prior),
                 _s("start a set", c.StartSet(), -12.32, prior=-34.45 * prior),

@@ -87,7 +87,7 @@ def choose(scored: Sequence[ScoredSentence], free_logprob: float | None = None,
         mass[s.command] = mass.get(s.command, 0.0) + math.exp(w - top)
     best = max(weighed, key=lambda sw: sw[1])[0]
     posterior = mass[best.command] / sum(mass.values())
-    # talk: Whisper's own words fit far better than any command sentence, as they stand
+    # talk: Whisper's own words fit far better than any command sentence, both weighed against their priors
     gap = 0.0 if free_logprob is None else max(
         0.0, free_logprob - prior_weight * free_prior - max(s.weighed(prior_weight) for s in scored))
     if gap > max_free_gap:
