@@ -220,6 +220,7 @@ class _Sentences:
     alphabet: _Alphabet | None = None
     numbers: tuple[str, ...] = ()        # the one-word numbers, for a word heard where a number was
     number_units: tuple[tuple[str, ...], ...] = ()   # the sounds of each
+    slots: tuple[int, ...] = ()          # how many number slots each sentence has
 
 
 # (vocabulary, pronounce) ids -> (the two, kept alive so that the ids stay theirs; the table)
@@ -238,7 +239,8 @@ def _sentences(vocab: Vocabulary, pronounce: Pronounce | None) -> _Sentences:
     n = vocab.numbers
     numbers = (*n.units, *n.teens, *n.tens) if n is not None else ()
     table = _Sentences(texts.texts, texts.commands, units, alphabet, numbers,
-                       tuple(_units((x,), vocab, pronounce) for x in numbers))
+                       tuple(_units((x,), vocab, pronounce) for x in numbers),
+                       tuple(t.split().count(NUMBER) for t in texts.texts))
     if len(_TABLES) > 8:
         _TABLES.clear()
     _TABLES[key] = ((vocab, pronounce), table)
@@ -354,13 +356,12 @@ def _spoken(words: Sequence[str], vocab: Vocabulary) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _number_guesses(word: str, table: _Sentences, vocab: Vocabulary, pronounce: Pronounce | None,
-                    k: int) -> list[tuple[str, ...]]:
-    """The `k` number words that sound nearest to `word`: what a number misheard as a word
+def _number_guesses(sounds: tuple[str, ...], table: _Sentences, k: int) -> list[tuple[str, ...]]:
+    """The `k` number words nearest to a word's `sounds`: what a number misheard as a word
     ("target, well" for "target twelve") most likely was."""
     if not table.numbers or table.alphabet is None:
         return []
-    sims = _similarities(_units((word,), vocab, pronounce), table.number_units, table.alphabet)
+    sims = _similarities(sounds, table.number_units, table.alphabet)
     return [(table.numbers[int(i)],) for i in np.argsort(-sims, kind="stable")[:k]]
 
 
@@ -374,11 +375,13 @@ def _proposals(rest: tuple[str, ...], vocab: Vocabulary, pronounce: Pronounce | 
     table = _sentences(vocab, pronounce)
     assert table.alphabet is not None
     skeleton, numbers = _numbers_out(rest, vocab)
-    slots = [s.count(NUMBER) for s in table.texts]
+    slots = table.slots
+    # each word's sounds, worked out once: the skeleton's, and again with one word a slot (below)
+    sounds = [_units((w,), vocab, pronounce) for w in skeleton]
     # a sentence with as many slots as the text has numbers; a one-slot sentence may take any
     # one of them (Whisper may hear "rest, 120, rest for 90 seconds")
     keep = [i for i, c in enumerate(slots) if c in (len(numbers), min(1, len(numbers)))]
-    sims = _similarities(_units(skeleton, vocab, pronounce), [table.units[i] for i in keep], table.alphabet)
+    sims = _similarities(sum(sounds, ()), [table.units[i] for i in keep], table.alphabet)
     fills: list[list[Fill]] = [[numbers] if slots[i] == len(numbers) else [[x] for x in numbers] for i in keep]
     out = [(sims, keep, fills)]
     if numbers:
@@ -390,10 +393,10 @@ def _proposals(rest: tuple[str, ...], vocab: Vocabulary, pronounce: Pronounce | 
         # or a number misheard as a word: each word in turn taken for a number slot, filled
         # with the numbers that sound nearest to it
         one = [i for i, c in enumerate(slots) if c == 1]
-        for j, word in enumerate(rest):
-            guessed = skeleton[:j] + (NUMBER,) + skeleton[j + 1:]
-            sims = _similarities(_units(guessed, vocab, pronounce), [table.units[i] for i in one], table.alphabet)
-            guesses: list[Fill] = [[g] for g in _number_guesses(word, table, vocab, pronounce, NUMBER_GUESSES)]
+        for j in range(len(rest)):
+            guessed = sum(sounds[:j], ()) + (NUMBER,) + sum(sounds[j + 1:], ())
+            sims = _similarities(guessed, [table.units[i] for i in one], table.alphabet)
+            guesses: list[Fill] = [[g] for g in _number_guesses(sounds[j], table, NUMBER_GUESSES)]
             out.append((sims, one, [guesses] * len(one)))
     return out
 

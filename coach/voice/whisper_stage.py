@@ -206,7 +206,7 @@ class WhisperTranscriber:
                 top = sorted(range(len(candidates)), key=lambda i: -totals[i])[:ENDS_SCORED]
                 ends = dict(zip(top + [len(texts) - 1], self._ends(encoded, [ids[i] for i in top] + ids[-1:])))
                 least = min(ends[i] for i in top)
-                priors = self._priors(ids)
+                priors = self._priors(ids, keep=len(candidates))
                 scored = tuple(ScoredSentence(s, c, totals[i] + ends.get(i, least), len(logprobs[i]) + 1, priors[i])
                                for i, (s, c) in enumerate(candidates))
                 free, free_prior = totals[-1] + ends[len(texts) - 1], priors[-1]
@@ -262,20 +262,20 @@ class WhisperTranscriber:
                 out.append(float(v[self._end] - top - np.log(np.exp(v - top).sum())))
         return out
 
-    def _priors(self, ids: list[list[int]]) -> list[float]:
+    def _priors(self, ids: list[list[int]], keep: int | None = None) -> list[float]:
         """Each text's (its token ids) log-probability given silence: what Whisper would write
-        hearing nothing. Kept per text (up to PRIORS_KEPT, then afresh), so a vocabulary's
-        sentences are scored on silence once."""
+        hearing nothing. The first `keep` texts (all by default: the vocabulary's sentences) are
+        kept (up to PRIORS_KEPT, then afresh), so they are scored on silence once; the others
+        (Whisper's own text, rarely the same twice) would only crowd them out."""
         if self._silence is None:
             self._silence = self.encode(np.zeros(int(PRIOR_SILENCE_S * RATE), np.float32))
         keys = [tuple(i) for i in ids]
+        if len(self._kept_priors) + len(keys) > PRIORS_KEPT:
+            self._kept_priors.clear()
         missing = list(dict.fromkeys(k for k in keys if k not in self._kept_priors))
-        if missing:
-            if len(self._kept_priors) + len(missing) > PRIORS_KEPT:
-                self._kept_priors.clear()
-            for k, lp in zip(missing, self._forced(self._silence, [list(k) for k in missing])):
-                self._kept_priors[k] = float(lp.sum())
-        return [self._kept_priors[k] for k in keys]
+        scores = dict(zip(missing, (float(lp.sum()) for lp in self._forced(self._silence, [list(k) for k in missing]))))
+        self._kept_priors.update((k, scores[k]) for k in keys[:keep] if k in scores)
+        return [scores[k] if k in scores else self._kept_priors[k] for k in keys]
 
     def _forced(self, encoded, ids: list[list[int]]) -> list[np.ndarray]:
         """Each text's tokens' (`ids`) log-probabilities given the encoded audio: the decoder forced
