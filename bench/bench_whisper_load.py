@@ -37,7 +37,7 @@ from coach.core.commands import default_vocabulary  # noqa: E402
 from coach.io.trace import TraceMeta  # noqa: E402
 from coach.pose import landmark_frames  # noqa: E402
 from coach.pose.estimator import MediaPipeSolutionsEstimator  # noqa: E402
-from coach.voice.command_source import proposer, whisper_prompt  # noqa: E402
+from coach.voice.command_source import Proposer, whisper_prompt  # noqa: E402
 from coach.voice.whisper_model import model_dir  # noqa: E402
 from coach.voice.whisper_stage import WhisperTranscriber  # noqa: E402
 from coach.voice.whisper_worker import Job, WhisperWorker  # noqa: E402
@@ -107,7 +107,7 @@ def main() -> int:
     bgrs = bp.make_frames(640, 480, 120)
     clips = [(t, np.concatenate([np.zeros(4000, np.int16), mf.say(t, v), np.zeros(4000, np.int16)]))
              for (t, _), v in zip(mf.command_utterances(en)[:12], mf.VOICES * 3)]
-    directory, prompt, propose = model_dir(), whisper_prompt(en), proposer(en)
+    directory, prompt, propose = model_dir(), whisper_prompt(en), Proposer(en)
 
     def transcriber(threads: int) -> WhisperTranscriber:
         return WhisperTranscriber(directory, prompt, threads, wake_word="coach")

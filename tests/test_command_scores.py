@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from coach.core import commands as c
-from coach.core.command_match import nearest_sentences
+from coach.core.command_match import first_words, nearest_sentences
 from coach.core.command_scores import ScoredSentence, choose
 from coach.core.commands import default_vocabulary
 from coach.voice.command_source import whisper_worker
@@ -130,8 +130,8 @@ def test_the_candidates_are_different_commands():
 
 
 def test_two_ears_that_wrote_the_same_command_need_no_scores():
-    from coach.voice.command_source import proposer
-    propose = proposer(EN)
+    from coach.voice.command_source import Proposer
+    propose = Proposer(EN)
     assert propose(["Coach, start set.", "coach start set"]) == []
     assert c.StartSet() in [cmd for _, cmd in propose(["Coach, start set.", "coach stop set"])]
     assert c.StartSet() in [cmd for _, cmd in propose(["Coach, start set."])]   # one ear: scored
@@ -139,6 +139,22 @@ def test_two_ears_that_wrote_the_same_command_need_no_scores():
 
 def test_no_words_no_candidates():
     assert nearest_sentences(["", "coach", "Coach."], EN, CMU, 8) == []
+
+
+def test_the_candidates_can_be_the_sentences_that_begin_with_a_word():
+    assert {"start", "rest", "how", "target"} <= first_words(EN) and "#" not in first_words(EN)
+    # nothing written sounds like "start": the nearest of those that begin with it all the same
+    found = nearest_sentences(["coach, that's that"], EN, CMU, 8, beginning=frozenset({"start"}))
+    assert found and all(s.split()[0] == "start" for s, _ in found)
+    assert nearest_sentences(["coach, that's that"], EN, CMU, 8, beginning=frozenset()) == []
+
+
+def test_the_first_word_proposes_the_nearest_few_commands_once_each():
+    from coach.voice.command_source import FIRST_WORD_COMMANDS, Proposer
+    found = Proposer(EN).beginning(frozenset({"rest"}), ["Coach, west for 90 seconds."])
+    assert found[0] == ("rest for 90 seconds", c.Rest(90))
+    commands = [cmd for _, cmd in found]
+    assert len(commands) == len(set(commands)) == FIRST_WORD_COMMANDS
 
 
 # --- the model's tokenizer and the scores on real audio ---------------------------------------
@@ -157,8 +173,22 @@ def test_the_packaged_tokenizer_is_repaired(transcriber):
     assert repaired_tokenizer(fixed) is fixed   # nothing to repair: the same tokenizer
 
 
-def _propose(texts):
-    return nearest_sentences(texts, EN, CMU, 8)
+class _Nearest:
+    """The sentences nearest to what was written; none proposed for Whisper's first word."""
+
+    first_words: frozenset[str] = frozenset()
+
+    def __init__(self, sentences=None):
+        self.sentences = sentences
+
+    def __call__(self, texts):
+        return nearest_sentences(texts, EN, CMU, 8) if self.sentences is None else self.sentences
+
+    def beginning(self, words, texts):
+        return []
+
+
+_propose = _Nearest()
 
 
 def test_scored_candidates_pick_the_command_said_in_noise(transcriber):
@@ -172,6 +202,21 @@ def test_scored_candidates_pick_the_command_said_in_noise(transcriber):
     assert best.command == c.UndoRep()
     assert choose(tr.scored, tr.free_logprob).command == c.UndoRep()
     assert tr.wake_logprob > -3.0   # "Coach" is a likely first word: it was said
+
+
+def test_a_command_whose_first_word_whisper_expects_is_scored_though_not_proposed(transcriber):
+    from coach.voice.command_source import Proposer
+
+    class Misheard(Proposer):
+        def __call__(self, texts):   # as if the text had been garbled into something else
+            return [("undo rep", c.UndoRep()), ("end set", c.EndSet())]
+
+    said = mf.say("coach start set", mf.VOICES[1])
+    tr = transcriber.transcribe(mf.mix_at_snr(said, mf.gym_noise(len(said), seed=2), 20.0), propose=Misheard(EN))
+    starts = [s for s in tr.scored if s.sentence.split()[0] == "start"]
+    assert 1 <= len(starts) <= 2 and c.StartSet() in [s.command for s in starts]
+    assert max(tr.scored, key=lambda s: s.logprob).command == c.StartSet()
+    assert choose(tr.scored, tr.free_logprob).command == c.StartSet()
 
 
 def test_a_sentences_prior_is_its_score_on_silence_worked_out_once(transcriber):
@@ -329,7 +374,6 @@ def test_a_sentence_that_is_only_the_start_of_what_was_said_pays_for_the_rest(tr
            for t in ("Coach, count.", "Coach, count every rep.")]
     part, whole = transcriber._ends(encoded, ids)
     assert part < whole - 0.3 and whole > -2.5   # a transcript is likelier to end after all of it
-    tr = transcriber.transcribe(said, propose=lambda texts: [("count", c.HowMany()),
-                                                            ("count every rep", c.CountEvery(1))])
+    tr = transcriber.transcribe(said, propose=_Nearest([("count", c.HowMany()), ("count every rep", c.CountEvery(1))]))
     best = max(tr.scored, key=lambda s: s.logprob)
     assert best.command == c.CountEvery(1) and best.tokens == 7   # six tokens and the end

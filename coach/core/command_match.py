@@ -368,14 +368,16 @@ def _number_guesses(sounds: tuple[str, ...], table: _Sentences, k: int) -> list[
 Fill = Sequence[tuple[str, ...]]   # the numbers (their words) put in a sentence's slots, in order
 
 
-def _proposals(rest: tuple[str, ...], vocab: Vocabulary, pronounce: Pronounce | None
-               ) -> list[tuple[np.ndarray, list[int], list[list[Fill]]]]:
-    """The ways one text is compared with the sentences: (similarities, the sentences compared,
-    for each the numbers to put in its slots, one list per fill to try)."""
+def _proposals(rest: tuple[str, ...], vocab: Vocabulary, pronounce: Pronounce | None,
+               among: frozenset[int] | None = None) -> list[tuple[np.ndarray, list[int], list[list[Fill]]]]:
+    """The ways one text is compared with the sentences (`among`: only those, by index):
+    (similarities, the sentences compared, for each the numbers to put in its slots, one list
+    per fill to try)."""
     table = _sentences(vocab, pronounce)
     assert table.alphabet is not None
     skeleton, numbers = _numbers_out(rest, vocab)
-    slots = table.slots
+    # a sentence left out is as if it had a slot count no text has
+    slots = table.slots if among is None else tuple(c if i in among else -1 for i, c in enumerate(table.slots))
     # each word's sounds, worked out once: the skeleton's, and again with one word a slot (below)
     sounds = [_units((w,), vocab, pronounce) for w in skeleton]
     # a sentence with as many slots as the text has numbers; a one-slot sentence may take any
@@ -401,22 +403,30 @@ def _proposals(rest: tuple[str, ...], vocab: Vocabulary, pronounce: Pronounce | 
     return out
 
 
+def first_words(vocab: Vocabulary) -> frozenset[str]:
+    """The words the vocabulary's command sentences begin with ("start", "rest", "how")."""
+    return frozenset(t.split()[0] for t in _sentence_texts(vocab).texts) - {NUMBER}
+
+
 def nearest_sentences(texts: Sequence[str], vocab: Vocabulary, pronounce: Pronounce | None = None,
-                      per_text: int = 8) -> list[tuple[str, Command]]:
+                      per_text: int = 8, beginning: frozenset[str] | None = None) -> list[tuple[str, Command]]:
     """The command sentences that sound nearest to each of `texts` (what the recognizers made of
     one utterance), each with the numbers said in that text in its slots, and its Command: the
     few candidates a stronger model then scores against the audio (coach.core.command_scores).
     Nearest first for each text; no sentence twice; at most PER_COMMAND sentences of one command
     for each text, so that the few candidates are different commands ("start rdl", "start r d l"
-    and "rdl" are one)."""
+    and "rdl" are one). `beginning`: only the sentences that begin with one of these words."""
     table = _sentences(vocab, pronounce)
+    among = None if beginning is None else frozenset(
+        i for i, t in enumerate(table.texts) if t.split(maxsplit=1)[0] in beginning)
     out: dict[str, Command] = {}
     for text in texts:
         _, rest = _wake(normalize(text), vocab, tuple(vocab.wake_words), pronounce)
         rest = strip_fillers(rest, vocab)
         if not rest or table.alphabet is None:
             continue
-        ranked = sorted(((float(sims[k]), keep[k], fill) for sims, keep, fills in _proposals(rest, vocab, pronounce)
+        ranked = sorted(((float(sims[k]), keep[k], fill)
+                         for sims, keep, fills in _proposals(rest, vocab, pronounce, among)
                          for k in range(len(keep)) for fill in fills[k]), key=lambda x: -x[0])
         found = 0
         per_command: dict[Command, int] = {}

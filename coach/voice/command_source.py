@@ -4,12 +4,11 @@ can start (the demo on a machine without one)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 from coach.core import events as ev
-from coach.core.command_match import nearest_sentences
+from coach.core.command_match import first_words, nearest_sentences
 from coach.core.commands import Command, default_vocabulary, parse
 from coach.core.errors import CoachError
 from coach.core.vocabulary import Vocabulary, expand
@@ -33,6 +32,9 @@ WHISPER_THREADS = 1
 # Command sentences Whisper scores per text (its own and the first recognizer's): the nearest by
 # sound; each costs about 10 ms of CPU here.
 CANDIDATES_PER_TEXT = 8
+# ... and of the commands that begin with the word Whisper expects first, this many (the nearest):
+# more split the probability among near-alike sentences (docs/voice.md).
+FIRST_WORD_COMMANDS = 2
 
 
 class CommandSource(Protocol):
@@ -138,22 +140,35 @@ def whisper_worker(vocab: Vocabulary, threads: int = WHISPER_THREADS, synchronou
     directory, prompt = model_dir(), whisper_prompt(vocab)
     wake = vocab.wake_words[0] if vocab.wake_words else ""
     return WhisperWorker(lambda: WhisperTranscriber(directory, prompt, threads, wake_word=wake),
-                         synchronous=synchronous, propose=proposer(vocab))
+                         synchronous=synchronous, propose=Proposer(vocab))
 
 
-def proposer(vocab: Vocabulary) -> Callable[[list[str]], list[tuple[str, Command]]]:
-    """What Whisper scores for an utterance: the command sentences nearest by sound to what it
-    and the first recognizer wrote; nothing when both wrote the same command word for word
-    (nothing to choose between: the two answers agree, and scoring would only cost time)."""
-    pronounce = cmu_pronouncer()
+class Proposer:
+    """What Whisper scores for an utterance (coach.voice.whisper_stage.Propose): the command
+    sentences nearest by sound to what it and the first recognizer wrote; nothing when both wrote
+    the same command word for word (nothing to choose between: the two answers agree, and
+    scoring would only cost time). And those that begin with the word Whisper expects first."""
 
-    def propose(texts: list[str]) -> list[tuple[str, Command]]:
-        said = {parse(t, vocab) for t in texts}
+    def __init__(self, vocab: Vocabulary):
+        self.vocab = vocab
+        self.pronounce = cmu_pronouncer()
+        self.first_words = first_words(vocab)
+
+    def __call__(self, texts: list[str]) -> list[tuple[str, Command]]:
+        said = {parse(t, self.vocab) for t in texts}
         if len(texts) > 1 and len(said) == 1 and None not in said:
             return []
-        return nearest_sentences(texts, vocab, pronounce, CANDIDATES_PER_TEXT)
+        return nearest_sentences(texts, self.vocab, self.pronounce, CANDIDATES_PER_TEXT)
 
-    return propose
+    def beginning(self, words: frozenset[str], texts: list[str]) -> list[tuple[str, Command]]:
+        """The nearest sentence of each of the FIRST_WORD_COMMANDS nearest commands that begin
+        with one of `words`."""
+        out: dict[Command, str] = {}
+        for sentence, command in nearest_sentences(texts, self.vocab, self.pronounce,
+                                                   2 * FIRST_WORD_COMMANDS, beginning=words):
+            if len(out) < FIRST_WORD_COMMANDS:
+                out.setdefault(command, sentence)
+        return [(s, c) for c, s in out.items()]
 
 
 def second_stage(vocab: Vocabulary, mode: str, threads: int = WHISPER_THREADS, synchronous: bool = False,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -114,8 +114,16 @@ def repaired_tokenizer(tok):
     return tokenizers.Tokenizer.from_str(json.dumps(spec))
 
 
-# what the first recognizer and Whisper wrote -> candidate command sentences and their commands
-Propose = Callable[[list[str]], list[tuple[str, Command]]]
+class Propose(Protocol):
+    """Candidate command sentences, and their commands, for an utterance."""
+
+    first_words: frozenset[str]   # the words the sentences begin with (empty: none proposed by it)
+
+    def __call__(self, texts: list[str]) -> list[tuple[str, Command]]:
+        """The sentences nearest to what the first recognizer and Whisper wrote (`texts`)."""
+
+    def beginning(self, words: frozenset[str], texts: list[str]) -> list[tuple[str, Command]]:
+        """A few sentences that begin with one of `words`, the nearest to `texts` first."""
 
 
 class Transcriber(Protocol):
@@ -148,6 +156,9 @@ class WhisperTranscriber:
         self.wake_word = wake_word
         self._silence = None   # encoded on first use
         self._kept_priors: dict[tuple[int, ...], float] = {}
+        # the tokens before a sentence's first word, as _render writes them: " Coach,"
+        self._lead = tok.encode(f" {wake_word.capitalize()},", add_special_tokens=False).ids if wake_word else []
+        self._first_tokens_of: tuple[frozenset[str], dict[str, int]] = (frozenset(), {})
 
     def speech_seconds(self, audio: np.ndarray) -> float:
         """Seconds of speech Silero finds in `audio` (float32, 16 kHz)."""
@@ -197,6 +208,7 @@ class WhisperTranscriber:
         if propose is not None and text.strip() and result.no_speech_prob <= MAX_NO_SPEECH_TO_SCORE:
             candidates = propose([text, *hints])
             if candidates:
+                candidates += self._by_first_word(encoded, propose, [text, *hints], candidates)
                 texts = [self._render(s) for s, _ in candidates] + [self._render_own(text)]
                 ids = [self._tok.encode(" " + t, add_special_tokens=False).ids for t in texts]
                 logprobs = self._forced(encoded, ids)
@@ -217,6 +229,36 @@ class WhisperTranscriber:
     def _render(self, sentence: str) -> str:
         """A command sentence as Whisper writes one: "Coach, next set." """
         return f"{self.wake_word.capitalize()}, {sentence}." if self.wake_word else f"{sentence.capitalize()}."
+
+    def _by_first_word(self, encoded, propose: Propose, texts: list[str],
+                       candidates: list[tuple[str, Command]]) -> list[tuple[str, Command]]:
+        """The sentences that begin with the word Whisper expects after the wake word, when the
+        candidates lack them: in noise the first word is often heard when the rest is not, and
+        the nearest sentences to a garbled text ("coach, that's that") may not include the
+        command ("start set"). The decoder forced through "Coach," gives its likeliest next
+        token among those a command sentence begins with."""
+        tokens = self._first_tokens(propose.first_words)
+        if not tokens:
+            return []
+        after = self._next_logprobs(encoded, [self._lead])[0]
+        if after is None:
+            return []
+        best = max(tokens.values(), key=lambda t: after[t])
+        have = {s for s, _ in candidates}
+        words = frozenset(w for w, t in tokens.items() if t == best)
+        return [(s, c) for s, c in propose.beginning(words, texts) if s not in have]
+
+    def _first_tokens(self, words: frozenset[str]) -> dict[str, int]:
+        """Each word's first token as the first word of a rendered sentence (" start" of "Coach,
+        start set."); worked out once per set of words."""
+        if self._first_tokens_of[0] != words:
+            tokens = {}
+            for w in words:
+                ids = self._tok.encode(" " + self._render(w), add_special_tokens=False).ids
+                if ids[:len(self._lead)] == self._lead and len(ids) > len(self._lead):
+                    tokens[w] = ids[len(self._lead)]
+            self._first_tokens_of = (words, tokens)
+        return self._first_tokens_of[1]
 
     def _render_own(self, text: str) -> str:
         """Whisper's own text behind the same wake word as the candidates ("target five reps" ->
@@ -240,12 +282,18 @@ class WhisperTranscriber:
 
     def _ends(self, encoded, ids: list[list[int]]) -> list[float]:
         """For each text (its token ids), the log-probability that the transcript ends right after it (the
-        end-of-text token), given the encoded audio: the decoder forced through the text, one
-        step more. A sentence that is the first words of what was said ("count" of "count every
-        rep") fits as well as the whole up to there; only here does it pay for the rest.
-        CTranslate2's alignment pass leaves the end-of-text token out, so this is `generate`
+        end-of-text token), given the encoded audio. A sentence that is the first words of what
+        was said ("count" of "count every rep") fits as well as the whole up to there; only here
+        does it pay for the rest. A text whose end is not reached (a long own text) is taken
+        as no evidence (0)."""
+        return [0.0 if v is None else float(v[self._end]) for v in self._next_logprobs(encoded, ids)]
+
+    def _next_logprobs(self, encoded, ids: list[list[int]]) -> list[np.ndarray | None]:
+        """For each text (its token ids), the log-probabilities of the token after it, given the
+        encoded audio: the decoder forced through the text, one step more (None when CTranslate2
+        stops short). The alignment pass gives no step after the text, so this is `generate`
         with the text as its prompt, returning the logits of each step."""
-        out: list[float] = []
+        out: list[np.ndarray | None] = []
         for part, batch in self._batches(encoded, ids):
             # max_length: found by trial (CTranslate2 returns n + 1 steps of logits for a text of
             # n tokens only from about twice that)
@@ -254,12 +302,12 @@ class WhisperTranscriber:
                 return_logits_vocab=True, suppress_blank=False, suppress_tokens=[])
             for p, r in zip(part, results):
                 steps = r.logits[0]
-                if len(steps) <= len(p):   # not reached (a long own text): taken as no evidence
-                    out.append(0.0)
+                if len(steps) <= len(p):
+                    out.append(None)
                     continue
                 v = np.asarray(steps[len(p)], dtype=np.float64)
                 top = v.max()
-                out.append(float(v[self._end] - top - np.log(np.exp(v - top).sum())))
+                out.append(v - top - np.log(np.exp(v - top).sum()))
         return out
 
     def _priors(self, ids: list[list[int]], keep: int | None = None) -> list[float]:
