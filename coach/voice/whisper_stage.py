@@ -12,7 +12,8 @@ silence after it costs 0.2-0.4 CPU-s, and was heard as well (docs/voice.md). Wit
 silent tail the decoder may not see the end and go round in a loop, so the text is cut where it
 starts again. `context="full"` keeps faster-whisper's 30 s window.
 
-Scoring: given a `propose` function (what was written -> candidate command sentences), the same
+Scoring: given a proposer (what was written -> candidate command sentences; and the sentences
+that begin with the word the decoder, forced through "Coach,", finds likeliest next), the same
 encoded audio also scores each candidate, "Coach, undo rep.", by the log-probability of its
 tokens with the decoder forced through them, and of the transcript ending there (for the few
 that can win), and the same tokens on silence (its prior: what Whisper would write hearing
