@@ -127,6 +127,7 @@ def main() -> int:
               f"Whisper decoded {feed.decoded} commands in {wall:.0f} s", flush=True)
     # Whisper's cost per command on a Pi, from this machine's, by single-thread speed
     tr = transcriber(1)
+    tr.prepare(propose)   # as the worker does when it loads: the sentences' tokens, once
     here = bp.sysbench_here()
     # the first recognizer wrote the same command (nothing to score), and Whisper alone (its text's
     # nearest commands scored against the audio). Each candidate's prior (its score on silence) is

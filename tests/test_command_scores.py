@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from coach.core import commands as c
-from coach.core.command_match import first_words, nearest_sentences
+from coach.core.command_match import every_sentence, first_words, nearest_sentences
 from coach.core.command_scores import ScoredSentence, choose
 from coach.core.commands import default_vocabulary
 from coach.voice.command_source import whisper_worker
@@ -149,6 +149,13 @@ def test_the_candidates_can_be_the_sentences_that_begin_with_a_word():
     assert nearest_sentences(["coach, that's that"], EN, CMU, 8, beginning=frozenset()) == []
 
 
+def test_every_sentence_is_listed_with_its_numbers_as_whisper_writes_them():
+    every = every_sentence(EN)
+    assert every["rest for 90 seconds"] == c.Rest(90) and every["rest 2 minutes"] == c.Rest(120)
+    assert every["target 12"] == c.SetTarget(12) and every["start set"] == c.StartSet()
+    assert "target 12 seconds" not in every and not any("#" in s for s in every)
+
+
 def test_the_first_word_proposes_the_nearest_few_commands_once_each():
     from coach.voice.command_source import FIRST_WORD_COMMANDS, Proposer
     found = Proposer(EN).beginning(frozenset({"rest"}), ["Coach, west for 90 seconds."])
@@ -177,12 +184,13 @@ class _Nearest:
     """The sentences nearest to what was written; none proposed for Whisper's first word."""
 
     first_words: frozenset[str] = frozenset()
+    sentences: dict = {}   # nothing for Whisper to walk
 
-    def __init__(self, sentences=None):
-        self.sentences = sentences
+    def __init__(self, fixed=None):
+        self.fixed = fixed
 
     def __call__(self, texts):
-        return nearest_sentences(texts, EN, CMU, 8) if self.sentences is None else self.sentences
+        return nearest_sentences(texts, EN, CMU, 8) if self.fixed is None else self.fixed
 
     def beginning(self, words, texts):
         return []
@@ -205,18 +213,28 @@ def test_scored_candidates_pick_the_command_said_in_noise(transcriber):
 
 
 def test_a_command_whose_first_word_whisper_expects_is_scored_though_not_proposed(transcriber):
-    from coach.voice.command_source import Proposer
+    from coach.voice.command_source import FIRST_WORD_COMMANDS, Proposer
 
     class Misheard(Proposer):
         def __call__(self, texts):   # as if the text had been garbled into something else
             return [("undo rep", c.UndoRep()), ("end set", c.EndSet())]
 
     said = mf.say("coach start set", mf.VOICES[1])
-    tr = transcriber.transcribe(mf.mix_at_snr(said, mf.gym_noise(len(said), seed=2), 20.0), propose=Misheard(EN))
+    noisy = mf.mix_at_snr(said, mf.gym_noise(len(said), seed=2), 20.0)
+    tr = transcriber.transcribe(noisy, propose=Misheard(EN))
+    # the sentence the decoder walks to, and the nearest two commands that begin with its first word
     starts = [s for s in tr.scored if s.sentence.split()[0] == "start"]
-    assert 1 <= len(starts) <= 2 and c.StartSet() in [s.command for s in starts]
+    assert 1 <= len(starts) <= 1 + FIRST_WORD_COMMANDS and c.StartSet() in [s.command for s in starts]
     assert max(tr.scored, key=lambda s: s.logprob).command == c.StartSet()
     assert choose(tr.scored, tr.free_logprob).command == c.StartSet()
+
+    # the walk alone: the decoder, allowed only the vocabulary's sentences, writes the command
+    # ("coach big slower" is what it writes when it may write anything)
+    walk_only = Misheard(EN)
+    walk_only.first_words = frozenset()
+    tr = transcriber.transcribe(mf.say("coach speak slower", mf.VOICES[1]), propose=walk_only)
+    assert [s.sentence for s in tr.scored if s.command not in (c.UndoRep(), c.EndSet())] == ["speak slower"]
+    assert choose(tr.scored, tr.free_logprob).command == c.parse(("speak", "slower"), EN)
 
 
 def test_a_sentences_prior_is_its_score_on_silence_worked_out_once(transcriber):
@@ -329,6 +347,9 @@ def test_the_first_recognizers_words_reach_whisper_as_hints():
 
     class Recording:
         calls = []
+
+        def prepare(self, propose):
+            pass
 
         def transcribe(self, samples, vad=True, propose=None, hints=()):
             self.calls.append((len(samples), propose, tuple(hints)))

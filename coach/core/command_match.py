@@ -48,6 +48,9 @@ MIN_WAKE_SIMILARITY = 0.75
 # text, and this many numbers tried for a word heard where a sentence has a number slot.
 PER_COMMAND = 2
 NUMBER_GUESSES = 2
+# The numbers a slot is filled with when every sentence is listed (every_sentence): reps, sets
+# and durations up to 100.
+LISTED_NUMBERS = range(1, 101)
 
 
 @dataclass(frozen=True)
@@ -401,6 +404,32 @@ def _proposals(rest: tuple[str, ...], vocab: Vocabulary, pronounce: Pronounce | 
             guesses: list[Fill] = [[g] for g in _number_guesses(sounds[j], table, NUMBER_GUESSES)]
             out.append((sims, one, [guesses] * len(one)))
     return out
+
+
+def every_sentence(vocab: Vocabulary) -> dict[str, Command]:
+    """Every command sentence, each number slot filled as Whisper writes a number: each of
+    LISTED_NUMBERS in digits, alone and with the vocabulary's seconds and minutes word, where the
+    parser takes it ("target 12", "rest for 90 seconds"). Worked out once per vocabulary."""
+    cached = _EVERY.get(id(vocab))
+    if cached is not None and cached[0] is vocab:
+        return cached[1]
+    n = vocab.numbers
+    units = [""] + ([f" {n.seconds_words[-1]}", f" {n.minutes_words[-1]}"] if n is not None else [])
+    out: dict[str, Command] = {}
+    for text in _sentence_texts(vocab).texts:
+        fills = [f"{k}{u}" for u in units for k in LISTED_NUMBERS] if NUMBER in text.split() else [""]
+        for fill in fills:
+            sentence = " ".join(fill if w == NUMBER else w for w in text.split())
+            command = parse(tuple(sentence.split()), vocab)
+            if command is not None:
+                out.setdefault(sentence, command)
+    if len(_EVERY) > 8:
+        _EVERY.clear()
+    _EVERY[id(vocab)] = (vocab, out)
+    return out
+
+
+_EVERY: dict[int, tuple[Vocabulary, dict[str, Command]]] = {}
 
 
 def first_words(vocab: Vocabulary) -> frozenset[str]:

@@ -4,11 +4,12 @@ can start (the demo on a machine without one)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
 from coach.core import events as ev
-from coach.core.command_match import first_words, nearest_sentences
+from coach.core.command_match import every_sentence, first_words, nearest_sentences
 from coach.core.commands import Command, default_vocabulary, parse
 from coach.core.errors import CoachError
 from coach.core.vocabulary import Vocabulary, expand
@@ -147,12 +148,18 @@ class Proposer:
     """What Whisper scores for an utterance (coach.voice.whisper_stage.Propose): the command
     sentences nearest by sound to what it and the first recognizer wrote; nothing when both wrote
     the same command word for word (nothing to choose between: the two answers agree, and
-    scoring would only cost time). And those that begin with the word Whisper expects first."""
+    scoring would only cost time). And those that begin with the word Whisper expects first;
+    every sentence, for Whisper to walk."""
 
     def __init__(self, vocab: Vocabulary):
         self.vocab = vocab
         self.pronounce = cmu_pronouncer()
         self.first_words = first_words(vocab)
+
+    @property
+    def sentences(self) -> Mapping[str, Command]:
+        # worked out on first use (about a second here): by Whisper's worker as it loads
+        return every_sentence(self.vocab)
 
     def __call__(self, texts: list[str]) -> list[tuple[str, Command]]:
         said = {parse(t, self.vocab) for t in texts}

@@ -12,8 +12,9 @@ silence after it costs 0.2-0.4 CPU-s, and was heard as well (docs/voice.md). Wit
 silent tail the decoder may not see the end and go round in a loop, so the text is cut where it
 starts again. `context="full"` keeps faster-whisper's 30 s window.
 
-Scoring: given a proposer (what was written -> candidate command sentences; and the sentences
-that begin with the word the decoder, forced through "Coach,", finds likeliest next), the same
+Scoring: given a proposer (what was written -> candidate command sentences; the sentence the
+decoder itself writes when it may write only command sentences, and the nearest few that begin
+with its first word), the same
 encoded audio also scores each candidate, "Coach, undo rep.", by the log-probability of its
 tokens with the decoder forced through them, and of the transcript ending there (for the few
 that can win), and the same tokens on silence (its prior: what Whisper would write hearing
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -54,6 +55,7 @@ ENDS_SCORED = 3
 # commands again and again. Whisper's own text is scored on it every time.
 PRIOR_SILENCE_S = 1.5
 PRIORS_KEPT = 4096
+_SENTENCE = -1   # in the sentences' token tree: the sentence that ends here (no token is negative)
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,10 @@ class Propose(Protocol):
 
     first_words: frozenset[str]   # the words the sentences begin with (empty: none proposed by it)
 
+    @property
+    def sentences(self) -> Mapping[str, Command]:
+        """Every sentence, numbers filled, for the decoder to walk (empty: no walk)."""
+
     def __call__(self, texts: list[str]) -> list[tuple[str, Command]]:
         """The sentences nearest to what the first recognizer and Whisper wrote (`texts`)."""
 
@@ -128,6 +134,8 @@ class Propose(Protocol):
 
 
 class Transcriber(Protocol):
+    def prepare(self, propose: Propose) -> None: ...
+
     def transcribe(self, samples: np.ndarray, vad: bool = True, propose: Propose | None = None,
                    hints: Sequence[str] = ()) -> Transcript: ...
 
@@ -160,6 +168,7 @@ class WhisperTranscriber:
         # the tokens before a sentence's first word, as _render writes them: " Coach,"
         self._lead = tok.encode(f" {wake_word.capitalize()},", add_special_tokens=False).ids if wake_word else []
         self._first_tokens_of: tuple[frozenset[str], dict[str, int]] = (frozenset(), {})
+        self._trie_of: tuple[Mapping[str, Command] | None, dict] = (None, {})
 
     def speech_seconds(self, audio: np.ndarray) -> float:
         """Seconds of speech Silero finds in `audio` (float32, 16 kHz)."""
@@ -209,7 +218,7 @@ class WhisperTranscriber:
         if propose is not None and text.strip() and result.no_speech_prob <= MAX_NO_SPEECH_TO_SCORE:
             candidates = propose([text, *hints])
             if candidates:
-                candidates += self._by_first_word(encoded, propose, [text, *hints], candidates)
+                candidates += self._walked(encoded, propose, [text, *hints], candidates)
                 texts = [self._render(s) for s, _ in candidates] + [self._render_own(text)]
                 ids = [self._tok.encode(" " + t, add_special_tokens=False).ids for t in texts]
                 logprobs = self._forced(encoded, ids)
@@ -231,23 +240,57 @@ class WhisperTranscriber:
         """A command sentence as Whisper writes one: "Coach, next set." """
         return f"{self.wake_word.capitalize()}, {sentence}." if self.wake_word else f"{sentence.capitalize()}."
 
-    def _by_first_word(self, encoded, propose: Propose, texts: list[str],
-                       candidates: list[tuple[str, Command]]) -> list[tuple[str, Command]]:
-        """The sentences that begin with the word Whisper expects after the wake word, when the
-        candidates lack them: in noise the first word is often heard when the rest is not, and
-        the nearest sentences to a garbled text ("coach, that's that") may not include the
-        command ("start set"). The decoder forced through "Coach," gives its likeliest next
-        token among those a command sentence begins with."""
-        tokens = self._first_tokens(propose.first_words)
-        if not tokens:
+    def prepare(self, propose: Propose) -> None:
+        """Work out what scoring with `propose` needs once (the sentences' tokens), before the
+        first command rather than during it."""
+        self._trie(propose.sentences)
+        self._first_tokens(propose.first_words)
+
+    def _walked(self, encoded, propose: Propose, texts: list[str],
+                candidates: list[tuple[str, Command]]) -> list[tuple[str, Command]]:
+        """The command sentence the decoder itself writes when it may write nothing else, and the
+        nearest two commands that begin with its first word, when the candidates lack them: in
+        noise the first word is often heard when the rest is not, and the sentences nearest to a
+        garbled text ("coach, start slow") may not include the command ("speak slower").
+        The walk: forced through "Coach,", then token by token the likeliest of those that
+        continue some sentence (one decoder pass per choice; most sentences need two or three)."""
+        node = self._trie(propose.sentences)
+        if not node:
             return []
-        after = self._next_logprobs(encoded, [self._lead])[0]
-        if after is None:
-            return []
-        best = max(tokens.values(), key=lambda t: after[t])
+        prefix, first = list(self._lead), None
+        while node:
+            tokens = [t for t in node if t != _SENTENCE]
+            if not tokens:
+                break
+            if len(tokens) > 1:
+                after = self._next_logprobs(encoded, [prefix])[0]
+                if after is None:
+                    return []
+                tokens = [max(tokens, key=lambda t: after[t])]
+            first = tokens[0] if first is None else first
+            prefix.append(tokens[0])
+            node = node[tokens[0]]
+        walked = node[_SENTENCE]
+        words = frozenset(w for w, t in self._first_tokens(propose.first_words).items() if t == first)
+        found = {walked: propose.sentences[walked], **dict(propose.beginning(words, texts))}
         have = {s for s, _ in candidates}
-        words = frozenset(w for w, t in tokens.items() if t == best)
-        return [(s, c) for s, c in propose.beginning(words, texts) if s not in have]
+        return [(s, c) for s, c in found.items() if s not in have]
+
+    def _trie(self, sentences: Mapping[str, Command]) -> dict:
+        """The sentences' tokens after the wake word, as a tree of dicts (token -> what follows;
+        _SENTENCE -> the sentence that ends there); worked out once per set of sentences."""
+        if self._trie_of[0] is not sentences:
+            root: dict = {}
+            for sentence in sentences:
+                ids = self._tok.encode(" " + self._render(sentence), add_special_tokens=False).ids
+                if ids[:len(self._lead)] != self._lead:
+                    continue
+                node = root
+                for t in ids[len(self._lead):]:
+                    node = node.setdefault(t, {})
+                node[_SENTENCE] = sentence
+            self._trie_of = (sentences, root)
+        return self._trie_of[1]
 
     def _first_tokens(self, words: frozenset[str]) -> dict[str, int]:
         """Each word's first token as the first word of a rendered sentence (" start" of "Coach,
@@ -297,9 +340,11 @@ class WhisperTranscriber:
         out: list[np.ndarray | None] = []
         for part, batch in self._batches(encoded, ids):
             # max_length: found by trial (CTranslate2 returns n + 1 steps of logits for a text of
-            # n tokens only from about twice that)
+            # n tokens only from about twice that; and it counts the start tokens)
+            n = max(map(len, part))
             results = self.model.model.generate(
-                batch, [self._start + p for p in part], beam_size=1, max_length=2 * (max(map(len, part)) + 1) + 1,
+                batch, [self._start + p for p in part], beam_size=1,
+                max_length=max(2 * (n + 1) + 1, len(self._start) + n + 2),
                 return_logits_vocab=True, suppress_blank=False, suppress_tokens=[])
             for p, r in zip(part, results):
                 steps = r.logits[0]

@@ -138,6 +138,8 @@ class WhisperWorker:
     def _load(self) -> None:
         try:
             self._transcriber = self._make()
+            if self._propose is not None:
+                self._transcriber.prepare(self._propose)
         except (RuntimeError, OSError, ValueError) as e:   # CTranslate2 and the tokenizer raise these
             self._fail(e)
 
