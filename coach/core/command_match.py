@@ -15,11 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 
 from coach.core.commands import Command, normalize, number_words, parse, split_wake_word, strip_fillers
 from coach.core.vocabulary import Vocabulary
+
+T = TypeVar("T")
 
 NUMBER = "#"   # stands for a number (and its unit) in the text and for a number slot in a sentence
 
@@ -226,28 +229,38 @@ class _Sentences:
     slots: tuple[int, ...] = ()          # how many number slots each sentence has
 
 
-# (vocabulary, pronounce) ids -> (the two, kept alive so that the ids stay theirs; the table)
-_TABLES: dict[tuple[int, int], tuple[object, _Sentences]] = {}
+# what is worked out once per vocabulary (and pronouncing dictionary): their ids -> (them, kept
+# alive so that the ids stay theirs; what was worked out). A vocabulary is not hashable.
+_KEPT: dict[tuple[str, tuple[int, ...]], tuple[tuple[object, ...], Any]] = {}
+
+
+def _kept(what: str, owners: tuple[object, ...], make: Callable[[], T]) -> T:
+    """`make()`, worked out once for `owners` (by identity; the last few kept)."""
+    key = (what, tuple(map(id, owners)))
+    cached = _KEPT.get(key)
+    if cached is not None and all(a is b for a, b in zip(cached[0], owners)):
+        return cached[1]
+    value = make()
+    if len(_KEPT) > 16:
+        _KEPT.clear()
+    _KEPT[key] = (owners, value)
+    return value
 
 
 def _sentences(vocab: Vocabulary, pronounce: Pronounce | None) -> _Sentences:
-    key = (id(vocab), id(pronounce))
-    cached = _TABLES.get(key)
-    if cached is not None and cached[0] == (vocab, pronounce):
-        return cached[1]
+    return _kept("table", (vocab, pronounce), lambda: _table(vocab, pronounce))
+
+
+def _table(vocab: Vocabulary, pronounce: Pronounce | None) -> _Sentences:
     texts = _sentence_texts(vocab)
     units = tuple(_units(t.split(), vocab, pronounce) for t in texts.texts)
     letters = {c + "_" for c in "abcdefghijklmnopqrstuvwxyz0123456789"}
     alphabet = _alphabet({u for s in units for u in s} | {NUMBER} | PHONES | letters)
     n = vocab.numbers
     numbers = (*n.units, *n.teens, *n.tens) if n is not None else ()
-    table = _Sentences(texts.texts, texts.commands, units, alphabet, numbers,
-                       tuple(_units((x,), vocab, pronounce) for x in numbers),
-                       tuple(t.split().count(NUMBER) for t in texts.texts))
-    if len(_TABLES) > 8:
-        _TABLES.clear()
-    _TABLES[key] = ((vocab, pronounce), table)
-    return table
+    return _Sentences(texts.texts, texts.commands, units, alphabet, numbers,
+                      tuple(_units((x,), vocab, pronounce) for x in numbers),
+                      tuple(t.split().count(NUMBER) for t in texts.texts))
 
 
 def _sentence_texts(vocab: Vocabulary) -> _Sentences:
@@ -410,26 +423,22 @@ def every_sentence(vocab: Vocabulary) -> dict[str, Command]:
     """Every command sentence, each number slot filled as Whisper writes a number: each of
     LISTED_NUMBERS in digits, alone and with the vocabulary's seconds and minutes word, where the
     parser takes it ("target 12", "rest for 90 seconds"). Worked out once per vocabulary."""
-    cached = _EVERY.get(id(vocab))
-    if cached is not None and cached[0] is vocab:
-        return cached[1]
+    return _kept("every sentence", (vocab,), lambda: _every_sentence(vocab))
+
+
+def _every_sentence(vocab: Vocabulary) -> dict[str, Command]:
     n = vocab.numbers
     units = [""] + ([f" {n.seconds_words[-1]}", f" {n.minutes_words[-1]}"] if n is not None else [])
     out: dict[str, Command] = {}
     for text in _sentence_texts(vocab).texts:
-        fills = [f"{k}{u}" for u in units for k in LISTED_NUMBERS] if NUMBER in text.split() else [""]
+        words = text.split()
+        fills = [f"{k}{u}" for u in units for k in LISTED_NUMBERS] if NUMBER in words else [""]
         for fill in fills:
-            sentence = " ".join(fill if w == NUMBER else w for w in text.split())
+            sentence = " ".join(fill if w == NUMBER else w for w in words)
             command = parse(tuple(sentence.split()), vocab)
             if command is not None:
                 out.setdefault(sentence, command)
-    if len(_EVERY) > 8:
-        _EVERY.clear()
-    _EVERY[id(vocab)] = (vocab, out)
     return out
-
-
-_EVERY: dict[int, tuple[Vocabulary, dict[str, Command]]] = {}
 
 
 def first_words(vocab: Vocabulary) -> frozenset[str]:
