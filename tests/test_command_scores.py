@@ -16,7 +16,7 @@ from coach.core.command_scores import ScoredSentence, choose
 from coach.core.commands import default_vocabulary
 from coach.voice.command_source import whisper_worker
 from coach.voice.pronounce import cmu_pronouncer
-from coach.voice.whisper_stage import repaired_tokenizer
+from coach.voice.whisper_stage import SLOWED, repaired_tokenizer, slowed
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "audio_fixtures"))
@@ -393,8 +393,31 @@ def test_a_sentence_that_is_only_the_start_of_what_was_said_pays_for_the_rest(tr
     encoded = transcriber.encode(said)
     ids = [transcriber._tok.encode(" " + t, add_special_tokens=False).ids
            for t in ("Coach, count.", "Coach, count every rep.")]
-    part, whole = transcriber._ends(encoded, ids)
+    part, whole = transcriber._ends((encoded,), ids)
     assert part < whole - 0.3 and whole > -2.5   # a transcript is likelier to end after all of it
     tr = transcriber.transcribe(said, propose=_Nearest([("count", c.HowMany()), ("count every rep", c.CountEvery(1))]))
     best = max(tr.scored, key=lambda s: s.logprob)
     assert best.command == c.CountEvery(1) and best.tokens == 7   # six tokens and the end
+
+
+def test_the_slowed_rendition_is_the_same_sound_longer_and_lower():
+    t = np.arange(16000) / 16000
+    tone = np.sin(2 * np.pi * 440 * t).astype(np.float32)
+    slow = slowed(tone)
+    assert len(slow) == int(16000 * SLOWED)
+    pitch = np.argmax(np.abs(np.fft.rfft(slow))) * 16000 / len(slow)
+    assert abs(pitch - 440 / SLOWED) < 2
+    assert slowed(np.zeros(0, np.float32)).size == 0
+
+
+def test_a_candidates_score_is_the_mean_over_the_two_renditions(transcriber):
+    said = mf.say("coach next set", mf.VOICES[3]).astype(np.float32) / 32768.0
+    heard = (transcriber.encode(said), transcriber.encode(slowed(said)))
+    ids = [transcriber._tok.encode(" " + t, add_special_tokens=False).ids
+           for t in ("Coach, next set.", "Coach, end set.")]
+    each = [transcriber._forced((e,), ids) for e in heard]
+    both = transcriber._forced(heard, ids)
+    for i in range(2):
+        assert np.allclose(both[i], (each[0][i] + each[1][i]) / 2)
+    # heard slowed, the command said is still the likelier of the two
+    assert each[1][0].sum() > each[1][1].sum()

@@ -18,7 +18,10 @@ with its first word), the same
 encoded audio also scores each candidate, "Coach, undo rep.", by the log-probability of its
 tokens with the decoder forced through them, and of the transcript ending there (for the few
 that can win), and the same tokens on silence (its prior: what Whisper would write hearing
-nothing); coach.core.command_scores chooses among them.
+nothing); coach.core.command_scores chooses among them. The audio is heard twice for that, as
+said and 7 % slower (a second rendition, `slowed`), and each score is the mean of the two: one
+encoding of a noisy utterance gives evidence that varies with the rendition, and the mean is
+steadier (docs/voice.md).
 """
 
 from __future__ import annotations
@@ -55,6 +58,9 @@ ENDS_SCORED = 3
 # commands again and again. Whisper's own text is scored on it every time.
 PRIOR_SILENCE_S = 1.5
 PRIORS_KEPT = 4096
+# The second rendition the candidates are scored on: the utterance played this much slower (and
+# lower). Shifted by 5 ms instead, nothing changed (docs/voice.md).
+SLOWED = 1 / 0.93
 _SENTENCE = -1   # in the sentences' token tree: the sentence that ends here (no token is negative)
 
 
@@ -140,6 +146,15 @@ class Transcriber(Protocol):
                    hints: Sequence[str] = ()) -> Transcript: ...
 
 
+def slowed(audio: np.ndarray, factor: float = SLOWED) -> np.ndarray:
+    """`audio` played `factor` times as long (and as much lower), like a tape run slow:
+    linear interpolation between its samples."""
+    n = int(len(audio) * factor)
+    if not n:
+        return np.zeros(0, np.float32)
+    return np.interp(np.arange(n) / factor, np.arange(len(audio)), audio).astype(np.float32)
+
+
 class WhisperTranscriber:
     """One loaded Whisper model; `transcribe()` is not thread-safe (one worker owns it)."""
 
@@ -218,15 +233,16 @@ class WhisperTranscriber:
         if propose is not None and text.strip() and result.no_speech_prob <= MAX_NO_SPEECH_TO_SCORE:
             candidates = propose([text, *hints])
             if candidates:
-                candidates += self._walked(encoded, propose, [text, *hints], candidates)
+                heard = (encoded, self.encode(slowed(audio)))
+                candidates += self._walked(heard, propose, [text, *hints], candidates)
                 texts = [self._render(s) for s, _ in candidates] + [self._render_own(text)]
                 ids = [self._tok.encode(" " + t, add_special_tokens=False).ids for t in texts]
-                logprobs = self._forced(encoded, ids)
+                logprobs = self._forced(heard, ids)
                 totals = [float(lp.sum()) for lp in logprobs]
                 # the sentences that can win, and Whisper's own text: how probable it is that
                 # the transcript ends there; the others as unlikely to as the least of those
                 top = sorted(range(len(candidates)), key=lambda i: -totals[i])[:ENDS_SCORED]
-                ends = dict(zip(top + [len(texts) - 1], self._ends(encoded, [ids[i] for i in top] + ids[-1:])))
+                ends = dict(zip(top + [len(texts) - 1], self._ends(heard, [ids[i] for i in top] + ids[-1:])))
                 least = min(ends[i] for i in top)
                 priors = self._priors(ids, keep=len(candidates))
                 scored = tuple(ScoredSentence(s, c, totals[i] + ends.get(i, least), len(logprobs[i]) + 1, priors[i])
@@ -246,7 +262,7 @@ class WhisperTranscriber:
         self._trie(propose.sentences)
         self._first_tokens(propose.first_words)
 
-    def _walked(self, encoded, propose: Propose, texts: list[str],
+    def _walked(self, heard: Sequence, propose: Propose, texts: list[str],
                 candidates: list[tuple[str, Command]]) -> list[tuple[str, Command]]:
         """The command sentence the decoder itself writes when it may write nothing else, and the
         nearest two commands that begin with its first word, when the candidates lack them: in
@@ -263,7 +279,7 @@ class WhisperTranscriber:
             if not tokens:
                 break
             if len(tokens) > 1:
-                after = self._next_logprobs(encoded, [prefix])[0]
+                after = self._next_logprobs(heard, [prefix])[0]
                 if after is None:
                     return []
                 tokens = [max(tokens, key=lambda t: after[t])]
@@ -324,19 +340,24 @@ class WhisperTranscriber:
             part = ids[i:i + SCORE_BATCH]
             yield part, ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(audio, len(part), axis=0)))
 
-    def _ends(self, encoded, ids: list[list[int]]) -> list[float]:
-        """For each text (its token ids), the log-probability that the transcript ends right after it (the
-        end-of-text token), given the encoded audio. A sentence that is the first words of what
-        was said ("count" of "count every rep") fits as well as the whole up to there; only here
-        does it pay for the rest. A text whose end is not reached (a long own text) is taken
-        as no evidence (0)."""
-        return [0.0 if v is None else float(v[self._end]) for v in self._next_logprobs(encoded, ids)]
+    def _ends(self, heard: Sequence, ids: list[list[int]]) -> list[float]:
+        """For each text (its token ids), the log-probability that the transcript ends right after
+        it (the end-of-text token), given the encoded audio (the mean over its renditions,
+        `heard`). A sentence that is the first words of what was said ("count" of "count every
+        rep") fits as well as the whole up to there; only here does it pay for the rest. A text
+        whose end is not reached (a long own text) is taken as no evidence (0)."""
+        return [0.0 if v is None else float(v[self._end]) for v in self._next_logprobs(heard, ids)]
 
-    def _next_logprobs(self, encoded, ids: list[list[int]]) -> list[np.ndarray | None]:
+    def _next_logprobs(self, heard: Sequence, ids: list[list[int]]) -> list[np.ndarray | None]:
         """For each text (its token ids), the log-probabilities of the token after it, given the
-        encoded audio: the decoder forced through the text, one step more (None when CTranslate2
-        stops short). The alignment pass gives no step after the text, so this is `generate`
-        with the text as its prompt, returning the logits of each step."""
+        encoded audio, the mean over its renditions (`heard`); None where CTranslate2 stops short."""
+        each = [self._next_logprobs_one(encoded, ids) for encoded in heard]
+        return [None if any(v is None for v in vs) else np.mean(np.vstack(vs), axis=0) for vs in zip(*each)]
+
+    def _next_logprobs_one(self, encoded, ids: list[list[int]]) -> list[np.ndarray | None]:
+        """`_next_logprobs` for one encoding: the decoder forced through the text, one step more.
+        The alignment pass gives no step after the text, so this is `generate` with the text as
+        its prompt, returning the logits of each step."""
         out: list[np.ndarray | None] = []
         for part, batch in self._batches(encoded, ids):
             # max_length: found by trial (CTranslate2 returns n + 1 steps of logits for a text of
@@ -367,15 +388,22 @@ class WhisperTranscriber:
         if len(self._kept_priors) + len(keys) > PRIORS_KEPT:
             self._kept_priors.clear()
         missing = list(dict.fromkeys(k for k in keys if k not in self._kept_priors))
-        scores = dict(zip(missing, (float(lp.sum()) for lp in self._forced(self._silence, [list(k) for k in missing]))))
+        on_silence = self._forced((self._silence,), [list(k) for k in missing])
+        scores = dict(zip(missing, (float(lp.sum()) for lp in on_silence)))
         self._kept_priors.update((k, scores[k]) for k in keys[:keep] if k in scores)
         return [scores[k] if k in scores else self._kept_priors[k] for k in keys]
 
-    def _forced(self, encoded, ids: list[list[int]]) -> list[np.ndarray]:
-        """Each text's tokens' (`ids`) log-probabilities given the encoded audio: the decoder forced
-        through them (CTranslate2's alignment pass returns them; its alignments are not used).
-        All of the encoded context: cut to the speech and half a second, the right command was
-        chosen less often (10 dB SNR: 89.6 % against 91.7 %, docs/voice.md)."""
+    def _forced(self, heard: Sequence, ids: list[list[int]]) -> list[np.ndarray]:
+        """Each text's tokens' (`ids`) log-probabilities given the encoded audio, the mean over its
+        renditions (`heard`)."""
+        each = [self._forced_one(encoded, ids) for encoded in heard]
+        return [np.mean(np.vstack(lps), axis=0) for lps in zip(*each)]
+
+    def _forced_one(self, encoded, ids: list[list[int]]) -> list[np.ndarray]:
+        """`_forced` for one encoding: the decoder forced through the tokens (CTranslate2's
+        alignment pass returns their probabilities; its alignments are not used). All of the
+        encoded context: cut to the speech and half a second, the right command was chosen less
+        often (10 dB SNR: 89.6 % against 91.7 %, docs/voice.md)."""
         frames = encoded.shape[1]
         out: list[np.ndarray] = []
         for part, batch in self._batches(encoded, ids):
