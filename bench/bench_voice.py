@@ -4,6 +4,12 @@
         [--quiet-room-only] [--addressed] [--own-sentences]
     .venv/bin/python bench/bench_voice.py --modes [fast,accurate,both] [--whisper-threads 1]
     .venv/bin/python bench/bench_voice.py --weigh
+    .venv/bin/python bench/bench_voice.py --development both
+
+--development MODE: the set Whisper's settings are chosen on, beside the tuned voices' figures
+in --modes: the tuned voices in synthetic gym noise and in the real recordings (at other offsets
+than the held-out voices'), and five voices of their own in the real recordings; never the
+held-out voices. Right and wrong commands per condition and in all.
 
 --modes: the recognizer modes of `voice.recognizer` side by side (each in a process of its own,
 for its peak RSS): accuracy on the voices the settings were chosen on (in synthetic gym noise) and
@@ -267,17 +273,55 @@ def own_sentences_ab(per_command: int) -> int:
     return 0
 
 
+def mode_recognizer(mode: str, en, threads: int):
+    """The first recognizer for `mode`, with Whisper set up behind it (LISTENER_OPTIONS)."""
+    from coach.voice.command_source import whisper_worker
+    from coach.voice.recognizers import NoRecognizer
+    if mode != "fast":
+        LISTENER_OPTIONS.update(second=whisper_worker(en, threads, synchronous=True), mode=mode)
+    return NoRecognizer() if mode == "accurate" else session_pocketsphinx(en)
+
+
+# The development set (--development): voices no other figure uses (espeak-ng's Caribbean,
+# New York, Lancashire and West Midlands English, Flite's 8 kHz diphone man), and conditions
+# (label, voices, noise seed, noise, SNRs) the held-out voices are never heard in.
+DEVELOPMENT_VOICES = (
+    mf.Voice("dev-espeak-029", "espeak", "en-029+m2", 160, 50),
+    mf.Voice("dev-espeak-nyc", "espeak", "en-us-nyc+f4", 165, 55),
+    mf.Voice("dev-espeak-gbclan", "espeak", "en-gb-x-gbclan+m5", 150, 45),
+    mf.Voice("dev-espeak-gbcwmd", "espeak", "en-gb-x-gbcwmd+f2", 160, 60),
+    mf.Voice("dev-flite-kal", "flite", "kal"),
+)
+DEVELOPMENT_CONDITIONS = (
+    ("tuned voices, gym noise", mf.VOICES, 1, "gym", (10.0, 5.0)),
+    ("tuned voices, real noise", mf.VOICES, 11, "real", (10.0, 5.0)),
+    ("development voices, real noise", DEVELOPMENT_VOICES, 13, "real", (None, 10.0)),
+)
+
+
+def development(mode: str, per_command: int, threads: int) -> int:
+    en = default_vocabulary("en")
+    rec = mode_recognizer(mode, en, threads)
+    utts = mf.command_utterances(en)
+    right = wrong = n = 0
+    print(f"bench_voice --development {mode}: {per_command} voices per command")
+    for label, voices, seed, noise, snrs in DEVELOPMENT_CONDITIONS:
+        rows, *_ = accuracy(f"{mode} {label}", rec, en, utts, voices, per_command, True, seed=seed, snrs=snrs,
+                            noise=noise)
+        print(f"  {label}: " + "  ".join(f"{x['condition']} {x['right']}/{x['n']} ({x['wrong']} wrong)" for x in rows))
+        right += sum(x["right"] for x in rows)
+        wrong += sum(x["wrong"] for x in rows)
+        n += sum(x["n"] for x in rows)
+    print(f"  in all: {right}/{n} right ({100 * right / n:.1f} %), {wrong} wrong")
+    return 0
+
+
 def mode_child(mode: str, per_command: int, threads: int) -> dict:
     """One recognizer mode, every figure the --modes table prints (JSON for the parent)."""
     import resource
 
-    from coach.voice.command_source import whisper_worker
-    from coach.voice.recognizers import NoRecognizer
     en = default_vocabulary("en")
-    ps = session_pocketsphinx(en)
-    if mode != "fast":
-        LISTENER_OPTIONS.update(second=whisper_worker(en, threads, synchronous=True), mode=mode)
-    rec = NoRecognizer() if mode == "accurate" else ps
+    rec = mode_recognizer(mode, en, threads)
     out: dict = {"mode": mode, "whisper_threads": threads}
     utts = mf.command_utterances(en)
     n_cmds = 0
@@ -465,12 +509,16 @@ def main(argv=None) -> int:
                     help="compare the recognizer modes (comma-separated; default all three)")
     ap.add_argument("--weigh", action="store_true",
                     help="replay rules for weighing the two recognizers' answers on the same utterances")
+    ap.add_argument("--development", metavar="MODE",
+                    help="the development set Whisper's settings are chosen on, in one recognizer mode")
     ap.add_argument("--mode", help=argparse.SUPPRESS)   # one mode, JSON on stdout (a --modes child)
     ap.add_argument("--whisper-threads", type=int, default=1)
     args = ap.parse_args(argv)
     if args.mode:
         json.dump(mode_child(args.mode, args.voices_per_command, args.whisper_threads), sys.stdout, default=str)
         return 0
+    if args.development:
+        return development(args.development, args.voices_per_command, args.whisper_threads)
     if args.modes:
         return modes_table(args.modes.split(","), args.voices_per_command, args.whisper_threads)
     if args.weigh:
