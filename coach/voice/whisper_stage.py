@@ -155,6 +155,12 @@ def slowed(audio: np.ndarray, factor: float = SLOWED) -> np.ndarray:
     return np.interp(np.arange(n) / factor, np.arange(len(audio)), audio).astype(np.float32)
 
 
+def _mean(values: Sequence[np.ndarray]) -> np.ndarray:
+    """One text's values (log-probabilities), element by element, averaged over the renditions
+    it was scored on; the values themselves when there was one."""
+    return values[0] if len(values) == 1 else np.mean(np.vstack(values), axis=0)
+
+
 class WhisperTranscriber:
     """One loaded Whisper model; `transcribe()` is not thread-safe (one worker owns it)."""
 
@@ -353,8 +359,11 @@ class WhisperTranscriber:
     def _next_logprobs(self, heard: Sequence, ids: list[list[int]]) -> list[np.ndarray | None]:
         """For each text (its token ids), the log-probabilities of the token after it, given the
         encoded audio, the mean over its renditions (`heard`); None where CTranslate2 stops short."""
-        each = [self._next_logprobs_one(encoded, ids) for encoded in heard]
-        return [None if any(v is None for v in vs) else np.mean(np.vstack(vs), axis=0) for vs in zip(*each)]
+        out: list[np.ndarray | None] = []
+        for vs in zip(*(self._next_logprobs_one(encoded, ids) for encoded in heard)):
+            got = [v for v in vs if v is not None]
+            out.append(_mean(got) if len(got) == len(vs) else None)
+        return out
 
     def _next_logprobs_one(self, encoded, ids: list[list[int]]) -> list[np.ndarray | None]:
         """`_next_logprobs` for one encoding: the decoder forced through the text, one step more.
@@ -398,8 +407,7 @@ class WhisperTranscriber:
     def _forced(self, heard: Sequence, ids: list[list[int]]) -> list[np.ndarray]:
         """Each text's tokens' (`ids`) log-probabilities given the encoded audio, the mean over its
         renditions (`heard`)."""
-        each = [self._forced_one(encoded, ids) for encoded in heard]
-        return [np.mean(np.vstack(lps), axis=0) for lps in zip(*each)]
+        return [_mean(lps) for lps in zip(*(self._forced_one(encoded, ids) for encoded in heard))]
 
     def _forced_one(self, encoded, ids: list[list[int]]) -> list[np.ndarray]:
         """`_forced` for one encoding: the decoder forced through the tokens (CTranslate2's
