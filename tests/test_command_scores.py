@@ -210,6 +210,15 @@ def test_scored_candidates_pick_the_command_said_in_noise(transcriber):
     assert best.command == c.UndoRep()
     assert choose(tr.scored, tr.free_logprob).command == c.UndoRep()
     assert tr.wake_logprob > -3.0   # "Coach" is a likely first word: it was said
+    assert tr.name_gain is not None and tr.name_gain > -3.0   # and the command fits as well with it
+
+
+def test_a_command_said_without_the_name_fits_far_worse_with_it(transcriber):
+    said = mf.say("undo last rep", mf.VOICES[3])
+    noisy = mf.mix_at_snr(said, mf.gym_noise(len(said), seed=4), 10.0)
+    tr = transcriber.transcribe(noisy, propose=_propose, hints=("coach undo last rep",))
+    assert tr.scored and tr.name_gain is not None
+    assert tr.name_gain < -8.0, tr.name_gain   # "Coach, undo last rep." against "Undo last rep."
 
 
 def test_a_command_whose_first_word_whisper_expects_is_scored_though_not_proposed(transcriber):
@@ -270,9 +279,9 @@ def _listener():
                     second=WhisperWorker(lambda: None, synchronous=True), mode="both")
 
 
-def _transcript(text, scored, wake_logprob, free=-30.0):
+def _transcript(text, scored, wake_logprob, free=-30.0, name_gain=None):
     from coach.voice.whisper_stage import Transcript
-    return Transcript(text, -1.5, 0.01, 1.2, 0.3, tuple(scored), free, wake_logprob)
+    return Transcript(text, -1.5, 0.01, 1.2, 0.3, tuple(scored), free, wake_logprob, name_gain=name_gain)
 
 
 CLOSE = [_s("softer", c.Quieter(), -16.8), _s("start", c.StartSet(), -17.9)]
@@ -289,6 +298,16 @@ def test_a_garbled_text_still_gives_the_command_the_audio_fits():
 def test_without_the_wake_word_anywhere_the_scores_are_not_enough():
     heard = _listener()._decide_whisper(
         _transcript("those, next set", [_s("next set", c.NextSet(), -5.0)], -9.0), 1.0, 2.0)
+    assert not heard.accepted and heard.reason == "no wake word"
+
+
+def test_a_name_whisper_did_not_write_counts_when_the_command_fits_as_well_with_it():
+    scored = [_s("resume", c.Resume(), -5.0), _s("repeat", c.Repeat(), -14.0)]
+    # "culture, resume": "Coach, resume." fits about as well as "Resume.": the name was said
+    heard = _listener()._decide_whisper(_transcript("culture, resume", scored, -9.0, name_gain=-0.5), 1.0, 2.0)
+    assert heard.accepted and heard.command == c.Resume() and heard.wake
+    # "resume" said to someone else: forcing the name onto no sound costs a lot
+    heard = _listener()._decide_whisper(_transcript("resume", scored, -13.0, name_gain=-14.0), 1.0, 2.0)
     assert not heard.accepted and heard.reason == "no wake word"
 
 

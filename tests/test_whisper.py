@@ -22,7 +22,7 @@ from coach.voice.listener import CONFIRM_BELOW, Heard, Listener, listen, to_even
 from coach.voice.pronounce import cmu_pronouncer
 from coach.voice.recognizers import NoRecognizer, PocketSphinxRecognizer
 from coach.voice.whisper_model import SHA256, WhisperModelMissing, install, model_dir
-from coach.voice.whisper_stage import Transcript, _repeated_cut
+from coach.voice.whisper_stage import Transcript, _recital_cut, _repeated_cut
 from coach.voice.whisper_worker import Job, WhisperWorker
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,6 +108,17 @@ def test_what_whisper_wrote_is_compared_with_a_command_number_for_number_and_wit
 ])
 def test_a_looping_transcript_is_cut_at_its_first_round(text, cut):
     assert _repeated_cut(text) == cut
+
+
+@pytest.mark.parametrize("text, cut", [
+    ("Coach, next set, pause, resume, repeat, go,", "Coach, next set,"),   # the prompt from "next set" on
+    ("Coach, yes, no, deadlift,", "Coach, yes,"),
+    ("coach, pause, resume", "coach, pause, resume"),          # two commands in a row: no recital yet
+    ("Coach, rest, one, twend, end,", "Coach, rest, one, twend, end,"),
+    ("Coach, start set.", "Coach, start set."),
+])
+def test_a_transcript_that_recites_the_prompt_is_cut_after_what_was_heard(text, cut):
+    assert _recital_cut(text, whisper_prompt(EN), "coach") == cut
 
 
 def test_the_prompt_comes_from_the_vocabulary():

@@ -75,6 +75,10 @@ class Transcript:
     free_logprob: float | None = None   # the transcript itself, scored the same way
     wake_logprob: float | None = None   # of the wake word as the first word (log-probability)
     free_prior: float = 0.0   # the transcript's score on silence (its prior)
+    # how much better the best candidate fits with the wake word before it than without it
+    # ("Coach, pause." against "Pause.", nats): about 0 when the name was said, however muffled;
+    # some -15 when it was not (forcing a word onto no sound)
+    name_gain: float | None = None
 
 
 def _repeated_cut(text: str) -> str:
@@ -98,6 +102,28 @@ def _repeated_cut(text: str) -> str:
             if loops(i, k):
                 return " ".join(words[:i])
     return text.strip()
+
+
+def _phrases(text: str) -> list[str]:
+    """The text's comma-separated phrases, lowercased, without punctuation."""
+    return [" ".join(re.findall(r"[\w']+", p.lower())) for p in re.split(r"[,.;:!?]", text)]
+
+
+def _recital_cut(text: str, prompt: str, wake_word: str = "") -> str:
+    """The text up to where it starts reciting the prompt: in noise the decoder writes the
+    command it heard and then goes on through the prompt's list from there ("Coach, next set,
+    pause, resume, repeat, go," for "coach, next set"; the prompt lists "next set, end set,
+    pause, resume, repeat"). A recital: a phrase followed by two more that each come at most
+    two places later in the prompt (the wake word, which heads it, not counted); the text is cut
+    after its first phrase."""
+    listed = {p: i for i, p in reversed(list(enumerate(_phrases(prompt)))) if p and p != wake_word.lower()}
+    parts = text.split(",")
+    at = [listed.get(p) for p in _phrases(text)]
+    for i in range(len(at) - 2):
+        a, b, c = at[i:i + 3]
+        if a is not None and b is not None and c is not None and 0 < b - a <= 2 and 0 < c - b <= 2:
+            return ",".join(parts[:i + 1]).strip() + ","
+    return text
 
 
 def repaired_tokenizer(tok):
@@ -180,6 +206,7 @@ class WhisperTranscriber:
         # Whisper's window holds 448 tokens; the prompt may use at most half of it
         prompt_ids = prompt_ids[-223:]
         self._prompt = ([tok.token_to_id("<|startofprev|>")] + prompt_ids if prompt_ids else []) + special
+        self._prompt_text = prompt
         self._start = special    # scoring needs no prompt: the candidates are the vocabulary
         self._tok = tok
         self._end = tok.token_to_id("<|endoftext|>")
@@ -232,9 +259,10 @@ class WhisperTranscriber:
         result = self.model.model.generate(
             encoded, [self._prompt], beam_size=1, max_length=len(self._prompt) + MAX_NEW_TOKENS,
             return_scores=True, return_no_speech_prob=True, suppress_blank=True)[0]
-        text = _repeated_cut(self._tok.decode(result.sequences_ids[0]))
+        text = _recital_cut(_repeated_cut(self._tok.decode(result.sequences_ids[0])), self._prompt_text,
+                           self.wake_word)
         scored: tuple[ScoredSentence, ...] = ()
-        free = wake = None
+        free = wake = name_gain = None
         free_prior = 0.0
         if propose is not None and text.strip() and result.no_speech_prob <= MAX_NO_SPEECH_TO_SCORE:
             candidates = propose([text, *hints])
@@ -254,9 +282,18 @@ class WhisperTranscriber:
                 scored = tuple(ScoredSentence(s, c, totals[i] + ends.get(i, least), len(logprobs[i]) + 1, priors[i])
                                for i, (s, c) in enumerate(candidates))
                 free, free_prior = totals[-1] + ends[len(texts) - 1], priors[-1]
-                wake = float(logprobs[0][0]) if self.wake_word else None   # the first token: its name
+                if self.wake_word:
+                    wake = float(logprobs[0][0])   # the first token: its name
+                    best = max(range(len(scored)), key=lambda i: scored[i].weighed())
+                    name_gain = totals[best] - self._unnamed(heard, candidates[best][0])
         return Transcript(text, float(result.scores[0]), float(result.no_speech_prob), speech_s,
-                          time.process_time() - cpu0, scored, free, wake, free_prior)
+                          time.process_time() - cpu0, scored, free, wake, free_prior, name_gain)
+
+    def _unnamed(self, heard: Sequence, sentence: str) -> float:
+        """A command sentence's score without the wake word before it ("Pause."), its tokens
+        forced as `_forced` does."""
+        ids = self._tok.encode(f" {sentence.capitalize()}.", add_special_tokens=False).ids
+        return float(self._forced(heard, [ids])[0].sum())
 
     def _render(self, sentence: str) -> str:
         """A command sentence as Whisper writes one: "Coach, next set." """
