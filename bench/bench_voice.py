@@ -316,6 +316,24 @@ def development(mode: str, per_command: int, threads: int) -> int:
     return 0
 
 
+def unaddressed(mode: str, per_command: int, threads: int) -> int:
+    """Commands said without the wake word (to a training partner, or the lifter thinking aloud),
+    with the wake word required as in a live session: every one taken is a false accept."""
+    en = default_vocabulary("en")
+    rec = mode_recognizer(mode, en, threads)
+    wake = en.wake_words[0] + " "
+    utts = [(t[len(wake):], cmd) for t, cmd in mf.command_utterances(en) if t.startswith(wake)]
+    print(f"bench_voice --unaddressed {mode}: {len(utts)} commands said without \"{wake.strip()}\", "
+          f"{per_command} voice(s) each; taken = obeyed though not meant for the coach")
+    for label, voices, seed, noise, snrs in (("tuned voices, real noise", mf.VOICES, 11, "real", (None, 10.0)),
+                                             ("development voices, real noise", DEVELOPMENT_VOICES, 13, "real",
+                                              (10.0,))):
+        rows, *_ = accuracy(f"{mode} unaddressed {label}", rec, en, utts, voices, per_command, True, seed=seed,
+                            snrs=snrs, noise=noise)
+        print(f"  {label}: " + "  ".join(f"{x['condition']} {x['right'] + x['wrong']}/{x['n']} taken" for x in rows))
+    return 0
+
+
 def mode_child(mode: str, per_command: int, threads: int) -> dict:
     """One recognizer mode, every figure the --modes table prints (JSON for the parent)."""
     import resource
@@ -511,6 +529,8 @@ def main(argv=None) -> int:
                     help="replay rules for weighing the two recognizers' answers on the same utterances")
     ap.add_argument("--development", metavar="MODE",
                     help="the development set Whisper's settings are chosen on, in one recognizer mode")
+    ap.add_argument("--unaddressed", metavar="MODE",
+                    help="commands said without the wake word (to someone else): how many are taken")
     ap.add_argument("--mode", help=argparse.SUPPRESS)   # one mode, JSON on stdout (a --modes child)
     ap.add_argument("--whisper-threads", type=int, default=1)
     args = ap.parse_args(argv)
@@ -519,6 +539,8 @@ def main(argv=None) -> int:
         return 0
     if args.development:
         return development(args.development, args.voices_per_command, args.whisper_threads)
+    if args.unaddressed:
+        return unaddressed(args.unaddressed, args.voices_per_command, args.whisper_threads)
     if args.modes:
         return modes_table(args.modes.split(","), args.voices_per_command, args.whisper_threads)
     if args.weigh:

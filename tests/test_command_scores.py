@@ -219,6 +219,13 @@ def test_a_command_said_without_the_name_fits_far_worse_with_it(transcriber):
     tr = transcriber.transcribe(noisy, propose=_propose, hints=("coach undo last rep",))
     assert tr.scored and tr.name_gain is not None
     assert tr.name_gain < -8.0, tr.name_gain   # "Coach, undo last rep." against "Undo last rep."
+    # the two ears agree on the command (nothing to score), only the grammar with the name:
+    # the name is weighed on the grammar's words
+    tr = transcriber.transcribe(said, propose=_Nearest(fixed=[]), hints=("coach undo last rep",))
+    assert not tr.scored and tr.name_gain is not None and tr.name_gain < -8.0, tr.name_gain
+    said = mf.say("coach undo last rep", mf.VOICES[1])
+    tr = transcriber.transcribe(said, propose=_Nearest(fixed=[]), hints=("coach undo last rep",))
+    assert tr.name_gain is None or tr.name_gain > -3.0, (tr.text, tr.name_gain)
 
 
 def test_a_command_whose_first_word_whisper_expects_is_scored_though_not_proposed(transcriber):
@@ -350,6 +357,21 @@ def test_a_command_only_whisper_heard_must_sound_like_what_it_wrote():
     from coach.voice.listener import Heard
     fast = Heard(2.0, 1.0, "coach pause", c.Pause(), True, True, "", 0.8, True)
     assert listener._from_whisper(_done(_transcript("coach, aim", scores, -1.0), fast)).command == c.Pause()
+
+
+def test_a_name_only_the_grammar_heard_is_dropped_when_the_audio_holds_none():
+    from coach.voice.listener import Heard
+    listener = _listener()
+    # a partner told "pause" in a noisy gym: the grammar, whose every path starts with the name,
+    # heard "coach pause" and is sure; Whisper wrote "pause," and the name costs it 15 nats
+    fast = Heard(2.0, 1.0, "coach pause", c.Pause(), True, True, "", 0.97, True)
+    heard = listener._from_whisper(_done(_transcript("pause,", [], None, name_gain=-15.0), fast))
+    assert not heard.accepted and heard.reason == "name not said" and not heard.rejected
+    # the name muffled but there (it costs little): the two ears agree
+    heard = listener._from_whisper(_done(_transcript("pause,", [], None, name_gain=-2.0), fast))
+    assert heard.accepted and heard.command == c.Pause()
+    # a yes without the name, answering a question, is not the grammar's made-up name
+    assert listener._decide_whisper(_transcript("yes,", [], None, name_gain=-15.0), 1.0, 2.0).reason != "name not said"
 
 
 def _done(tr, fast):

@@ -88,6 +88,11 @@ WHISPER_WAKE_LOGPROB = -3.0
 # that Whisper did not write scored -6 to +1 (the right ones from -1.7 up); the same commands said
 # without the name, -11.5 and below.
 WHISPER_NAME_GAIN = -3.0
+# ... and it was not said when the name costs the command more than this and only the grammar
+# recognizer heard it: in noise the grammar, whose every path starts with the name, makes it up,
+# and a command said to a training partner ("pause") became the lifter's (bench_voice.py
+# --unaddressed).
+WHISPER_NAME_ABSENT = -12.0
 # Evidence for a command in Whisper's scores (nats, times the confidence of the ear that heard
 # it): the grammar recognizer's answer and the command Whisper's own text spells. 3 nats is a
 # factor of 20: it settles a close call between two sentences, not a clear one.
@@ -359,7 +364,7 @@ class Listener:
             return Heard(job.end, job.start, "", None, False, False, done.reason or "whisper failed", 0.0,
                          stage="whisper")
         heard = self._decide_whisper(tr, job.start, job.end, fallback)
-        if self.mode == "accurate":
+        if self.mode == "accurate" or heard.reason == "name not said":   # not for the coach: nothing to weigh
             return heard
         if tr.scored:   # the first answer was weighed in the scores
             return replace(heard, stage="both") if heard.accepted and _heard_as(fallback, heard.command) else heard
@@ -397,22 +402,25 @@ class Listener:
             return replace(fast, command=None, accepted=False, reason="low confidence")
         return second
 
-    def _whisper_match(self, text: str, first: Heard | None) -> TextMatch:
-        """Whisper's text on the vocabulary. Whisper spells the name it hears ("goat, target
-        twelve", "cook pause"): when the grammar recognizer heard the wake word there, the
-        text's first word is taken for it if that matches better."""
+    def _whisper_match(self, text: str, first: Heard | None) -> tuple[TextMatch, bool]:
+        """Whisper's text on the vocabulary, and whether the name is in it. Whisper spells the
+        name it hears ("goat, target twelve", "cook pause"): when the grammar recognizer heard
+        the wake word there, the text's first word is taken for it if that matches better."""
         m = match_text(text, self.vocab, self.wake_words, self._pronounce)
         if m.addressed or first is None or not split_wake_word(normalize(first.text), self.vocab, self.wake_words)[0]:
-            return m
+            return m, m.addressed
         rest = match_text(" ".join(text.split()[1:]), self.vocab, (), self._pronounce)
         if rest.command is not None and (m.command is None or rest.similarity > m.similarity):
-            return replace(rest, addressed=True)
-        return replace(m, addressed=True)
+            return replace(rest, addressed=True), False
+        return replace(m, addressed=True), False
 
     def _decide_whisper(self, tr: Transcript, start: float, end: float, first: Heard | None = None) -> Heard:
         if tr.speech_s <= 0 or not tr.text or tr.no_speech > WHISPER_MAX_NO_SPEECH:
             return Heard(end, start, tr.text, None, False, False, "not speech for the coach", 0.0, stage="whisper")
-        m = self._whisper_match(tr.text, first)
+        m, written = self._whisper_match(tr.text, first)
+        if m.addressed and not written and tr.name_gain is not None and tr.name_gain < WHISPER_NAME_ABSENT:
+            # the name only the grammar heard, and the audio holds none: not for the coach
+            return Heard(end, start, tr.text, None, False, False, "name not said", 0.0, stage="whisper")
         if m.addressed and not m.words:   # the wake word alone
             self._armed_until = end + ARMED_S
             return Heard(end, start, tr.text, None, True, False, "wake word alone", m.similarity, stage="whisper")

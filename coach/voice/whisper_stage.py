@@ -75,9 +75,9 @@ class Transcript:
     free_logprob: float | None = None   # the transcript itself, scored the same way
     wake_logprob: float | None = None   # of the wake word as the first word (log-probability)
     free_prior: float = 0.0   # the transcript's score on silence (its prior)
-    # how much better the best candidate fits with the wake word before it than without it
-    # ("Coach, pause." against "Pause.", nats): about 0 when the name was said, however muffled;
-    # some -15 when it was not (forcing a word onto no sound)
+    # how much better the best candidate (or, when there were none, the first recognizer's
+    # text) fits with the wake word before it than without it ("Coach, pause." against "Pause.",
+    # nats): about 0 when the name was said, however muffled; some -15 when it was not
     name_gain: float | None = None
 
 
@@ -285,15 +285,31 @@ class WhisperTranscriber:
                 if self.wake_word:
                     wake = float(logprobs[0][0])   # the first token: its name
                     best = max(range(len(scored)), key=lambda i: scored[i].weighed())
-                    name_gain = totals[best] - self._unnamed(heard, candidates[best][0])
+                    name_gain = self._name_gain(heard, candidates[best][0])
+            elif hints and self.wake_word and self._named(hints[0]) and not self._named(text):
+                # the two ears wrote the same command, only the first with the name: in noise
+                # it makes the name up (a command said to someone else); does the audio hold it?
+                name_gain = self._name_gain((encoded,), self._unnamed_text(hints[0]))
         return Transcript(text, float(result.scores[0]), float(result.no_speech_prob), speech_s,
                           time.process_time() - cpu0, scored, free, wake, free_prior, name_gain)
 
-    def _unnamed(self, heard: Sequence, sentence: str) -> float:
-        """A command sentence's score without the wake word before it ("Pause."), its tokens
-        forced as `_forced` does."""
-        ids = self._tok.encode(f" {sentence.capitalize()}.", add_special_tokens=False).ids
-        return float(self._forced(heard, [ids])[0].sum())
+    def _name_gain(self, heard: Sequence, sentence: str) -> float | None:
+        """How much better `sentence` fits the audio (`heard`, its renditions) with the wake word
+        before it than without it ("Coach, pause." against "Pause."; Transcript.name_gain)."""
+        if not sentence:
+            return None
+        ids = [self._tok.encode(" " + t, add_special_tokens=False).ids
+               for t in (self._render(sentence), f"{sentence.capitalize()}.")]
+        named, unnamed = self._forced(heard, ids)
+        return float(named.sum() - unnamed.sum())
+
+    def _named(self, text: str) -> bool:
+        """The text starts with the wake word."""
+        return bool(re.match(rf"^\W*{re.escape(self.wake_word)}\b", text.strip(), flags=re.IGNORECASE))
+
+    def _unnamed_text(self, text: str) -> str:
+        """The text without the wake word in front."""
+        return re.sub(rf"^\W*{re.escape(self.wake_word)}\b\W*", "", text.strip(), flags=re.IGNORECASE)
 
     def _render(self, sentence: str) -> str:
         """A command sentence as Whisper writes one: "Coach, next set." """
@@ -371,7 +387,7 @@ class WhisperTranscriber:
         wake word not said, a candidate would otherwise lose only for its name."""
         if not self.wake_word:
             return text.strip()
-        body = re.sub(rf"^\W*{re.escape(self.wake_word)}\b\W*", "", text.strip(), flags=re.IGNORECASE)
+        body = self._unnamed_text(text)
         return f"{self.wake_word.capitalize()}, {body}" if body else text.strip()
 
     def _batches(self, encoded, ids: list[list[int]]):
