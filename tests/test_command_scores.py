@@ -372,6 +372,10 @@ def test_a_name_only_the_grammar_heard_is_dropped_when_the_audio_holds_none():
     assert heard.accepted and heard.command == c.Pause()
     # a yes without the name, answering a question, is not the grammar's made-up name
     assert listener._decide_whisper(_transcript("yes,", [], None, name_gain=-15.0), 1.0, 2.0).reason != "name not said"
+    listener._answer_until = 5.0   # "Finish the workout? Say yes.": the grammar wrote "coach yes" for it
+    fast = Heard(2.0, 1.0, "coach yes", c.Yes(), True, True, "", 0.97, True)
+    heard = listener._from_whisper(_done(_transcript("yes,", [], None, name_gain=-15.0), fast))
+    assert heard.accepted and heard.command == c.Yes()
 
 
 def _done(tr, fast):

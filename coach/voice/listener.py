@@ -418,7 +418,9 @@ class Listener:
         if tr.speech_s <= 0 or not tr.text or tr.no_speech > WHISPER_MAX_NO_SPEECH:
             return Heard(end, start, tr.text, None, False, False, "not speech for the coach", 0.0, stage="whisper")
         m, written = self._whisper_match(tr.text, first)
-        if m.addressed and not written and tr.name_gain is not None and tr.name_gain < WHISPER_NAME_ABSENT:
+        expected = start <= self._armed_until or start <= self._answer_until   # no name needed now
+        if m.addressed and not written and not expected and tr.name_gain is not None \
+                and tr.name_gain < WHISPER_NAME_ABSENT:
             # the name only the grammar heard, and the audio holds none: not for the coach
             return Heard(end, start, tr.text, None, False, False, "name not said", 0.0, stage="whisper")
         if m.addressed and not m.words:   # the wake word alone
