@@ -22,7 +22,7 @@ from coach.voice.listener import CONFIRM_BELOW, Heard, Listener, listen, to_even
 from coach.voice.pronounce import cmu_pronouncer
 from coach.voice.recognizers import NoRecognizer, PocketSphinxRecognizer
 from coach.voice.whisper_model import SHA256, WhisperModelMissing, install, model_dir
-from coach.voice.whisper_stage import Transcript, _recital_cut, _repeated_cut
+from coach.voice.whisper_stage import Transcript, _listed, _recital_cut, _repeated_cut
 from coach.voice.whisper_worker import Job, WhisperWorker
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,7 +118,7 @@ def test_a_looping_transcript_is_cut_at_its_first_round(text, cut):
     ("Coach, start set.", "Coach, start set."),
 ])
 def test_a_transcript_that_recites_the_prompt_is_cut_after_what_was_heard(text, cut):
-    assert _recital_cut(text, whisper_prompt(EN), "coach") == cut
+    assert _recital_cut(text, _listed(whisper_prompt(EN), "coach")) == cut
 
 
 def test_the_prompt_comes_from_the_vocabulary():

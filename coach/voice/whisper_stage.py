@@ -109,14 +109,18 @@ def _phrases(text: str) -> list[str]:
     return [" ".join(re.findall(r"[\w']+", p.lower())) for p in re.split(r"[,.;:!?]", text)]
 
 
-def _recital_cut(text: str, prompt: str, wake_word: str = "") -> str:
-    """The text up to where it starts reciting the prompt: in noise the decoder writes the
-    command it heard and then goes on through the prompt's list from there ("Coach, next set,
-    pause, resume, repeat, go," for "coach, next set"; the prompt lists "next set, end set,
-    pause, resume, repeat"). A recital: a phrase followed by two more that each come at most
-    two places later in the prompt (the wake word, which heads it, not counted); the text is cut
-    after its first phrase."""
-    listed = {p: i for i, p in reversed(list(enumerate(_phrases(prompt)))) if p and p != wake_word.lower()}
+def _listed(prompt: str, wake_word: str = "") -> dict[str, int]:
+    """The prompt's phrases and where each first comes in it, the wake word (which heads it) left out."""
+    return {p: i for i, p in reversed(list(enumerate(_phrases(prompt)))) if p and p != wake_word.lower()}
+
+
+def _recital_cut(text: str, listed: Mapping[str, int]) -> str:
+    """The text up to where it starts reciting the prompt (`listed`: its phrases, `_listed`): in
+    noise the decoder writes the command it heard and then goes on through the prompt's list
+    from there ("Coach, next set, pause, resume, repeat, go," for "coach, next set"; the prompt
+    lists "next set, end set, pause, resume, repeat"). A recital: a phrase followed by two more
+    that each come at most two places later in the prompt; the text is cut after its first
+    phrase."""
     parts = text.split(",")
     at = [listed.get(p) for p in _phrases(text)]
     for i in range(len(at) - 2):
@@ -206,7 +210,7 @@ class WhisperTranscriber:
         # Whisper's window holds 448 tokens; the prompt may use at most half of it
         prompt_ids = prompt_ids[-223:]
         self._prompt = ([tok.token_to_id("<|startofprev|>")] + prompt_ids if prompt_ids else []) + special
-        self._prompt_text = prompt
+        self._listed = _listed(prompt, wake_word)   # for _recital_cut, worked out once
         self._start = special    # scoring needs no prompt: the candidates are the vocabulary
         self._tok = tok
         self._end = tok.token_to_id("<|endoftext|>")
@@ -259,8 +263,7 @@ class WhisperTranscriber:
         result = self.model.model.generate(
             encoded, [self._prompt], beam_size=1, max_length=len(self._prompt) + MAX_NEW_TOKENS,
             return_scores=True, return_no_speech_prob=True, suppress_blank=True)[0]
-        text = _recital_cut(_repeated_cut(self._tok.decode(result.sequences_ids[0])), self._prompt_text,
-                           self.wake_word)
+        text = _recital_cut(_repeated_cut(self._tok.decode(result.sequences_ids[0])), self._listed)
         scored: tuple[ScoredSentence, ...] = ()
         free = wake = name_gain = None
         free_prior = 0.0
@@ -270,7 +273,7 @@ class WhisperTranscriber:
                 heard = (encoded, self.encode(slowed(audio)))
                 candidates += self._walked(encoded, propose, [text, *hints], candidates)
                 texts = [self._render(s) for s, _ in candidates] + [self._render_own(text)]
-                ids = [self._tok.encode(" " + t, add_special_tokens=False).ids for t in texts]
+                ids = [self._ids(t) for t in texts]
                 logprobs = self._forced(heard, ids)
                 totals = [float(lp.sum()) for lp in logprobs]
                 # the sentences that can win, and Whisper's own text: how probable it is that
@@ -285,23 +288,32 @@ class WhisperTranscriber:
                 if self.wake_word:
                     wake = float(logprobs[0][0])   # the first token: its name
                     best = max(range(len(scored)), key=lambda i: scored[i].weighed())
-                    name_gain = self._name_gain(heard, candidates[best][0])
+                    # its score with the name is known: only the one without is forced
+                    name_gain = totals[best] - self._score(heard, self._render_unnamed(candidates[best][0]))
             elif hints and self.wake_word and self._named(hints[0]) and not self._named(text):
                 # the two ears wrote the same command, only the first with the name: in noise
                 # it makes the name up (a command said to someone else); does the audio hold it?
-                name_gain = self._name_gain((encoded,), self._unnamed_text(hints[0]))
+                body = self._unnamed_text(hints[0])
+                if body:
+                    named, unnamed = self._forced((encoded,), [self._ids(self._render(body)),
+                                                               self._ids(self._render_unnamed(body))])
+                    name_gain = float(named.sum() - unnamed.sum())
         return Transcript(text, float(result.scores[0]), float(result.no_speech_prob), speech_s,
                           time.process_time() - cpu0, scored, free, wake, free_prior, name_gain)
 
-    def _name_gain(self, heard: Sequence, sentence: str) -> float | None:
-        """How much better `sentence` fits the audio (`heard`, its renditions) with the wake word
-        before it than without it ("Coach, pause." against "Pause."; Transcript.name_gain)."""
-        if not sentence:
-            return None
-        ids = [self._tok.encode(" " + t, add_special_tokens=False).ids
-               for t in (self._render(sentence), f"{sentence.capitalize()}.")]
-        named, unnamed = self._forced(heard, ids)
-        return float(named.sum() - unnamed.sum())
+    def _ids(self, text: str) -> list[int]:
+        """A text's tokens as the scores take them (after a space, as Whisper writes them)."""
+        return self._tok.encode(" " + text, add_special_tokens=False).ids
+
+    def _score(self, heard: Sequence, text: str) -> float:
+        """One text's tokens forced (`_forced`), summed."""
+        return float(self._forced(heard, [self._ids(text)])[0].sum())
+
+    @staticmethod
+    def _render_unnamed(sentence: str) -> str:
+        """A command sentence without the wake word, as Whisper writes one: "Next set." (the
+        other side of Transcript.name_gain)."""
+        return f"{sentence.capitalize()}."
 
     def _named(self, text: str) -> bool:
         """The text starts with the wake word."""
@@ -313,7 +325,7 @@ class WhisperTranscriber:
 
     def _render(self, sentence: str) -> str:
         """A command sentence as Whisper writes one: "Coach, next set." """
-        return f"{self.wake_word.capitalize()}, {sentence}." if self.wake_word else f"{sentence.capitalize()}."
+        return f"{self.wake_word.capitalize()}, {sentence}." if self.wake_word else self._render_unnamed(sentence)
 
     def prepare(self, propose: Propose) -> None:
         """Work out what scoring with `propose` needs once (the sentences' tokens), before the
