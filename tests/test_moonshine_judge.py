@@ -99,29 +99,51 @@ def test_scores_do_not_depend_on_the_other_sentences_in_the_batch(judge):
     assert judge.scores(encoded, [long, short])[1] == pytest.approx(alone, abs=1e-3)   # padded
 
 
+class _Nearest:
+    """The sentences nearest to what was written; nothing for Whisper to walk."""
+
+    first_words: frozenset[str] = frozenset()
+    sentences: dict = {}
+
+    def __call__(self, texts):
+        return nearest_sentences(texts, EN, CMU, 8)
+
+    def beginning(self, words, texts):
+        return []
+
+
 def test_whisper_with_its_second_judge_chooses_the_command_said_in_noise():
     transcriber = whisper_worker(EN, threads=2, synchronous=True)._make()
     assert transcriber.judge is not None
     said = mf.say("coach undo last rep", mf.VOICES[3])
     noisy = mf.mix_at_snr(said, mf.gym_noise(len(said), seed=4), 10.0)
-
-    class Nearest:
-        first_words: frozenset[str] = frozenset()
-        sentences: dict = {}
-
-        def __call__(self, texts):
-            return nearest_sentences(texts, EN, CMU, 8)
-
-        def beginning(self, words, texts):
-            return []
-
-    both = transcriber.transcribe(noisy, propose=Nearest(), hints=("coach do last rep",))
+    both = transcriber.transcribe(noisy, propose=_Nearest(), hints=("coach do last rep",))
     transcriber.judge = None
-    alone = transcriber.transcribe(noisy, propose=Nearest(), hints=("coach do last rep",))
+    alone = transcriber.transcribe(noisy, propose=_Nearest(), hints=("coach do last rep",))
     assert [s.sentence for s in both.scored] == [s.sentence for s in alone.scored]
     assert [s.logprob for s in both.scored] != [s.logprob for s in alone.scored]   # averaged
     assert choose(both.scored, both.free_logprob).command == c.UndoRep()
-    assert both.name_gain == alone.name_gain    # the name is weighed by Whisper alone
+    # the name is weighed by both: said, it costs the command little in either's ears
+    assert both.name_gain is not None and alone.name_gain is not None and both.name_gain != alone.name_gain
+    assert both.name_gain > -3.0
+
+
+def test_both_judges_hear_that_the_name_was_not_said():
+    transcriber = whisper_worker(EN, threads=2, synchronous=True)._make()
+    said = mf.say("undo last rep", mf.VOICES[3])
+    noisy = mf.mix_at_snr(said, mf.gym_noise(len(said), seed=4), 10.0)
+    tr = transcriber.transcribe(noisy, propose=_Nearest(), hints=("coach undo last rep",))
+    assert tr.scored and tr.name_gain is not None and tr.name_gain < -8.0, tr.name_gain
+
+
+def test_moonshine_hears_whether_the_name_was_said(judge):
+    for said, gain_above, gain_below in (("coach pause", -3.0, None), ("pause", None, -8.0)):
+        for voice in (mf.VOICES[0], mf.VOICES[3]):
+            audio = mf.say(said, voice)
+            noisy = mf.mix_at_snr(audio, mf.real_noise(len(audio), seed=3), 10.0)
+            named, unnamed = judge.scores(judge.encode(noisy.astype(np.float32) / 32768.0), ["Coach, pause.", "Pause."])
+            assert (gain_above is None or named - unnamed > gain_above) and \
+                (gain_below is None or named - unnamed < gain_below), (said, voice.name, named - unnamed)
 
 
 # --- not installed ---------------------------------------------------------------------------

@@ -305,7 +305,8 @@ class WhisperTranscriber:
                     # its score with the name is known: only the one without is forced
                     name_gain = totals[best] - self._score(heard, self._render_unnamed(candidates[best][0]))
                 if self.judge is not None:
-                    scored, free, free_prior = self._judged(audio, scored, texts[-1], free, free_prior)
+                    scored, free, free_prior, name_gain = self._judged(audio, scored, texts[-1], free, free_prior,
+                                                                       name_gain)
             elif hints and self.wake_word and self._named(hints[0]) and not self._named(text):
                 # the two ears wrote the same command, only the first with the name: in noise
                 # it makes the name up (a command said to someone else); does the audio hold it?
@@ -318,17 +319,22 @@ class WhisperTranscriber:
                           time.process_time() - cpu0, scored, free, wake, free_prior, name_gain)
 
     def _judged(self, audio: np.ndarray, scored: tuple[ScoredSentence, ...], own: str, free: float,
-                free_prior: float) -> tuple[tuple[ScoredSentence, ...], float, float]:
+                free_prior: float, name_gain: float | None
+                ) -> tuple[tuple[ScoredSentence, ...], float, float, float | None]:
         """The best JUDGED candidates and Whisper's own text (`own`, as written for scoring)
         scored by the second judge too, and the two judges' scores averaged: (the candidates,
-        the own text's score, its prior)."""
+        the own text's score, its prior, the name gain). The name is weighed by both as well:
+        the best candidate is also scored without it."""
         assert self.judge is not None
         best = sorted(range(len(scored)), key=lambda i: -scored[i].weighed())[:JUDGED]
         texts = [self._render(scored[i].sentence) for i in best] + [own]
-        values = self.judge.scores(self.judge.encode(audio), texts)
+        unnamed = [self._render_unnamed(scored[best[0]].sentence)] if name_gain is not None else []
+        values = self.judge.scores(self.judge.encode(audio), texts + unnamed)
         priors = self.judge.priors(texts)
         judged = {i: (values[k], priors[k]) for k, i in enumerate(best)}
-        return second_opinion(scored, judged), averaged(free, values[-1]), averaged(free_prior, priors[-1])
+        gain = None if name_gain is None else averaged(name_gain, values[0] - values[-1])
+        own_value = values[len(texts) - 1]
+        return second_opinion(scored, judged), averaged(free, own_value), averaged(free_prior, priors[-1]), gain
 
     def _ids(self, text: str) -> list[int]:
         """A text's tokens as the scores take them (after a space, as Whisper writes them)."""
