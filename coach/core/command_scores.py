@@ -114,6 +114,6 @@ def second_opinion(scored: Sequence[ScoredSentence], judged: Mapping[int, tuple[
     if not judged:
         return tuple(scored)
     least = min(judged.values(), key=lambda v: v[0] - PRIOR_WEIGHT * v[1])
-    return tuple(replace(s, logprob=averaged(s.logprob, judged.get(i, least)[0], weight),
-                         prior=averaged(s.prior, judged.get(i, least)[1], weight))
-                 for i, s in enumerate(scored))
+    second = [judged.get(i, least) for i in range(len(scored))]
+    return tuple(replace(s, logprob=averaged(s.logprob, logprob, weight), prior=averaged(s.prior, prior, weight))
+                 for s, (logprob, prior) in zip(scored, second))

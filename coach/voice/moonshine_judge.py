@@ -25,13 +25,12 @@ from pathlib import Path
 import numpy as np
 
 from coach.core.errors import CoachError
+from coach.voice.audio import RATE
+from coach.voice.whisper_stage import PRIOR_SILENCE_S, PRIORS_KEPT  # the priors worked out as Whisper's
 
-RATE = 16000
 LAYERS, HEADS, HEAD_DIM = 8, 8, 52   # Moonshine base's decoder
 START, END = 1, 2                     # its start and end-of-text tokens
 SCORE_BATCH = 8        # sentences per decoder pass (16 at once cost three times 8 here)
-PRIOR_SILENCE_S = 1.5  # the silence the priors are scored on, as Whisper's
-PRIORS_KEPT = 4096
 
 
 class MoonshineMissing(CoachError):
