@@ -347,7 +347,7 @@ def test_a_command_only_whisper_heard_must_be_a_plausible_sentence():
 
 def test_a_command_only_whisper_heard_must_sound_like_what_it_wrote():
     listener = _listener()
-    scores = [_s("pause", c.Pause(), -8.0, 4), _s("help", c.Help(), -14.0, 4)]
+    scores = [_s("pause", c.Pause(), -8.0, 4), _s("help", c.Help(), -11.0, 4)]   # pause: 0.95 of it
     # "coach, aim": none of the candidates was said, and one of them still comes out on top
     heard = listener._decide_whisper(_transcript("coach, aim", scores, -1.0), 1.0, 2.0)
     assert not heard.accepted and heard.reason == "low confidence"
@@ -466,3 +466,15 @@ def test_a_candidates_score_is_the_mean_over_the_two_renditions(transcriber):
         assert np.allclose(both[i], (each[0][i] + each[1][i]) / 2)
     # heard slowed, the command said is still the likelier of the two
     assert each[1][0].sum() > each[1][1].sum()
+
+
+def test_scores_that_leave_no_doubt_need_no_help_from_whisper_s_text():
+    listener = _listener()
+    # "coach, repeat" muffled: Whisper wrote "country beat", nothing like it, yet its scores
+    # (both judges weighed in) give the command all but all of the probability
+    sure = [_s("repeat", c.Repeat(), -9.0, 4), _s("help", c.Help(), -16.0, 4)]
+    heard = listener._decide_whisper(_transcript("country beat", sure, -1.0, name_gain=-0.5), 1.0, 2.0)
+    assert heard.accepted and heard.command == c.Repeat() and heard.confidence >= 0.99
+    # a sentence barely likely in itself is still refused, however sure the share
+    unlikely = [_s("repeat", c.Repeat(), -24.0, 4), _s("help", c.Help(), -31.0, 4)]
+    assert not listener._decide_whisper(_transcript("country beat", unlikely, -1.0, name_gain=-0.5), 1.0, 2.0).accepted
