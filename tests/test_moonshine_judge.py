@@ -112,14 +112,22 @@ class _Nearest:
         return []
 
 
-def test_whisper_with_its_second_judge_chooses_the_command_said_in_noise():
-    transcriber = whisper_worker(EN, threads=2, synchronous=True)._make()
-    assert transcriber.judge is not None
+@pytest.fixture(scope="module")
+def judged():
+    """Whisper as the worker builds it, with Moonshine as its second judge (loaded once)."""
+    return whisper_worker(EN, threads=2, synchronous=True)._make()
+
+
+def test_whisper_with_its_second_judge_chooses_the_command_said_in_noise(judged):
+    assert judged.judge is not None
     said = mf.say("coach undo last rep", mf.VOICES[3])
     noisy = mf.mix_at_snr(said, mf.gym_noise(len(said), seed=4), 10.0)
-    both = transcriber.transcribe(noisy, propose=_Nearest(), hints=("coach do last rep",))
-    transcriber.judge = None
-    alone = transcriber.transcribe(noisy, propose=_Nearest(), hints=("coach do last rep",))
+    both = judged.transcribe(noisy, propose=_Nearest(), hints=("coach do last rep",))
+    judge, judged.judge = judged.judge, None
+    try:
+        alone = judged.transcribe(noisy, propose=_Nearest(), hints=("coach do last rep",))
+    finally:
+        judged.judge = judge
     assert [s.sentence for s in both.scored] == [s.sentence for s in alone.scored]
     assert [s.logprob for s in both.scored] != [s.logprob for s in alone.scored]   # averaged
     assert choose(both.scored, both.free_logprob).command == c.UndoRep()
@@ -128,11 +136,10 @@ def test_whisper_with_its_second_judge_chooses_the_command_said_in_noise():
     assert both.name_gain > -3.0
 
 
-def test_both_judges_hear_that_the_name_was_not_said():
-    transcriber = whisper_worker(EN, threads=2, synchronous=True)._make()
+def test_both_judges_hear_that_the_name_was_not_said(judged):
     said = mf.say("undo last rep", mf.VOICES[3])
     noisy = mf.mix_at_snr(said, mf.gym_noise(len(said), seed=4), 10.0)
-    tr = transcriber.transcribe(noisy, propose=_Nearest(), hints=("coach undo last rep",))
+    tr = judged.transcribe(noisy, propose=_Nearest(), hints=("coach undo last rep",))
     assert tr.scored and tr.name_gain is not None and tr.name_gain < -8.0, tr.name_gain
 
 
